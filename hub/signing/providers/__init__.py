@@ -1,0 +1,70 @@
+"""Signing providers: where a signer's private key lives, behind one small interface.
+
+    SigningProvider (base)     algorithm, certificate_chain(), sign(data) → raw signature
+    ├── Pkcs12Provider         a .p12/.pfx file, password from the environment
+    ├── PemKeyProvider         a PEM key beside its certificate files
+    ├── Pkcs11Provider         a key on a PKCS#11 token (USB token, HSM, SoftHSM2)
+    └── RemoteSigningProvider  a signer approving on their phone via a remote signing service
+
+`provider_from_config()` builds one from a configuration section; `register_provider_kind()`
+adds a kind (a plugin's provider). docs/signing-providers.md explains each and how to write one.
+The PKCS#11 and remote providers are imported on first use (python-pkcs11 is a C extension a
+hub without a token need not load).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub.signing.providers.base import (
+    ProviderConfigError,
+    RefusalReason,
+    SignatureAlgorithm,
+    SigningProvider,
+    SigningRefused,
+)
+from hub.signing.providers.factory import (
+    ProviderFactory,
+    ProviderSection,
+    provider_from_config,
+    provider_kinds,
+    register_provider_kind,
+)
+from hub.signing.providers.files import PemKeyProvider, Pkcs12Provider
+
+if TYPE_CHECKING:
+    from hub.signing.providers.pkcs11 import Pkcs11Provider
+    from hub.signing.providers.remote import RemoteSigningError, RemoteSigningProvider
+
+_LAZY = {
+    "Pkcs11Provider": "hub.signing.providers.pkcs11",
+    "RemoteSigningProvider": "hub.signing.providers.remote",
+    "RemoteSigningError": "hub.signing.providers.remote",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "PemKeyProvider",
+    "Pkcs11Provider",
+    "Pkcs12Provider",
+    "ProviderConfigError",
+    "ProviderFactory",
+    "ProviderSection",
+    "RefusalReason",
+    "RemoteSigningError",
+    "RemoteSigningProvider",
+    "SignatureAlgorithm",
+    "SigningProvider",
+    "SigningRefused",
+    "provider_from_config",
+    "provider_kinds",
+    "register_provider_kind",
+]

@@ -6,6 +6,20 @@ remote signing service on a teacher's phone) and signs bytes with it. The XMLDSi
 value over those bytes, and assembles the ds:Signature. Keeping the interface this small is
 what lets a plugin add a provider (an HSM, another vendor's remote service) without touching
 the profile.
+
+Errors a provider raises, by what the caller should do next:
+
+    HubError
+    ├── UsageError
+    │   └── ProviderConfigError    the provider cannot be built or opened (missing secret,
+    │                              wrong password or PIN, missing file or token label): fix
+    │                              the configuration and re-run
+    └── SigningRefused             the key holder said no or did not answer (remote signing:
+                                   denied, expired, timed out): ask the signer, then re-run
+
+A provider must never put a key, PIN, password or API token in `repr()`, in an exception
+message or in a log line: secrets come from the environment (see `hub.signing.providers.secrets`)
+and are read when needed, not kept as attributes where a debugger or a traceback would show them.
 """
 
 from __future__ import annotations
@@ -15,6 +29,8 @@ from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
+from hub.errors import HubError, UsageError
+
 
 class SignatureAlgorithm(StrEnum):
     """The SignatureMethod algorithms the profile allows."""
@@ -23,15 +39,48 @@ class SignatureAlgorithm(StrEnum):
     ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 
 
-class SigningRefused(Exception):
-    """The key holder refused, or did not answer in time (remote signing: denied, expired)."""
+class RefusalReason(StrEnum):
+    """Why no signature came back, so a caller can tell "ask again" from "ask someone else"."""
+
+    DENIED = "denied"  # the signer declined on their device
+    EXPIRED = "expired"  # the service gave up waiting for the signer
+    TIMEOUT = "timeout"  # the hub gave up waiting for the service
+    REFUSED = "refused"  # any other refusal (a provider that cannot say more)
+
+
+class SigningRefused(HubError):
+    """The key holder refused, or did not answer in time (remote signing: denied, expired).
+
+    Args:
+        message_vi: what happened, in Vietnamese (operators read this first).
+        message_en: the same in English; defaults to `message_vi` so that a plugin raising
+            `SigningRefused("...")` with one message still works.
+        reason: the machine-readable cause.
+    """
+
+    def __init__(
+        self,
+        message_vi: str,
+        message_en: str | None = None,
+        *,
+        reason: RefusalReason = RefusalReason.REFUSED,
+    ) -> None:
+        super().__init__(message_vi, message_en if message_en is not None else message_vi)
+        self.reason = reason
+
+
+class ProviderConfigError(UsageError):
+    """A provider cannot be built or opened: a secret missing or wrong, a file or label absent."""
 
 
 @runtime_checkable
 class SigningProvider(Protocol):
     """A holder of one private key and its certificate chain.
 
-    Implementations must never include the key, a PIN or a password in `repr()` or logs.
+    Three members, nothing else: the profile needs no more, and every extra member would be
+    one more thing each plugin provider has to get right. Implementations must be safe to
+    call from several threads (the pipeline signs in parallel) and must never include the
+    key, a PIN, a password or a token in `repr()` or logs.
     """
 
     @property
