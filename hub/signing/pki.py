@@ -1,0 +1,365 @@
+"""A complete test PKI for demos, tests and the ministry sandbox (`hub pki init DIR`).
+
+Real transcripts are signed with certificates from licensed Vietnamese CAs; nobody can get
+those for a test. This module makes a small PKI with the same shapes: a root CA, an issuing
+CA, the school's organisation certificate (O = school name, UID = `MaTruong:<code>` and
+`MST:<tax code>`), teachers' and the principal's personal certificates (CN = name,
+serialNumber = `CCCD:<12 digits>`), and the faulty ones a verifier must refuse (expired, not
+yet valid, revoked, wrong key usage, another school's seal, an untrusted root). Every key is
+written as an encrypted PEM and a PKCS#12 file; the password is the test PKI's, never a real
+secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+PASSWORD_ENV = "HUB_PKI_PASSWORD"  # noqa: S105 -- the name of a variable, not a secret
+# Only for the throw-away test PKI: documented in the README.txt the PKI writes.
+DEFAULT_TEST_PASSWORD = "hub-test-pki"  # noqa: S105
+
+GOOD_USAGE = {"digital_signature": True, "content_commitment": True}
+KEY_ENCIPHERMENT_ONLY = {"key_encipherment": True}
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One key holder of the test PKI, with where its files are."""
+
+    name: str
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    chain: list[x509.Certificate]  # signer first, then intermediates (no root)
+    key_path: Path
+    cert_path: Path  # the signer's certificate followed by its intermediates (PEM)
+    p12_path: Path
+
+
+@dataclass(frozen=True)
+class TestPki:
+    """What `make_test_pki` made: the trust folder and every signer by name."""
+
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    directory: Path
+    trust_dir: Path
+    school_code: str
+    other_school_code: str
+    root: x509.Certificate
+    intermediate: x509.Certificate | None
+    signers: dict[str, Signer] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Signer:
+        return self.signers[name]
+
+
+def _name(*pairs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
+
+
+def _key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _usage(**flags: bool) -> x509.KeyUsage:
+    names = (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    )
+    return x509.KeyUsage(**{name: flags.get(name, False) for name in names})
+
+
+def _issue(
+    subject: x509.Name,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] | None,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    ca_path_length: int | bool | None = False,
+    usage: x509.KeyUsage,
+) -> x509.Certificate:
+    """One certificate; `ca_path_length=False` makes an end entity."""
+    issuer_name = issuer[0].subject if issuer else subject
+    signing_key = issuer[1] if issuer else key
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+    )
+    is_ca = ca_path_length is not False
+    path_length = None if ca_path_length is True or not is_ca else ca_path_length
+    builder = builder.add_extension(
+        x509.BasicConstraints(ca=is_ca, path_length=path_length if is_ca else None),
+        critical=True,
+    )
+    authority = issuer[1].public_key() if issuer else public
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_public_key(authority), critical=False
+    )
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def _pem(certificates: list[x509.Certificate]) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+def _write_signer(
+    directory: Path,
+    name: str,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    chain: list[x509.Certificate],
+    password: bytes,
+) -> Signer:
+    encryption = serialization.BestAvailableEncryption(password)
+    key_path = directory / f"{name}.key.pem"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    )
+    key_path.chmod(0o600)
+    cert_path = directory / f"{name}.cert.pem"
+    cert_path.write_bytes(_pem(chain))
+    p12_path = directory / f"{name}.p12"
+    p12_path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            name.encode(), key, chain[0], chain[1:] or None, encryption
+        )
+    )
+    p12_path.chmod(0o600)
+    return Signer(name, key, chain[0], chain, key_path, cert_path, p12_path)
+
+
+def make_test_pki(
+    directory: str | Path,
+    *,
+    school_code: str = "79000001",
+    school_name: str = "Trường THCS Nguyễn Du",
+    other_school_code: str = "79000002",
+    with_intermediate: bool = True,
+    password: str | None = None,
+    now: dt.datetime | None = None,
+) -> TestPki:
+    """Make the test PKI in `directory` (created; must be empty or absent).
+
+    Args:
+        directory: where to write (layout in the README.txt written there).
+        school_code: the 8-digit MaTruong in the school seal's UID.
+        school_name: O and CN of the school seal.
+        other_school_code: MaTruong of a second school's seal (a DV of the wrong school).
+        with_intermediate: issue end entities from an intermediate CA (else from the root).
+        password: for the keys; default: $HUB_PKI_PASSWORD, else the documented test one.
+        now: the moment validity periods are counted from (default: the current time).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise FileExistsError(f"{directory} is not empty")
+    trust_dir, signers_dir, untrusted_dir = (
+        directory / "trust",
+        directory / "signers",
+        directory / "untrusted",
+    )
+    for folder in (trust_dir, signers_dir, untrusted_dir):
+        folder.mkdir()
+    secret = (password or os.environ.get(PASSWORD_ENV) or DEFAULT_TEST_PASSWORD).encode()
+    now = now or dt.datetime.now(dt.UTC)
+    day = dt.timedelta(days=1)
+    ca_usage = _usage(key_cert_sign=True, crl_sign=True)
+
+    root_key = _key()
+    root_name = _name(
+        (NameOID.COUNTRY_NAME, "VN"),
+        (NameOID.ORGANIZATION_NAME, "Hub test PKI"),
+        (NameOID.COMMON_NAME, "Hub Test Root CA"),
+    )
+    root = _issue(
+        root_name,
+        root_key,
+        None,
+        not_before=now - 3650 * day,
+        not_after=now + 7300 * day,
+        ca_path_length=True,
+        usage=ca_usage,
+    )
+    (trust_dir / "root.pem").write_bytes(_pem([root]))
+    issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] = (root, root_key)
+    intermediate: x509.Certificate | None = None
+    if with_intermediate:
+        intermediate_key = _key()
+        intermediate = _issue(
+            _name(
+                (NameOID.COUNTRY_NAME, "VN"),
+                (NameOID.ORGANIZATION_NAME, "Hub test PKI"),
+                (NameOID.COMMON_NAME, "Hub Test Issuing CA"),
+            ),
+            intermediate_key,
+            issuer,
+            not_before=now - 3650 * day,
+            not_after=now + 3650 * day,
+            ca_path_length=0,
+            usage=ca_usage,
+        )
+        (trust_dir / "intermediate.pem").write_bytes(_pem([intermediate]))
+        issuer = (intermediate, intermediate_key)
+    intermediates = [intermediate] if intermediate else []
+
+    def person(cn: str, cccd: str) -> x509.Name:
+        return _name(
+            (NameOID.COUNTRY_NAME, "VN"),
+            (NameOID.COMMON_NAME, cn),
+            (NameOID.SERIAL_NUMBER, f"CCCD:{cccd}"),
+        )
+
+    def school(name: str, code: str, tax: str) -> x509.Name:
+        return _name(
+            (NameOID.COUNTRY_NAME, "VN"),
+            (NameOID.ORGANIZATION_NAME, name),
+            (NameOID.COMMON_NAME, name),
+            (NameOID.USER_ID, f"MST:{tax}"),
+            (NameOID.USER_ID, f"MaTruong:{code}"),
+        )
+
+    valid = (now - 730 * day, now + 1095 * day)
+    plan: list[tuple[str, x509.Name, tuple[dt.datetime, dt.datetime], x509.KeyUsage]] = [
+        ("teacher-ec", person("Ngô Thị Mai", "079188000009"), valid, _usage(**GOOD_USAGE)),
+        ("school", school(school_name, school_code, "0301234567"), valid, _usage(**GOOD_USAGE)),
+        (
+            "other-school",
+            school("Trường THCS Lê Lợi", other_school_code, "0307654321"),
+            valid,
+            _usage(**GOOD_USAGE),
+        ),
+        ("principal", person("Phạm Văn Hùng", "079075000001"), valid, _usage(**GOOD_USAGE)),
+        ("homeroom", person("Nguyễn Thị Lan", "079180000002"), valid, _usage(**GOOD_USAGE)),
+        ("teacher-1", person("Trần Văn Minh", "079085000003"), valid, _usage(**GOOD_USAGE)),
+        ("teacher-2", person("Lê Thị Hoa", "079190000004"), valid, _usage(digital_signature=True)),
+        (
+            "expired",
+            person("Võ Văn Cũ", "079070000005"),
+            (now - 1095 * day, now - 365 * day),
+            _usage(**GOOD_USAGE),
+        ),
+        (
+            "not-yet-valid",
+            person("Đỗ Thị Mới", "079095000006"),
+            (now + 365 * day, now + 1095 * day),
+            _usage(**GOOD_USAGE),
+        ),
+        ("revoked", person("Hoàng Văn Thu", "079080000007"), valid, _usage(**GOOD_USAGE)),
+        (
+            "wrong-usage",
+            person("Bùi Thị Sai", "079185000008"),
+            valid,
+            _usage(**KEY_ENCIPHERMENT_ONLY),
+        ),
+    ]
+    pki = TestPki(directory, trust_dir, school_code, other_school_code, root, intermediate)
+    for name, subject, (not_before, not_after), usage in plan:
+        # One EC P-256 signer, so that ecdsa-sha256 (the profile's other method) is exercised.
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
+            ec.generate_private_key(ec.SECP256R1()) if name.endswith("-ec") else _key()
+        )
+        certificate = _issue(
+            subject, key, issuer, not_before=not_before, not_after=not_after, usage=usage
+        )
+        pki.signers[name] = _write_signer(
+            signers_dir, name, key, [certificate, *intermediates], secret
+        )
+
+    revoked = pki.signers["revoked"].certificate
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer[0].subject)
+        .last_update(now - day)
+        .next_update(now + 30 * day)
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(revoked.serial_number)
+            .revocation_date(now - day)
+            .build()
+        )
+        .sign(issuer[1], hashes.SHA256())
+    )
+    (trust_dir / "issuing-ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+
+    stranger_root_key = _key()
+    stranger_root = _issue(
+        _name((NameOID.COUNTRY_NAME, "VN"), (NameOID.COMMON_NAME, "Untrusted Root CA")),
+        stranger_root_key,
+        None,
+        not_before=now - 3650 * day,
+        not_after=now + 3650 * day,
+        ca_path_length=True,
+        usage=ca_usage,
+    )
+    (untrusted_dir / "untrusted-root.pem").write_bytes(_pem([stranger_root]))
+    stranger_key = _key()
+    stranger = _issue(
+        school(school_name, school_code, "0301234567"),
+        stranger_key,
+        (stranger_root, stranger_root_key),
+        not_before=valid[0],
+        not_after=valid[1],
+        usage=_usage(**GOOD_USAGE),
+    )
+    pki.signers["untrusted"] = _write_signer(
+        untrusted_dir, "untrusted", stranger_key, [stranger], secret
+    )
+    (directory / "README.txt").write_text(_readme(pki), encoding="utf-8")
+    return pki
+
+
+def _readme(pki: TestPki) -> str:
+    return f"""Hub test PKI / Hạ tầng khóa công khai thử nghiệm của hub
+=========================================================
+
+FOR TESTS, DEMOS AND THE MINISTRY SANDBOX ONLY. CHỈ DÙNG ĐỂ THỬ NGHIỆM.
+Keys are encrypted with the password in ${PASSWORD_ENV} when it was set at creation,
+otherwise with the documented test password "{DEFAULT_TEST_PASSWORD}". Never use this default
+for a real key.
+
+trust/            what a verifier trusts: `hub verify DOC --trust {pki.trust_dir}`
+  root.pem          the root CA (self-signed)
+  intermediate.pem  the issuing CA (absent when made without an intermediate)
+  issuing-ca.crl    the issuing CA's CRL (PEM), listing the "revoked" certificate
+signers/          one key holder each: NAME.key.pem (encrypted PKCS#8), NAME.cert.pem (the
+                  certificate then its intermediates), NAME.p12 (PKCS#12, same password)
+  school          DV: the school seal, O = school name, UID = MaTruong:{pki.school_code}, MST:...
+  other-school    DV of another school (UID = MaTruong:{pki.other_school_code}): refused as DV
+  principal       HT: the principal, CN = name, serialNumber = CCCD:<12 digits>
+  homeroom        GVCN: the homeroom teacher
+  teacher-1       GVBM: a subject teacher (digitalSignature + nonRepudiation)
+  teacher-2       GVBM: a subject teacher (digitalSignature only)
+  teacher-ec      GVBM: a subject teacher with an EC P-256 key (ecdsa-sha256)
+  expired         expired a year ago
+  not-yet-valid   valid only from a year from now
+  revoked         on the CRL
+  wrong-usage     key usage keyEncipherment only
+untrusted/        a root that is NOT in trust/, and a school seal it issued (untrusted.*)
+
+Sign, e.g.:  HUB_SIGNING_PASSWORD={DEFAULT_TEST_PASSWORD} hub sign DOC.xml --role DV \\
+               --p12 {pki.directory}/signers/school.p12 --out signed.xml
+"""

@@ -1,0 +1,139 @@
+"""Check 6 of the receiver: the roles, their order in time, and whose seal the DV is.
+
+Every required role signs once: GVCN, HT and DV always, and a GVBM for each MonHoc of a
+secondary or GDTX document (none on a primary one). Signing times are ordered
+GVBM ≤ GVCN ≤ HT ≤ DV and none is after receipt. The DV certificate's subject carries
+`UID = MaTruong:<the document's MaTruong>`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lxml import etree
+
+from hub import xpath
+from hub.findings import Finding, error
+from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
+from hub.signing.structure import ParsedSignature
+from hub.signing.trust import school_codes
+
+RoleFinding = tuple[Finding, str | None]  # the finding, and the signature it concerns if one
+
+
+def _role_xpath(role: Role, subject_code: str | None = None) -> str:
+    where = f"{xpath.SIGNATURES}/ChuKy[@VaiTro='{role}']"
+    return f"{where}[@MaMon='{subject_code}']" if subject_code else where
+
+
+def _finding(signature: ParsedSignature, vi: str, en: str) -> RoleFinding:
+    where = signature_xpath(signature.signature_id, signature.position)
+    return error("HB006", where, vi, en), signature.signature_id
+
+
+def _presence(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
+    findings: list[RoleFinding] = []
+    secondary = root.find(f"{doc('DLHocBa')}/{doc('KetQuaTrungHoc')}")
+    subjects = (
+        [s.get("MaMon", "") for s in secondary.iterfind(doc("MonHoc"))]
+        if secondary is not None
+        else []
+    )
+    wanted: list[tuple[Role, str | None]] = [(Role.GVBM, code) for code in subjects]
+    wanted += [(role, None) for role in ALWAYS_REQUIRED]
+    for role, code in wanted:
+        matching = [s for s in signatures if s.role is role and s.subject_code == code]
+        what_vi = ROLE_NAMES_VI[role] + (f" {code}" if code else "")
+        what_en = f"{role} signature" + (f" for subject {code}" if code else "")
+        if not matching:
+            findings.append(
+                (
+                    error(
+                        "HB006",
+                        _role_xpath(role, code),
+                        f"Thiếu chữ ký bắt buộc của {what_vi} ({role}).",
+                        f"The required {what_en} is missing.",
+                    ),
+                    None,
+                )
+            )
+        for extra in matching[1:]:
+            findings.append(
+                _finding(
+                    extra,
+                    f"Chữ ký {what_vi} ({role}) bị lặp; mỗi vai trò ký đúng một lần.",
+                    f"The {what_en} is duplicated; each role signs exactly once.",
+                )
+            )
+    for signature in signatures:
+        if signature.role is Role.GVBM and signature.subject_code not in subjects:
+            findings.append(
+                _finding(
+                    signature,
+                    "Chữ ký GVBM chỉ có ở học bạ THCS, THPT, GDTX, cho một môn của học bạ.",
+                    "A GVBM signature belongs only to a secondary or GDTX document, for one "
+                    "of its subjects.",
+                )
+            )
+    return findings
+
+
+def _timing(signatures: list[ParsedSignature], received_at: datetime) -> list[RoleFinding]:
+    findings: list[RoleFinding] = []
+    latest: dict[int, ParsedSignature] = {}  # per rank, its latest signature
+    for signature in signatures:
+        best = latest.get(signature.role.rank)
+        if best is None or signature.signing_time > best.signing_time:
+            latest[signature.role.rank] = signature
+    for signature in signatures:
+        earlier_roles = [s for rank, s in latest.items() if rank < signature.role.rank]
+        other = max(earlier_roles, key=lambda s: s.signing_time, default=None)
+        if other is not None and other.signing_time > signature.signing_time:
+            findings.append(
+                _finding(
+                    signature,
+                    f"{signature.role} ký lúc {signature.signing_time.isoformat()}, trước "
+                    f"{other.role} ({other.signing_time.isoformat()}); thứ tự phải là "
+                    f"GVBM ≤ GVCN ≤ HT ≤ DV.",
+                    f"{signature.role} signed at {signature.signing_time.isoformat()}, before "
+                    f"{other.role} ({other.signing_time.isoformat()}); the order must be "
+                    f"GVBM ≤ GVCN ≤ HT ≤ DV.",
+                )
+            )
+        if signature.signing_time > received_at:
+            findings.append(
+                _finding(
+                    signature,
+                    f"Thời gian ký {signature.signing_time.isoformat()} sau thời điểm nhận "
+                    f"{received_at.isoformat()}.",
+                    f"Signing time {signature.signing_time.isoformat()} is after receipt "
+                    f"{received_at.isoformat()}.",
+                )
+            )
+    return findings
+
+
+def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
+    school = root.findtext(f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
+    findings: list[RoleFinding] = []
+    for signature in signatures:
+        if signature.role is not Role.DV:
+            continue
+        codes = school_codes(signature.certificates[0])
+        if school is None or school not in codes:
+            found = ", ".join(codes) or "không có / none"
+            findings.append(
+                _finding(
+                    signature,
+                    f"Chứng thư DV không phải của trường {school}: UID MaTruong là {found}.",
+                    f"The DV certificate is not school {school}'s: its UID MaTruong is {found}.",
+                )
+            )
+    return findings
+
+
+def check_roles(
+    root: etree._Element, signatures: list[ParsedSignature], received_at: datetime
+) -> list[RoleFinding]:
+    """Check 6 over the signatures that passed check 3; findings in the spec's order."""
+    return _presence(root, signatures) + _seal(root, signatures) + _timing(signatures, received_at)

@@ -1,0 +1,221 @@
+"""Strict verification of every signature of a document: the receiver's checks 3–6, in order.
+
+    3 profile and references   HB003   hub.signing.structure
+    4 digests and value        HB004   here (the digest of each signed element once per document)
+    5 certificate trust        HB005   hub.signing.trust
+    6 roles                    HB006   hub.signing.roles
+
+A signature that fails a check is not taken to the next one (a wrong digest says nothing about
+the certificate), and its `code` is the first failing check. Check 6 counts every signature
+that passed check 3, so a broken GVCN signature is reported once (HB004), not again as a
+missing role.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from lxml import etree
+
+from hub.errors import DocumentError
+from hub.findings import Finding, error, has_errors
+from hub.signing.profile import DATA_ID, ECDSA_SHA256, RSA_SHA256, doc, ds, signature_xpath
+from hub.signing.providers.keys import signature_holds
+from hub.signing.roles import check_roles
+from hub.signing.structure import ParsedSignature, ProfileViolation, index_ids, read_signature
+from hub.signing.trust import TrustStore
+from hub.signing.xmlio import exc_c14n, parse_document
+
+
+@dataclass(slots=True)
+class SignatureResult:
+    """What `hub verify` shows of one signature."""
+
+    id: str
+    role: str
+    subject: str  # the signer certificate's subject (RFC 4514), "" when unreadable
+    serial: str  # the certificate's serial, hexadecimal
+    signing_time: str | None  # ThoiGianKy as written
+    valid: bool
+    code: str | None  # the first failing check's code, None when valid
+    subject_code: str | None = None  # MaMon of a GVBM
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+
+    def as_json(self) -> dict[str, str | bool | None]:
+        """The shape of `hub verify --format json`."""
+        return {
+            "id": self.id,
+            "role": self.role,
+            "subject": self.subject,
+            "serial": self.serial,
+            "signing_time": self.signing_time,
+            "valid": self.valid,
+            "code": self.code,
+        }
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """Every signature's result and every finding of one document."""
+
+    signatures: list[SignatureResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every signature holds and every required role is there."""
+        return all(s.valid for s in self.signatures) and not has_errors(self.findings)
+
+    def _fail(self, result: SignatureResult, finding: Finding) -> None:
+        self.findings.append(finding)
+        if result.code is None:
+            result.code = finding.code
+        result.valid = False
+
+
+def _holder_id(holder: etree._Element) -> str:
+    signature = holder.find(ds("Signature"))
+    return (signature.get("Id") if signature is not None else None) or ""
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _names(certificate: x509.Certificate) -> tuple[str, str]:
+    """Subject and serial as shown, once per certificate (the same few sign every document)."""
+    return certificate.subject.rfc4514_string(), f"{certificate.serial_number:X}"
+
+
+def _result(parsed: ParsedSignature) -> SignatureResult:
+    leaf = parsed.certificates[0]
+    subject, serial = _names(leaf)
+    return SignatureResult(
+        id=parsed.signature_id,
+        role=str(parsed.role),
+        subject=subject,
+        serial=serial,
+        signing_time=parsed.signing_time.isoformat(),
+        valid=True,
+        code=None,
+        subject_code=parsed.subject_code,
+        not_before=leaf.not_valid_before_utc,
+        not_after=leaf.not_valid_after_utc,
+    )
+
+
+def _value_problem(parsed: ParsedSignature, digests: dict[str, bytes]) -> tuple[str, str] | None:
+    """Check 4 for one signature: both digests, then the signature value."""
+    for reference in (parsed.data, parsed.time):
+        key = reference.uri
+        if key not in digests:
+            digests[key] = hashlib.sha256(exc_c14n(reference.target)).digest()
+        if _b64(reference.digest_text) != digests[key]:
+            return (
+                f"Giá trị băm của {reference.uri} không khớp: nội dung đã bị thay đổi sau khi ký.",
+                f"The digest of {reference.uri} does not match: the content changed after signing.",
+            )
+    leaf = parsed.certificates[0]
+    public_key = leaf.public_key()
+    key_fits = (parsed.method == RSA_SHA256 and isinstance(public_key, rsa.RSAPublicKey)) or (
+        parsed.method == ECDSA_SHA256 and isinstance(public_key, ec.EllipticCurvePublicKey)
+    )
+    value = _b64(parsed.signature_value_text)
+    signed = exc_c14n(parsed.signed_info)
+    if not key_fits or value is None or not signature_holds(leaf, signed, value):
+        return (
+            "Giá trị chữ ký (SignatureValue) không đúng với khóa của chứng thư.",
+            "The SignatureValue does not verify with the certificate's key.",
+        )
+    return None
+
+
+def _data_root(root: etree._Element) -> etree._Element | None:
+    if root.tag != doc("HocBaSo"):
+        return None
+    found = root.findall(doc("DLHocBa"))
+    if len(found) != 1 or found[0].get("Id") != DATA_ID:
+        return None
+    return found[0]
+
+
+def verify_tree(
+    tree: etree._ElementTree, trust: TrustStore, *, received_at: datetime | None = None
+) -> VerifyReport:
+    """Checks 3–6 on a parsed document (see `verify_document`)."""
+    report = VerifyReport()
+    root = tree.getroot()
+    ids = index_ids(root)
+    data_root = _data_root(root)
+    holders = root.findall(f"{doc('DSCKS')}/{doc('ChuKy')}")
+    passed: list[tuple[ParsedSignature, SignatureResult]] = []
+    for position, holder in enumerate(holders, start=1):  # check 3
+        try:
+            parsed = read_signature(holder, position, ids, data_root)
+        except ProfileViolation as exc:
+            holder_id = _holder_id(holder)
+            result = SignatureResult(holder_id, holder.get("VaiTro", ""), "", "", None, False, None)
+            result.subject_code = holder.get("MaMon")
+            report.signatures.append(result)
+            where = signature_xpath(holder_id, position)
+            report._fail(result, error("HB003", where, exc.message_vi, exc.message_en))
+            continue
+        result = _result(parsed)
+        report.signatures.append(result)
+        passed.append((parsed, result))
+
+    digests: dict[str, bytes] = {}  # the digest of DLHocBa (and of each MonHoc) once
+    for parsed, result in passed:  # check 4
+        problem = _value_problem(parsed, digests)
+        if problem:
+            where = signature_xpath(parsed.signature_id, parsed.position)
+            report._fail(result, error("HB004", where, *problem))
+    for parsed, result in passed:  # check 5
+        if not result.valid:
+            continue
+        for trust_problem in trust.check(parsed.certificates, parsed.signing_time):
+            where = signature_xpath(parsed.signature_id, parsed.position)
+            report._fail(
+                result, error("HB005", where, trust_problem.message_vi, trust_problem.message_en)
+            )
+    received = received_at or datetime.now(UTC)
+    by_id = {r.id: r for _, r in passed}
+    for finding, signature_id in check_roles(root, [p for p, _ in passed], received):  # check 6
+        if signature_id is not None and by_id[signature_id].valid:
+            report._fail(by_id[signature_id], finding)
+        else:
+            report.findings.append(finding)
+    return report
+
+
+def verify_document(
+    data: bytes, trust: TrustStore, *, received_at: datetime | None = None
+) -> VerifyReport:
+    """Verify every signature of a transcript document strictly (checks 3–6 of the spec).
+
+    Args:
+        data: the document's bytes (read with the hardened parser; check 1).
+        trust: trusted roots, intermediates and CRLs.
+        received_at: when the document was received (signing times may not be later);
+            default: now.
+
+    Returns:
+        Per-signature results and findings (HB001 when the document cannot be read at all).
+    """
+    try:
+        tree = parse_document(data)
+    except DocumentError as exc:
+        return VerifyReport(findings=list(exc.findings))
+    return verify_tree(tree, trust, received_at=received_at)
