@@ -26,6 +26,14 @@ MAX_ABSENCES = 45
 SUBJECTS_AT_BAR = 6
 """How many scored subjects must reach a level's upper bar ("at least 6 subjects")."""
 
+# The bars as module constants: building a Decimal from text per comparison cost more than the
+# comparison itself, and these run for every subject of every document.
+BAR_8_0 = Decimal("8.0")
+BAR_6_5 = Decimal("6.5")
+BAR_5_0 = Decimal("5.0")
+BAR_3_5 = Decimal("3.5")
+BAR_9_0 = Decimal("9.0")
+
 
 def round_score(value: Decimal) -> Decimal:
     """One decimal place, half up: 8.25 → 8.3, 8.24 → 8.2."""
@@ -58,20 +66,20 @@ def learning_level(scores: Sequence[Decimal], comments: Sequence[PassFail]) -> L
     comments_all_pass = all(c is PassFail.D for c in comments)
     if (
         comments_all_pass
-        and all(s >= Decimal("6.5") for s in scores)
-        and sum(s >= Decimal("8.0") for s in scores) >= need
+        and all(s >= BAR_6_5 for s in scores)
+        and sum(s >= BAR_8_0 for s in scores) >= need
     ):
         return Level.T
     if (
         comments_all_pass
-        and all(s >= Decimal("5.0") for s in scores)
-        and sum(s >= Decimal("6.5") for s in scores) >= need
+        and all(s >= BAR_5_0 for s in scores)
+        and sum(s >= BAR_6_5 for s in scores) >= need
     ):
         return Level.K
     if (
         sum(c is PassFail.CD for c in comments) <= 1
-        and sum(s >= Decimal("5.0") for s in scores) >= need
-        and all(s >= Decimal("3.5") for s in scores)
+        and sum(s >= BAR_5_0 for s in scores) >= need
+        and all(s >= BAR_3_5 for s in scores)
     ):
         return Level.D
     return Level.CD
@@ -125,7 +133,7 @@ def title(learning: Level, training: Level, year_averages: Iterable[Decimal]) ->
     """DanhHieu: HSG for learning T and training T; HSXS when also six subjects ≥ 9.0."""
     if learning is not Level.T or training is not Level.T:
         return None
-    if sum(avg >= Decimal("9.0") for avg in year_averages) >= SUBJECTS_AT_BAR:
+    if sum(avg >= BAR_9_0 for avg in year_averages) >= SUBJECTS_AT_BAR:
         return Title.EXCELLENT
     return Title.GOOD
 
