@@ -1,0 +1,242 @@
+"""Runs, schools and batches, and the accounting that proves no learner was lost.
+
+Accounting (DESIGN.md promise 2), per batch, once its records have all finished:
+
+    rows_in = unchanged + unkeyed + accepted + rejected + failed + superseded
+
+`rows_in`, `unchanged` and `unkeyed` are what the runner saw in its extraction pass (set, not
+added, so a resumed pass does not count twice): a row whose `Upserted.batch_id` is another
+batch is `unchanged` here (its record lives, finished or resuming, in that batch); a row that
+could not become a record is `unkeyed` and has its problems. The other figures are counted from
+the batch's records. `failed + unkeyed` is the promise's "problems".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from hub.store.engine import StoreError
+from hub.store.records import Upserted
+from hub.store.tables import (
+    TERMINAL_STATES,
+    Batch,
+    BatchState,
+    Record,
+    RecordState,
+    Run,
+    RunState,
+    School,
+    table_of,
+    utcnow,
+)
+
+_BATCHES = table_of(Batch)
+_RECORDS = table_of(Record)
+_RUNS = table_of(Run)
+_SCHOOLS = table_of(School)
+
+
+def _insert_ignoring_duplicates(session: Session, table: sa.Table) -> Any:
+    # Dialect-specific ON CONFLICT DO NOTHING: a get-or-create that two processes can race.
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def start_run(session: Session, parameters: Mapping[str, Any]) -> int:
+    """Record the start of a sync or retry with its parameters (school, year, source, ...)."""
+    run = Run(parameters=dict(parameters))
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, state: RunState = RunState.FINISHED) -> Run:
+    """End a run: its state, its time, and the sums of its batches' counts."""
+    b = _BATCHES.c
+    sums = session.execute(
+        sa.select(
+            *(
+                sa.func.coalesce(sa.func.sum(b[name]), 0)
+                for name in ("rows_in", "unchanged", "accepted", "rejected", "failed")
+            )
+        ).where(b.run_id == run_id)
+    ).one()
+    run = session.get(Run, run_id)
+    if run is None:
+        raise StoreError(f"Không có lượt chạy {run_id}.", f"No run {run_id}.")
+    run.rows_in, run.unchanged, run.accepted, run.rejected, run.failed = (int(x) for x in sums)
+    run.state, run.finished_at = state, utcnow()
+    session.add(run)
+    return run
+
+
+def unfinished_runs(session: Session) -> list[Run]:
+    """Runs still marked running: crashed or killed ones, or one running now elsewhere."""
+    query = sa.select(Run).where(_RUNS.c.state == RunState.RUNNING).order_by(_RUNS.c.id)
+    return list(session.scalars(query))
+
+
+def ensure_schools(session: Session, schools: Iterable[tuple[str, str | None]]) -> None:
+    """Make sure these schools (MaTruong, name) exist; existing ones are left as they are."""
+    rows = [{"code": code, "name": name, "created_at": utcnow()} for code, name in schools]
+    if rows:
+        session.execute(_insert_ignoring_duplicates(session, _SCHOOLS), rows)
+
+
+def open_batch(
+    session: Session, run_id: int, school_code: str, school_year: str, source: str
+) -> int:
+    """The batch of (run, school, year, source): created the first time, found after that."""
+    ensure_schools(session, [(school_code, None)])
+    key = {"run_id": run_id, "school_code": school_code, "school_year": school_year}
+    key["source"] = source
+    session.execute(
+        _insert_ignoring_duplicates(session, _BATCHES),
+        [key | {"state": BatchState.OPEN, "created_at": utcnow()} | _ZERO_COUNTS],
+    )
+    b = _BATCHES.c
+    found = session.execute(
+        sa.select(b.id).where(*(b[name] == value for name, value in key.items()))
+    ).scalar_one()
+    return int(found)
+
+
+_ZERO_COUNTS = dict.fromkeys(
+    ("rows_in", "unchanged", "unkeyed", "accepted", "rejected", "failed", "superseded"), 0
+)
+
+
+def set_extraction_counts(
+    session: Session, batch_id: int, *, rows_in: int, unchanged: int, unkeyed: int
+) -> None:
+    """What the extraction pass saw; call at its end (again on a resumed pass: it replaces)."""
+    session.execute(
+        sa.update(_BATCHES)
+        .where(_BATCHES.c.id == batch_id)
+        .values(rows_in=rows_in, unchanged=unchanged, unkeyed=unkeyed)
+    )
+
+
+def count_unchanged(upserted: Sequence[Upserted], batch_id: int) -> int:
+    """How many answers of `upsert_records` are carried by a record of another batch."""
+    return sum(1 for answer in upserted if answer.batch_id != batch_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAccounting:
+    """Where each row of a batch ended up (see the module docstring for the equation)."""
+
+    batch_id: int
+    rows_in: int
+    unchanged: int
+    unkeyed: int
+    accepted: int
+    rejected: int
+    failed: int
+    superseded: int
+    in_flight: int  # records not yet in a final state
+
+    @property
+    def problems(self) -> int:
+        return self.failed + self.unkeyed
+
+    @property
+    def accounted(self) -> int:
+        return (
+            self.unchanged
+            + self.unkeyed
+            + self.accepted
+            + self.rejected
+            + self.failed
+            + self.superseded
+        )
+
+    @property
+    def balanced(self) -> bool:
+        """Every row is in a final place, and the places add up to the rows that came in."""
+        return self.in_flight == 0 and self.rows_in == self.accounted
+
+
+def batch_accounting(session: Session, batch_id: int) -> BatchAccounting:
+    """The live accounting of one batch, counted from its records."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise StoreError(f"Không có lô {batch_id}.", f"No batch {batch_id}.")
+    r = _RECORDS.c
+    by_state: dict[RecordState, int] = {
+        RecordState(state): count
+        for state, count in session.execute(
+            sa.select(r.state, sa.func.count()).where(r.batch_id == batch_id).group_by(r.state)
+        )
+    }
+    return BatchAccounting(
+        batch_id,
+        batch.rows_in,
+        batch.unchanged,
+        batch.unkeyed,
+        by_state.get(RecordState.ACCEPTED, 0),
+        by_state.get(RecordState.REJECTED, 0),
+        by_state.get(RecordState.FAILED, 0),
+        by_state.get(RecordState.SUPERSEDED, 0),
+        sum(count for state, count in by_state.items() if state not in TERMINAL_STATES),
+    )
+
+
+def close_batch(session: Session, batch_id: int) -> BatchAccounting:
+    """Freeze a finished batch's counts and mark it complete.
+
+    Raises:
+        StoreError: records are still on their way, or the rows do not add up (a learner
+            lost: a bug to report, never to hide).
+    """
+    counts = batch_accounting(session, batch_id)
+    if not counts.balanced:
+        raise StoreError(
+            f"Lô {batch_id} chưa khớp: vào {counts.rows_in}, đã xử lý {counts.accounted}, "
+            f"đang xử lý {counts.in_flight}.",
+            f"Batch {batch_id} does not add up: {counts.rows_in} in, {counts.accounted} "
+            f"accounted for, {counts.in_flight} still in flight.",
+        )
+    session.execute(
+        sa.update(_BATCHES)
+        .where(_BATCHES.c.id == batch_id)
+        .values(
+            state=BatchState.COMPLETE,
+            closed_at=utcnow(),
+            accepted=counts.accepted,
+            rejected=counts.rejected,
+            failed=counts.failed,
+            superseded=counts.superseded,
+        )
+    )
+    return counts
+
+
+def batches(
+    session: Session,
+    *,
+    run_id: int | None = None,
+    school_code: str | None = None,
+    school_year: str | None = None,
+    state: BatchState | None = None,
+) -> list[Batch]:
+    """Batches by run, school, year or state, oldest first (`hub batches list`)."""
+    b = _BATCHES.c
+    query = sa.select(Batch).order_by(b.id)
+    for column, value in (
+        (b.run_id, run_id),
+        (b.school_code, school_code),
+        (b.school_year, school_year),
+        (b.state, state),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query))

@@ -1,0 +1,115 @@
+"""Problems: a finding plus where in the source it came from, stored for reports.
+
+A Problem is what turns "HB104 at /HocBaSo/DLHocBa/HocSinh/NgaySinh" into "lop6A.xlsx, sheet
+Lớp 6A, cell D12" for the operator: the runner fills the source location it traced, and the
+store keeps both, with the stage that found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from hub.findings import Finding, Severity
+from hub.store.tables import Problem, Stage, table_of, utcnow
+
+_PROBLEMS = table_of(Problem)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a value came from: a spreadsheet cell, or an API record."""
+
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None  # "D12", or a range "A5:AD5" for a whole row
+    url: str | None = None
+    vendor_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemIn:
+    """A problem to store; `record_id` is None for a source row that never became a record."""
+
+    code: str
+    severity: Severity
+    message_vi: str
+    message_en: str
+    stage: Stage
+    xpath: str | None = None
+    source: SourceLocation = SourceLocation()
+    record_id: int | None = None
+
+    @classmethod
+    def from_finding(
+        cls,
+        finding: Finding,
+        stage: Stage,
+        source: SourceLocation = SourceLocation(),
+        record_id: int | None = None,
+    ) -> ProblemIn:
+        return cls(
+            finding.code,
+            finding.severity,
+            finding.message_vi,
+            finding.message_en,
+            stage,
+            finding.xpath or None,
+            source,
+            record_id,
+        )
+
+    def for_record(self, record_id: int, stage: Stage) -> ProblemIn:
+        return replace(self, record_id=record_id, stage=stage)
+
+
+def add_problems(session: Session, batch_id: int, problems: Sequence[ProblemIn]) -> None:
+    """Store problems of one batch in bulk (one executemany)."""
+    if not problems:
+        return
+    now = utcnow()
+    rows = []
+    for p in problems:
+        location = asdict(p.source)
+        rows.append(
+            {
+                "batch_id": batch_id,
+                "record_id": p.record_id,
+                "stage": p.stage,
+                "code": p.code,
+                "severity": p.severity,
+                "message_vi": p.message_vi,
+                "message_en": p.message_en,
+                "xpath": p.xpath,
+                "source_file": location["file"],
+                "source_sheet": location["sheet"],
+                "source_cell": location["cell"],
+                "source_url": location["url"],
+                "vendor_key": location["vendor_key"],
+                "created_at": now,
+            }
+        )
+    session.execute(sa.insert(_PROBLEMS), rows)
+
+
+def clear_unkeyed_problems(session: Session, batch_id: int, stage: Stage) -> None:
+    """Drop a batch's record-less problems of a stage before that stage runs again (resume)."""
+    c = _PROBLEMS.c
+    session.execute(
+        sa.delete(_PROBLEMS).where(c.batch_id == batch_id, c.record_id.is_(None), c.stage == stage)
+    )
+
+
+def problems_of(
+    session: Session, *, batch_id: int | None = None, record_id: int | None = None
+) -> list[Problem]:
+    """The problems of a batch or a record, in the order they were found."""
+    query = sa.select(Problem).order_by(_PROBLEMS.c.id)
+    if batch_id is not None:
+        query = query.where(_PROBLEMS.c.batch_id == batch_id)
+    if record_id is not None:
+        query = query.where(_PROBLEMS.c.record_id == record_id)
+    return list(session.scalars(query))
