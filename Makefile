@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint typecheck unit lock bench clean
 
-$(BIN)/hub: pyproject.toml requirements-dev.lock
+$(BIN)/hub: pyproject.toml plugins/generic_excel/pyproject.toml requirements-dev.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.lock
-	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip install -q --no-deps -e . -e plugins/generic_excel
 	touch $(BIN)/hub
 
 setup: $(BIN)/hub
@@ -19,8 +19,8 @@ demo: setup
 	$(BIN)/hub demo
 
 lint: setup
-	$(BIN)/ruff check hub tests bench
-	$(BIN)/ruff format --check hub tests bench
+	$(BIN)/ruff check hub plugins tests bench
+	$(BIN)/ruff format --check hub plugins tests bench
 
 typecheck: setup
 	$(BIN)/mypy
