@@ -1,0 +1,229 @@
+"""The public types of a source adapter: what a vendor's plugin reads and yields.
+
+A source adapter turns one vendor's shape (a learner-centric API, a class-and-subject API to
+pivot, a folder of spreadsheets) into `RawRecord`s, one per learner and school year, each with
+the `Provenance` of every value so that a problem found later can point at the cell or the API
+record it came from. What the adapter cannot read becomes a `Problem`, never a silent drop:
+
+    rows in = records out + learners with an error Problem
+
+A read is incremental: `Source.read(cursor)` takes the cursor of the previous run (or None) and
+yields `Checkpoint`s carrying the cursor to store. The hub never looks inside a cursor.
+
+    read(cursor) ─► RawRecord ─► hub.mapping (a mapping file in mappings/) ─► hub.model.Transcript
+                 ├► Problem   (with its Provenance: file, sheet, cell / URL, vendor key)
+                 └► Checkpoint(cursor)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from hub.errors import UsageError
+
+RawPath = tuple[str | int, ...]
+"""Where a value sits in `RawRecord.data`: ("subjects", "Toán", "hk1", "tx", 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a value was read: a spreadsheet cell (file, sheet, row, cells) or an API record."""
+
+    file: str | None = None  # file name as the school sent it (no folder: it may be private)
+    sheet: str | None = None
+    row: int | None = None  # 1-based, as the spreadsheet shows it
+    cells: tuple[str, ...] = ()  # A1-style addresses, e.g. ("C12",) or ("D12", "E12")
+    url: str | None = None  # API resource, without secrets or tokens
+    vendor_key: str | None = None  # the vendor's own id of the record (vnedu_id, pupilId)
+
+    def describe(self) -> str:
+        """`file › sheet › C12` or `GET /v2/... › key` as an operator reads it."""
+        parts = [p for p in (self.file, self.sheet) if p]
+        if self.cells:
+            parts.append(", ".join(self.cells))
+        elif self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.url:
+            parts.append(self.url)
+        if self.vendor_key:
+            parts.append(self.vendor_key)
+        return " › ".join(parts) or "?"
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in _fields(self).items() if v not in (None, ())}
+
+
+def _fields(p: Provenance) -> dict[str, Any]:
+    return {
+        "file": p.file,
+        "sheet": p.sheet,
+        "row": p.row,
+        "cells": list(p.cells) if p.cells else (),
+        "url": p.url,
+        "vendor_key": p.vendor_key,
+    }
+
+
+class Severity(StrEnum):
+    """An error keeps the learner's record out of the batch; a warning is for a person."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a source or a mapping could not read, with where and what was expected.
+
+    `record_key` names the learner row the problem keeps out (None for a problem with the
+    whole file, which then comes with one problem per learner it affects, so no learner is
+    lost from the count).
+    """
+
+    code: str  # a ProblemCode value, or a plugin's own "VENDOR_..." code
+    location: Provenance
+    found: str  # the value as found, shortened; "" for a missing value
+    expected: str  # what would have been accepted, e.g. "0.0–10.0", "dd/mm/yyyy"
+    message_vi: str
+    message_en: str
+    severity: Severity = Severity.ERROR
+    record_key: str | None = None
+
+    @classmethod
+    def at(
+        cls,
+        code: str,
+        location: Provenance,
+        found: str,
+        expected: str,
+        message_vi: str,
+        message_en: str,
+        severity: Severity = Severity.ERROR,
+        record_key: str | None = None,
+    ) -> Problem:
+        """A Problem whose messages start with where it is ("file › sheet › C12: …")."""
+        where = location.describe()
+        return cls(
+            code,
+            location,
+            found,
+            expected,
+            f"{where}: {message_vi}",
+            f"{where}: {message_en}",
+            severity,
+            record_key,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "location": self.location.as_json(),
+            "found": self.found,
+            "expected": self.expected,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+            "record_key": self.record_key,
+        }
+
+
+class ProblemCode(StrEnum):
+    """The problem codes the hub's own sources and mapping engine use."""
+
+    FILE_UNREADABLE = "FILE_UNREADABLE"
+    HEADER_NOT_FOUND = "HEADER_NOT_FOUND"
+    COLUMN_MISSING = "COLUMN_MISSING"
+    COLUMN_AMBIGUOUS = "COLUMN_AMBIGUOUS"
+    VALUE_MISSING = "VALUE_MISSING"
+    VALUE_INVALID = "VALUE_INVALID"
+    LABEL_UNKNOWN = "LABEL_UNKNOWN"
+    TEXT_ENCODING = "TEXT_ENCODING"
+    DUPLICATE_LEARNER = "DUPLICATE_LEARNER"
+    LEARNER_UNMATCHED = "LEARNER_UNMATCHED"
+    GRADES_MISSING = "GRADES_MISSING"
+    SHEET_HIDDEN = "SHEET_HIDDEN"
+    CANNOT_COMPUTE = "CANNOT_COMPUTE"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One learner's year as the vendor has it, before mapping.
+
+    Attributes:
+        key: stable within the source (e.g. the learner code, or "file!row" when it has none).
+        mapping: the name of the mapping file in mappings/ that turns it into a Transcript.
+        data: nested dicts and lists of raw values as found (strings, floats, dates).
+        locations: the provenance of values by their path in `data`; a lookup walks up the
+            path, so a record-level provenance at `()` covers everything.
+        signed_document: a document the vendor already signed (vnEdu): the hub verifies it
+            and compares it with the mapped data, and never signs it again.
+    """
+
+    key: str
+    mapping: str
+    data: Mapping[str, Any]
+    locations: Mapping[RawPath, Provenance] = field(default_factory=dict)
+    signed_document: bytes | None = None
+
+    def location_of(self, path: RawPath) -> Provenance:
+        """The provenance of the value at `path`, or of its nearest located parent."""
+        for end in range(len(path), -1, -1):
+            found = self.locations.get(path[:end])
+            if found is not None:
+                return found
+        return Provenance()
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A cursor the hub stores once everything yielded before it is committed."""
+
+    cursor: str
+
+
+ReadItem = RawRecord | Problem | Checkpoint
+
+
+class CursorError(UsageError):
+    """A stored cursor cannot be understood: the operator resets the source's state."""
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A configured adapter for one vendor or file set; built by its `SourceSpec.factory`.
+
+    Implementations keep secrets out of `repr()` and logs: the config names environment
+    variables (`client_secret_env`), the adapter reads them when it connects.
+    """
+
+    def read(self, cursor: str | None) -> Iterator[ReadItem]:
+        """Yield records and problems changed since `cursor`, then a final Checkpoint.
+
+        A cursor from the future (ahead of the source) yields no records; a cursor the
+        adapter cannot parse raises CursorError.
+        """
+        ...
+
+
+SourceFactory = Callable[[Mapping[str, Any]], Source]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """What a plugin registers for one source kind (`[sources.<name>] kind = "..."`).
+
+    Attributes:
+        name: the kind, e.g. "generic_excel", "vnedu".
+        factory: builds a Source from a config section already checked against the schema.
+        config_schema: a JSON Schema (draft 2020-12) of the section; mark a key that names an
+            environment variable holding a secret with `"x-secret-env": true`.
+        description: one line for `hub plugins`.
+    """
+
+    name: str
+    factory: SourceFactory
+    config_schema: Mapping[str, Any]
+    description: str = ""

@@ -1,0 +1,240 @@
+"""Mapping files, label lists and transforms: checked on load, exact on bad values."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.errors import DataFileError
+from hub.mapping import MappingSet, TransformError, load_mappings
+from hub.mapping.transforms import BUILTIN
+from hub.model import ScoredSubject, SecondaryResults
+from hub.sources import Provenance, RawRecord
+
+
+@pytest.fixture(scope="module")
+def mappings() -> MappingSet:
+    return load_mappings()
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        ("8,5", "8.5"),
+        ("8.5 ", "8.5"),
+        (8.5, "8.5"),
+        (8.300000000000001, "8.3"),
+        (10, "10.0"),
+        ("0", "0.0"),
+    ],
+)
+def test_score_reads_what_schools_type(found: Any, expected: str) -> None:
+    assert BUILTIN["score"](found, "") == Decimal(expected)
+
+
+@pytest.mark.parametrize("found", ["8,55", "11", "-1", "tám", "8.5.1", True])
+def test_score_refuses_what_is_not_a_score(found: Any) -> None:
+    with pytest.raises(TransformError) as caught:
+        BUILTIN["score"](found, "")
+    assert caught.value.message_vi != caught.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [(7.666666666666667, "7.7"), ("8,25", "8.3"), (8.24, "8.2"), (8.25, "8.3")],
+)
+def test_a_stated_average_is_rounded_half_up(found: Any, expected: str) -> None:
+    assert BUILTIN["average"](found, "") == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    "found",
+    ["14-3-2012", "14/03/2012", " 14.03.2012 ", "2012-03-14", 40982.0, 40982, date(2012, 3, 14)],
+)
+def test_dates_as_text_serials_or_cells(found: Any) -> None:
+    assert BUILTIN["date"](found, "") == date(2012, 3, 14)
+
+
+@pytest.mark.parametrize("found", ["31/02/2012", "14/3", "March 14", -5.0, 40982.5])
+def test_impossible_dates_are_refused(found: Any) -> None:
+    with pytest.raises(TransformError):
+        BUILTIN["date"](found, "")
+
+
+def test_digits_keep_leading_zeros_and_check_length() -> None:
+    assert BUILTIN["digits"]("036213554206", "12") == "036213554206"
+    with pytest.raises(TransformError, match="expected 12 digits, found 11"):
+        BUILTIN["digits"](36213554206.0, "12")  # a number cell lost the leading zero
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Thể dục", "GDTC"),
+        ("GD thể chất", "GDTC"),
+        ("giao duc the chat", "GDTC"),
+        ("Tiếng Anh", "NN1"),
+        ("TIẾNG ANH", "NN1"),
+        ("Hoá học", "HH"),
+        ("Hóa học", "HH"),
+        ("Mỹ thuật", "MT"),
+        ("Lịch sử & Địa lý", "LSDL"),
+        ("Công nghệ", "CN"),
+        ("Hoạt động trải nghiệm,\nhướng nghiệp", "HDTN"),
+    ],
+)
+def test_subject_labels_with_and_without_diacritics_and_old_names(
+    mappings: MappingSet, typed: str, code: str
+) -> None:
+    assert mappings.labels["subjects-secondary"].resolve(typed) == code
+
+
+def test_an_unknown_label_resolves_to_nothing(mappings: MappingSet) -> None:
+    assert mappings.labels["subjects-secondary"].resolve("Thể thao điện tử") is None
+
+
+def _folder(tmp_path: Path, sub: str, name: str, text: str) -> Path:
+    (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+    (tmp_path / sub / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_label_meaning_two_codes_names_file_and_line(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        "labels",
+        "extra.yaml",
+        "list: subjects-secondary\nlabels:\n  TOAN: ['x']\n  NV: ['Thể dục']\n",
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_mappings([folder])
+    assert caught.value.path.endswith("extra.yaml")
+    assert caught.value.line == 4
+    assert "GDTC" in caught.value.message_en
+
+
+def test_a_mapping_file_against_its_schema_names_file_and_line(tmp_path: Path) -> None:
+    text = "mapping: bad\nlevel: secondary\nfields:\n  learner.full_nam: {from: x}\n"
+    folder = _folder(tmp_path, "sources", "bad.yaml", text)
+    with pytest.raises(DataFileError) as caught:
+        load_mappings([folder])
+    assert (Path(caught.value.path).name, caught.value.line) == ("bad.yaml", 4)
+
+
+def test_an_unknown_transform_names_file_and_line(tmp_path: Path) -> None:
+    text = "mapping: bad\nlevel: secondary\nfields:\n  learner.full_name:\n"
+    text += "    from: x\n    transform: [nam]\n"
+    folder = _folder(tmp_path, "sources", "bad.yaml", text)
+    with pytest.raises(DataFileError) as caught:
+        load_mappings([folder])
+    assert caught.value.line == 6
+    assert "no transform 'nam'" in caught.value.message_en
+
+
+def test_an_unknown_label_list_names_file_and_line(tmp_path: Path) -> None:
+    text = "mapping: bad\nlevel: secondary\nfields:\n"
+    text += "  learner.sex: {from: x, transform: ['label:sexes']}\n"
+    folder = _folder(tmp_path, "sources", "bad.yaml", text)
+    with pytest.raises(DataFileError, match="no label list 'sexes'") as caught:
+        load_mappings([folder])
+    assert caught.value.line == 4
+
+
+def _record(subjects: dict[str, Any], year: dict[str, Any]) -> RawRecord:
+    data = {
+        "context": {
+            "school_year": "2024-2025",
+            "level": "THCS",
+            "school_code": "36300001",
+            "school_name": "Trường THCS A",
+            "department_code": "36",
+            "place_of_issue": "Nam Định",
+            "issue_date": "2025-05-20",
+            "principal": "Phan Gia Duy",
+            "homeroom_teacher": "Lê Thị Hoa",
+        },
+        "learner": {
+            "learner_code": "36300010601001",
+            "full_name": "NguyÔn V¨n An",
+            "birth_date": "14-3-2012",
+            "sex": "Nam",
+            "ethnicity": "Kinh",
+            "personal_id": "036212000001",
+            "class_name": "6A1",
+            "birthplace": "Nam Định",
+            "residence": "Nam Định",
+        },
+        "subjects": subjects,
+        "year": year,
+    }
+    cell = Provenance("lop-6A1.xlsx", "Toán", 7, ("H7",))
+    return RawRecord(
+        "36300010601001",
+        "generic_excel-secondary",
+        data,
+        {(): Provenance("ds.xlsx", "DS", 4), ("subjects", "Toán", "semester1", "midterm"): cell},
+    )
+
+
+def _scored(midterm: Any = "7,0") -> dict[str, Any]:
+    semester = {"regular": [8, "7,5", None, 9], "midterm": midterm, "final": 8.0}
+    return {"semester1": semester, "semester2": dict(semester), "teacher": "Ngô Minh Đức"}
+
+
+def test_missing_computed_values_are_computed_by_the_rules(mappings: MappingSet) -> None:
+    subjects = {
+        name: _scored()
+        for name in ("Toán", "Ngữ văn", "Tiếng Anh", "GDCD", "Lịch sử và Địa lí", "KHTN")
+    }
+    subjects["Thể dục"] = {
+        "semester1": {"result": "Đ"},
+        "semester2": {"result": "Đ"},
+        "teacher": "Vũ Nam",
+    }
+    year = {"training": {"semester1": "Tốt", "semester2": "Tốt"}, "absences": 2}
+    outcome = mappings.record("generic_excel-secondary").map(_record(subjects, year))
+    assert outcome.problems == ()
+    transcript = outcome.transcript
+    assert transcript is not None
+    assert transcript.learner.full_name == "Nguyễn Văn An"  # TCVN3 decoded
+    assert transcript.learner.birth_date == date(2012, 3, 14)
+    results = transcript.results
+    assert isinstance(results, SecondaryResults)
+    toan = next(s for s in results.subjects if s.code == "TOAN")
+    assert isinstance(toan, ScoredSubject)
+    assert toan.semester1.regular == (Decimal("8.0"), Decimal("7.5"), Decimal("9.0"))
+    assert toan.semester1.average == Decimal("7.8")  # (8+7.5+9 + 2·7 + 3·8) / 8 = 7.8125
+    assert results.subjects[-1].code == "GDTC"  # in the code list's order
+    assert (results.learning.year.value, results.training.year.value, results.conclusion.value) == (
+        "K",
+        "T",
+        "LEN_LOP",
+    )
+
+
+def test_a_bad_cell_becomes_a_problem_pointing_at_it(mappings: MappingSet) -> None:
+    subjects = {"Toán": _scored(midterm="7,0.5")}
+    year = {"training": {"semester1": "T", "semester2": "T"}, "absences": 0}
+    outcome = mappings.record("generic_excel-secondary").map(_record(subjects, year))
+    assert outcome.transcript is None
+    problem = outcome.problems[0]
+    assert (problem.code, problem.found, problem.location.cells) == (
+        "VALUE_INVALID",
+        "7,0.5",
+        ("H7",),
+    )
+    assert problem.message_vi.startswith("lop-6A1.xlsx › Toán › H7: cần một số")
+    assert problem.message_en.startswith("lop-6A1.xlsx › Toán › H7: expected a number")
+    assert problem.record_key == "36300010601001"
+
+
+def test_a_missing_training_level_is_reported_not_guessed(mappings: MappingSet) -> None:
+    subjects = {"Toán": _scored()}
+    outcome = mappings.record("generic_excel-secondary").map(_record(subjects, {"absences": 0}))
+    assert outcome.transcript is None
+    assert [p.code for p in outcome.problems] == ["VALUE_MISSING", "VALUE_MISSING"]
+    assert "training level, semester 1" in outcome.problems[0].message_en
