@@ -16,7 +16,6 @@ from hub import xpath
 from hub.findings import Finding, error
 from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
 from hub.signing.structure import ParsedSignature
-from hub.signing.trust import school_codes
 
 RoleFinding = tuple[Finding, str | None]  # the finding, and the signature it concerns if one
 
@@ -41,8 +40,13 @@ def _presence(root: etree._Element, signatures: list[ParsedSignature]) -> list[R
     )
     wanted: list[tuple[Role, str | None]] = [(Role.GVBM, code) for code in subjects]
     wanted += [(role, None) for role in ALWAYS_REQUIRED]
+    by_role: dict[tuple[Role, str | None], list[ParsedSignature]] = {}
+    for signature in signatures:
+        by_role.setdefault((signature.role, signature.subject_code), []).append(signature)
     for role, code in wanted:
-        matching = [s for s in signatures if s.role is role and s.subject_code == code]
+        matching = by_role.get((role, code), [])
+        if len(matching) == 1:
+            continue  # the usual case, with nothing to say
         what_vi = ROLE_NAMES_VI[role] + (f" {code}" if code else "")
         what_en = f"{role} signature" + (f" for subject {code}" if code else "")
         if not matching:
@@ -80,14 +84,21 @@ def _presence(root: etree._Element, signatures: list[ParsedSignature]) -> list[R
 
 def _timing(signatures: list[ParsedSignature], received_at: datetime) -> list[RoleFinding]:
     findings: list[RoleFinding] = []
-    latest: dict[int, ParsedSignature] = {}  # per rank, its latest signature
+    latest: dict[Role, ParsedSignature] = {}  # per role, its latest signature
     for signature in signatures:
-        best = latest.get(signature.role.rank)
+        best = latest.get(signature.role)
         if best is None or signature.signing_time > best.signing_time:
-            latest[signature.role.rank] = signature
+            latest[signature.role] = signature
+    # Per role, the latest signature of any role that must sign before it.
+    before: dict[Role, ParsedSignature | None] = {}
+    other: ParsedSignature | None = None
+    for role in Role:  # in signing order
+        before[role] = other
+        mine = latest.get(role)
+        if mine is not None and (other is None or mine.signing_time > other.signing_time):
+            other = mine
     for signature in signatures:
-        earlier_roles = [s for rank, s in latest.items() if rank < signature.role.rank]
-        other = max(earlier_roles, key=lambda s: s.signing_time, default=None)
+        other = before[signature.role]
         if other is not None and other.signing_time > signature.signing_time:
             findings.append(
                 _finding(
@@ -119,7 +130,7 @@ def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleF
     for signature in signatures:
         if signature.role is not Role.DV:
             continue
-        codes = school_codes(signature.certificates[0])
+        codes = signature.chain.school_codes
         if school is None or school not in codes:
             found = ", ".join(codes) or "không có / none"
             findings.append(

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from datetime import datetime
+from functools import lru_cache
+from xml.sax.saxutils import escape
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from hub.errors import HubError
 from hub.signing.profile import (
     DATA_ID,
+    DOC_NS,
     DS_NS,
     EXC_C14N,
     SHA256,
@@ -32,9 +37,12 @@ from hub.signing.profile import (
     parse_signing_time,
 )
 from hub.signing.providers.base import SigningProvider
-from hub.signing.xmlio import exc_c14n, parse_document, serialize
+from hub.signing.xmlio import exc_c14n, id_values, parse_document, serialize
 
 DocumentInput = bytes | etree._ElementTree | etree._Element
+
+
+_local = threading.local()
 
 
 class SigningError(HubError):
@@ -82,13 +90,10 @@ def _subject_element(data: etree._Element, subject_code: str) -> etree._Element:
     )
 
 
-def _ids(root: etree._Element) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for element in root.iter(tag=etree.Element):
-        value = element.get("Id")
-        if value is not None:
-            counts[value] = counts.get(value, 0) + 1
-    return counts
+@lru_cache(maxsize=256)
+def _certificate_texts(chain: tuple[x509.Certificate, ...]) -> tuple[str, ...]:
+    """The ds:X509Certificate texts of a chain, encoded once per signer and process."""
+    return tuple(base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii") for c in chain)
 
 
 def _check_order(root: etree._Element, role: Role, subject_code: str | None, at: datetime) -> None:
@@ -143,8 +148,32 @@ def sign_document(
             signed, or the subject is missing.
         SigningRefused: the provider's key holder declined.
     """
-    role = Role(role)
     tree = _tree_of(data_or_tree)
+    sign_tree(tree, role, provider, subject_code=subject_code, signing_time=signing_time)
+    return serialize(tree)
+
+
+def sign_tree(
+    tree: etree._ElementTree | etree._Element,
+    role: Role | str,
+    provider: SigningProvider,
+    *,
+    subject_code: str | None = None,
+    signing_time: datetime,
+) -> etree._Element:
+    """`sign_document` on a parsed document, in place, without serialising it.
+
+    For signing every role of a document in a row: each `sign_document` call serialises
+    the whole, growing document (≈ 0.1 ms at 16 signatures), which only the last one needs.
+
+    Returns:
+        The new ds:Signature.
+
+    Raises:
+        SigningError, SigningRefused: as `sign_document`.
+    """
+    role = Role(role)
+    tree = _tree_of(tree)
     root = tree.getroot()
     if signing_time.tzinfo is None or signing_time.utcoffset() is None:
         raise SigningError(
@@ -163,8 +192,9 @@ def sign_document(
             "A subject code (MaMon) goes with the GVBM role, and only with it.",
         )
     _check_order(root, role, subject_code, signing_time)
-    append_signature(tree, role, provider, subject_code=subject_code, signing_time=signing_time)
-    return serialize(tree)
+    return append_signature(
+        tree, role, provider, subject_code=subject_code, signing_time=signing_time
+    )
 
 
 def append_signature(
@@ -184,7 +214,7 @@ def append_signature(
     root = tree.getroot()
     data = _data_root(root)
     target = _subject_element(data, subject_code) if role is Role.GVBM and subject_code else data
-    ids = _ids(root)
+    ids = set(id_values(root))
     if signature_id is None:
         base = f"CKS-{role}" + (f"-{subject_code}" if role is Role.GVBM else "")
         signature_id, n = base, 1
@@ -204,24 +234,13 @@ def append_signature(
     if role is Role.GVBM and subject_code is not None:
         holder.set("MaMon", subject_code)
 
-    signature = etree.SubElement(holder, ds("Signature"), nsmap={"ds": DS_NS}, Id=signature_id)
-    signed_info = etree.SubElement(signature, ds("SignedInfo"))
-    etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
-    etree.SubElement(signed_info, ds("SignatureMethod"), Algorithm=str(provider.algorithm))
-    data_digest = _reference(signed_info, data_uri(role, subject_code))
-    time_digest = _reference(signed_info, f"#{signature_id}{TIME_SUFFIX}")
-    signature_value = etree.SubElement(signature, ds("SignatureValue"))
-
-    x509_data = etree.SubElement(etree.SubElement(signature, ds("KeyInfo")), ds("X509Data"))
-    for certificate in provider.certificate_chain():
-        element = etree.SubElement(x509_data, ds("X509Certificate"))
-        element.text = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode("ascii")
-
-    time_object = etree.SubElement(signature, ds("Object"), Id=signature_id + TIME_SUFFIX)
-    properties = etree.SubElement(time_object, ds("SignatureProperties"))
-    prop = etree.SubElement(properties, ds("SignatureProperty"), Target=f"#{signature_id}")
-    etree.SubElement(prop, doc("ThoiGianKy")).text = format_signing_time(signing_time)
-
+    chain = _certificate_texts(tuple(provider.certificate_chain()))
+    signature = _signature_element(
+        signature_id, str(provider.algorithm), data_uri(role, subject_code), chain, signing_time
+    )
+    holder.append(signature)  # lxml drops the fragment's now redundant default namespace
+    signed_info, signature_value, _, time_object = signature
+    data_digest, time_digest = (reference[2] for reference in signed_info.iterchildren(_REFERENCE))
     data_digest.text = _digest(target)
     time_digest.text = _digest(time_object)
     raw = provider.sign(exc_c14n(signed_info))
@@ -229,13 +248,72 @@ def append_signature(
     return signature
 
 
-def _reference(signed_info: etree._Element, uri: str) -> etree._Element:
-    """A Reference with the profile's one transform; returns its empty DigestValue."""
-    reference = etree.SubElement(signed_info, ds("Reference"), URI=uri)
-    transforms = etree.SubElement(reference, ds("Transforms"))
-    etree.SubElement(transforms, ds("Transform"), Algorithm=EXC_C14N)
-    etree.SubElement(reference, ds("DigestMethod"), Algorithm=SHA256)
-    return etree.SubElement(reference, ds("DigestValue"))
+_REFERENCE = ds("Reference")
+# One ds:Signature of the profile with its values left open. Filling a template and parsing it
+# once costs a fraction of building its ~22 elements one call at a time. The default namespace
+# is declared for ThoiGianKy; once appended under ChuKy, lxml drops that declaration as
+# redundant, so the document reads exactly as if built element by element.
+_SIGNATURE_TEMPLATE = (
+    f'<ds:Signature xmlns:ds="{DS_NS}" xmlns="{DOC_NS}" Id="{{id}}">'
+    "<ds:SignedInfo>"
+    f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/>'
+    '<ds:SignatureMethod Algorithm="{method}"/>'
+    '<ds:Reference URI="{data_uri}">{reference_tail}'
+    '<ds:Reference URI="#{id}{time_suffix}">{reference_tail}'
+    "</ds:SignedInfo>"
+    "<ds:SignatureValue/>"
+    "<ds:KeyInfo><ds:X509Data>{certificates}</ds:X509Data></ds:KeyInfo>"
+    '<ds:Object Id="{id}{time_suffix}"><ds:SignatureProperties>'
+    '<ds:SignatureProperty Target="#{id}"><ThoiGianKy>{time}</ThoiGianKy></ds:SignatureProperty>'
+    "</ds:SignatureProperties></ds:Object>"
+    "</ds:Signature>"
+)
+_REFERENCE_TAIL = (
+    f'<ds:Transforms><ds:Transform Algorithm="{EXC_C14N}"/></ds:Transforms>'
+    f'<ds:DigestMethod Algorithm="{SHA256}"/><ds:DigestValue/></ds:Reference>'
+)
+
+
+_ESCAPES = {'"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+
+
+def _xml_text(value: str) -> str:
+    """`value` escaped for an XML attribute or text, so that parsing gives it back unchanged
+    (a parser would turn a raw tab or line break in an attribute into a space)."""
+    return escape(value, _ESCAPES)
+
+
+def _signature_element(
+    signature_id: str,
+    method: str,
+    uri: str,
+    certificates: tuple[str, ...],
+    signing_time: datetime,
+) -> etree._Element:
+    """The ds:Signature with every value but the two digests and the signature value."""
+    text = _SIGNATURE_TEMPLATE.format(
+        id=_xml_text(signature_id),
+        method=_xml_text(method),
+        data_uri=_xml_text(uri),
+        reference_tail=_REFERENCE_TAIL,
+        time_suffix=TIME_SUFFIX,
+        certificates="".join(
+            f"<ds:X509Certificate>{certificate}</ds:X509Certificate>"
+            for certificate in certificates  # base64: nothing to escape
+        ),
+        time=_xml_text(format_signing_time(signing_time)),
+    )
+    return etree.fromstring(text, _template_parser())
+
+
+def _template_parser() -> etree.XMLParser:
+    """This thread's parser for the template (lxml parsers must not be shared by threads)."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False
+        )
+    return parser
 
 
 def _digest(element: etree._Element) -> str:

@@ -1,25 +1,25 @@
 """Check 3 of the receiver: each signature is exactly the profile, and its references resolve.
 
 Strict on purpose: every element of a ds:Signature is read by position and compared with the
-profile, and anything else (another algorithm, c14n with comments, a second or unknown
-transform, a third reference, HMACOutputLength, InclusiveNamespaces, a KeyValue) is refused.
-References are resolved by the document's `Id` attribute through an index of the whole
-document built once, so that an Id that occurs twice anywhere, or a data element that is not
-where the profile puts it, is caught: there is no "find any element with this Id" that a
-wrapped copy could satisfy.
+profile (hub.signing.shape), and anything else (another algorithm, c14n with comments, a
+second or unknown transform, a third reference, HMACOutputLength, InclusiveNamespaces, a
+KeyValue) is refused. References are resolved against the document's `Id` attributes, counted
+once over the whole document, so that an Id that occurs twice anywhere, or a data element that
+is not where the profile puts it, is caught: there is no "find any element with this Id" that
+a wrapped copy could satisfy.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from cryptography import x509
 from lxml import etree
 
+from hub.signing.keyinfo import CertificateChain, chain_of
 from hub.signing.profile import (
     DATA_ID,
     EXC_C14N,
@@ -30,23 +30,55 @@ from hub.signing.profile import (
     Role,
     data_uri,
     doc,
-    ds,
     parse_signing_time,
 )
+from hub.signing.shape import ProfileViolation, ReferenceParts, SignatureParts, signature_parts
+from hub.signing.xmlio import id_values
 
-IdIndex = dict[str, list[etree._Element]]
+__all__ = [
+    "DocumentIndex",
+    "ParsedSignature",
+    "ProfileViolation",
+    "Reference",
+    "index_document",
+    "read_signature",
+]
+
+_RESULTS = (doc("KetQuaTrungHoc"), doc("KetQuaTieuHoc"))
+_SUBJECT = doc("MonHoc")
+_C14N_ONLY = frozenset({EXC_C14N})
+_SHA256_ONLY = frozenset({SHA256})
+_ROLES = {str(role): role for role in Role}
 
 
-class ProfileViolation(Exception):
-    """One reason a signature is outside the profile (reported as HB003)."""
+@dataclass(slots=True)
+class DocumentIndex:
+    """What check 3 needs of the whole document, gathered once for all its signatures."""
 
-    def __init__(self, message_vi: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_vi = message_vi
-        self.message_en = message_en
+    id_counts: dict[str, int]  # every Id value of the document and how often it occurs
+    data_root: etree._Element | None  # /HocBaSo/DLHocBa when it has Id="DLHocBa"
+    subjects: dict[str, etree._Element]  # DLHocBa/KetQua*/MonHoc by Id (the first of each)
+
+    def count(self, value: str) -> int:
+        """How many elements of the document carry `Id=value`."""
+        return self.id_counts.get(value, 0)
 
 
-@dataclass(frozen=True, slots=True)
+def index_document(root: etree._Element, data_root: etree._Element | None) -> DocumentIndex:
+    """Count every Id of the document and find the subjects a GVBM may sign."""
+    values = id_values(root)
+    unique = set(values)
+    counts = dict.fromkeys(unique, 1) if len(unique) == len(values) else dict(Counter(values))
+    subjects: dict[str, etree._Element] = {}
+    if data_root is not None:
+        for results in data_root:
+            if results.tag in _RESULTS:
+                for subject in results.iterchildren(_SUBJECT):
+                    subjects.setdefault(subject.get("Id", ""), subject)
+    return DocumentIndex(counts, data_root, subjects)
+
+
+@dataclass(slots=True)
 class Reference:
     """One checked Reference: the element it resolved to and the digest it claims."""
 
@@ -55,7 +87,7 @@ class Reference:
     digest_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedSignature:
     """A signature that passed check 3, with everything checks 4–6 need."""
 
@@ -68,35 +100,13 @@ class ParsedSignature:
     data: Reference
     time: Reference
     signature_value_text: str
-    certificates: list[x509.Certificate]
+    chain: CertificateChain
     signing_time: datetime
 
-
-def index_ids(root: etree._Element) -> IdIndex:
-    """Every element by its `Id`, in one pass over the document."""
-    index: IdIndex = {}
-    for element in root.iter(tag=etree.Element):
-        value = element.get("Id")
-        if value is not None:
-            index.setdefault(value, []).append(element)
-    return index
-
-
-def _children(element: etree._Element) -> list[etree._Element]:
-    """Element children only: comments and processing instructions are not structure."""
-    return list(element.iterchildren(tag=etree.Element))
-
-
-def _expect_tags(element: etree._Element, tags: list[str], what: str) -> list[etree._Element]:
-    children = _children(element)
-    if [c.tag for c in children] != tags:
-        found = [etree.QName(c).localname for c in children]
-        expected = ", ".join(etree.QName(t).localname for t in tags)
-        raise ProfileViolation(
-            f"{what} phải chứa đúng [{expected}], nhưng có [{', '.join(found)}].",
-            f"{what} must hold exactly [{expected}], but holds [{', '.join(found)}].",
-        )
-    return children
+    @property
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The KeyInfo certificates, the signer's first."""
+        return self.chain.certificates
 
 
 def _algorithm(element: etree._Element, allowed: frozenset[str], what: str) -> str:
@@ -108,80 +118,68 @@ def _algorithm(element: etree._Element, allowed: frozenset[str], what: str) -> s
             f"{what} uses the algorithm {algorithm or '(empty)'}, outside the profile "
             f"(allowed: {', '.join(sorted(allowed))}).",
         )
-    if _children(element):
-        raise ProfileViolation(
-            f"{what} không được có phần tử con (tham số thuật toán ngoài hồ sơ).",
-            f"{what} must have no child elements (algorithm parameters are outside the profile).",
-        )
     return algorithm
 
 
-def _resolve(ids: IdIndex, uri: str) -> etree._Element:
+def _resolve(index: DocumentIndex, parts: ReferenceParts) -> tuple[str, str]:
+    """Check the Reference's algorithms and that exactly one element carries its Id.
+
+    Returns:
+        The URI and the Id it names.
+    """
+    uri = parts.reference.get("URI", "")
+    _algorithm(parts.transform, _C14N_ONLY, f'Transform của/of "{uri}"')
+    _algorithm(parts.digest_method, _SHA256_ONLY, f'DigestMethod của/of "{uri}"')
     if not uri.startswith("#") or len(uri) == 1:
         raise ProfileViolation(
             f'Reference URI="{uri}" không phải tham chiếu "#Id" trong tài liệu.',
             f'Reference URI="{uri}" is not a same-document "#Id" reference.',
         )
-    found = ids.get(uri[1:], [])
-    if len(found) != 1:
+    found = index.count(uri[1:])
+    if found != 1:
         raise ProfileViolation(
-            f'Reference URI="{uri}" trỏ tới {len(found)} phần tử có Id đó; phải đúng 1 '
+            f'Reference URI="{uri}" trỏ tới {found} phần tử có Id đó; phải đúng 1 '
             f"(Id trùng lặp hoặc không có).",
-            f'Reference URI="{uri}" resolves to {len(found)} elements with that Id; exactly '
+            f'Reference URI="{uri}" resolves to {found} elements with that Id; exactly '
             f"1 is required (a duplicate or unknown Id).",
         )
-    return found[0]
+    return uri, uri[1:]
 
 
-def _reference(element: etree._Element, ids: IdIndex) -> Reference:
-    uri = element.get("URI", "")
-    transforms, digest_method, digest_value = _expect_tags(
-        element,
-        [ds("Transforms"), ds("DigestMethod"), ds("DigestValue")],
-        f'Reference URI="{uri}"',
-    )
-    (transform,) = _expect_tags(transforms, [ds("Transform")], f'Transforms của/of "{uri}"')
-    _algorithm(transform, frozenset({EXC_C14N}), f'Transform của/of "{uri}"')
-    _algorithm(digest_method, frozenset({SHA256}), f'DigestMethod của/of "{uri}"')
-    return Reference(uri, _resolve(ids, uri), digest_value.text or "")
+def _data_target(
+    index: DocumentIndex, signed_id: str, role: Role, subject_code: str | None
+) -> etree._Element:
+    """The element the data reference signs, which must be where the profile puts it.
 
-
-def _check_data_place(
-    target: etree._Element, data_root: etree._Element | None, role: Role, subject_code: str | None
-) -> None:
+    The Id occurs once in the document (`_resolve`), so the element at the profile's place
+    that carries it is the one element the reference resolves to.
+    """
     if role is not Role.GVBM:
-        if target is not data_root:
+        if index.data_root is None or index.data_root.get("Id") != signed_id:
             raise ProfileViolation(
                 f'Phần tử có Id="{DATA_ID}" được ký không phải /HocBaSo/DLHocBa.',
                 f'The signed element with Id="{DATA_ID}" is not /HocBaSo/DLHocBa.',
             )
-        return
-    parent = target.getparent()
-    if (
-        data_root is None
-        or target.tag != doc("MonHoc")
-        or target.get("MaMon") != subject_code
-        or parent is None
-        or parent.getparent() is not data_root
-        or parent.tag not in (doc("KetQuaTrungHoc"), doc("KetQuaTieuHoc"))
-    ):
+        return index.data_root
+    subject = index.subjects.get(signed_id)
+    if subject is None or subject.get("MaMon") != subject_code:
         raise ProfileViolation(
             f"Phần tử được ký #{SUBJECT_ID_PREFIX}{subject_code} không phải "
             f"MonHoc[@MaMon='{subject_code}'] trong DLHocBa.",
             f"The signed element #{SUBJECT_ID_PREFIX}{subject_code} is not "
             f"MonHoc[@MaMon='{subject_code}'] inside DLHocBa.",
         )
+    return subject
 
 
 def _role_of(holder: etree._Element) -> tuple[Role, str | None]:
     raw = holder.get("VaiTro", "")
-    try:
-        role = Role(raw)
-    except ValueError:
+    role = _ROLES.get(raw)
+    if role is None:
         raise ProfileViolation(
             f"VaiTro='{raw}' không phải GVBM, GVCN, HT hoặc DV.",
             f"VaiTro='{raw}' is not GVBM, GVCN, HT or DV.",
-        ) from None
+        )
     subject_code = holder.get("MaMon")
     if (role is Role.GVBM) != (subject_code is not None):
         raise ProfileViolation(
@@ -191,41 +189,21 @@ def _role_of(holder: etree._Element) -> tuple[Role, str | None]:
     return role, subject_code
 
 
-def _time_of(time_object: etree._Element, signature_id: str) -> datetime:
-    (properties,) = _expect_tags(time_object, [ds("SignatureProperties")], "ds:Object")
-    (prop,) = _expect_tags(properties, [ds("SignatureProperty")], "ds:SignatureProperties")
-    if prop.get("Target") != f"#{signature_id}":
+def _signature_id(parts: SignatureParts, index: DocumentIndex) -> str:
+    signature_id = parts.signature.get("Id", "")
+    if not signature_id:
+        raise ProfileViolation("ds:Signature thiếu Id.", "ds:Signature lacks an Id.")
+    if index.count(signature_id) != 1:
         raise ProfileViolation(
-            f'SignatureProperty phải có Target="#{signature_id}".',
-            f'SignatureProperty must have Target="#{signature_id}".',
+            f'Id="{signature_id}" của chữ ký xuất hiện nhiều lần trong tài liệu.',
+            f'The signature\'s Id="{signature_id}" occurs more than once in the document.',
         )
-    (element,) = _expect_tags(prop, [doc("ThoiGianKy")], "ds:SignatureProperty")
-    moment = parse_signing_time(element.text)
-    if moment is None:
-        raise ProfileViolation(
-            f"ThoiGianKy '{element.text}' không phải xsd:dateTime có múi giờ.",
-            f"ThoiGianKy '{element.text}' is not an xsd:dateTime with a UTC offset.",
-        )
-    return moment
+    return signature_id
 
 
-@lru_cache(maxsize=4096)
-def _certificate(text: str) -> x509.Certificate:
-    """A KeyInfo certificate, parsed once per run: a school's few certificates sign thousands
-    of documents, and the same object lets the trust store's caches hit."""
-    return x509.load_der_x509_certificate(base64.b64decode("".join(text.split())))
-
-
-def _certificates(key_info: etree._Element) -> list[x509.Certificate]:
-    (x509_data,) = _expect_tags(key_info, [ds("X509Data")], "ds:KeyInfo")
-    elements = _children(x509_data)
-    if not elements or any(e.tag != ds("X509Certificate") for e in elements):
-        raise ProfileViolation(
-            "ds:X509Data chỉ được chứa các ds:X509Certificate (ít nhất một).",
-            "ds:X509Data must hold only ds:X509Certificate elements (at least one).",
-        )
+def _chain(parts: SignatureParts) -> CertificateChain:
     try:
-        return [_certificate(e.text or "") for e in elements]
+        return chain_of(tuple(e.text or "" for e in parts.certificates))
     except (ValueError, binascii.Error):
         raise ProfileViolation(
             "ds:X509Certificate không phải chứng thư X.509 (DER, base64).",
@@ -233,52 +211,48 @@ def _certificates(key_info: etree._Element) -> list[x509.Certificate]:
         ) from None
 
 
-def read_signature(
-    holder: etree._Element,
-    position: int,
-    ids: IdIndex,
-    data_root: etree._Element | None,
-) -> ParsedSignature:
+def _signing_time(parts: SignatureParts, signature_id: str) -> datetime:
+    if parts.time_property.get("Target") != f"#{signature_id}":
+        raise ProfileViolation(
+            f'SignatureProperty phải có Target="#{signature_id}".',
+            f'SignatureProperty must have Target="#{signature_id}".',
+        )
+    text = parts.signing_time.text
+    moment = parse_signing_time(text)
+    if moment is None:
+        raise ProfileViolation(
+            f"ThoiGianKy '{text}' không phải xsd:dateTime có múi giờ.",
+            f"ThoiGianKy '{text}' is not an xsd:dateTime with a UTC offset.",
+        )
+    return moment
+
+
+def read_signature(holder: etree._Element, position: int, index: DocumentIndex) -> ParsedSignature:
     """Check one ChuKy against the profile and resolve its references (check 3).
 
     Raises:
         ProfileViolation: the first way the signature departs from the profile.
     """
     role, subject_code = _role_of(holder)
-    (signature,) = _expect_tags(holder, [ds("Signature")], "ChuKy")
-    signature_id = signature.get("Id", "")
-    if not signature_id:
-        raise ProfileViolation("ds:Signature thiếu Id.", "ds:Signature lacks an Id.")
-    if len(ids.get(signature_id, [])) != 1:
-        raise ProfileViolation(
-            f'Id="{signature_id}" của chữ ký xuất hiện nhiều lần trong tài liệu.',
-            f'The signature\'s Id="{signature_id}" occurs more than once in the document.',
-        )
-    signed_info, signature_value, key_info, time_object = _expect_tags(
-        signature,
-        [ds("SignedInfo"), ds("SignatureValue"), ds("KeyInfo"), ds("Object")],
-        "ds:Signature",
-    )
-    c14n, method_element, *references = _expect_tags(
-        signed_info,
-        [ds("CanonicalizationMethod"), ds("SignatureMethod"), ds("Reference"), ds("Reference")],
-        "ds:SignedInfo (đúng hai Reference / exactly two References)",
-    )
-    _algorithm(c14n, frozenset({EXC_C14N}), "CanonicalizationMethod")
-    method = _algorithm(method_element, SIGNATURE_METHODS, "SignatureMethod")
-    by_uri = {r.get("URI", ""): r for r in references}
+    parts = signature_parts(holder)
+    signature_id = _signature_id(parts, index)
+    _algorithm(parts.c14n_method, _C14N_ONLY, "CanonicalizationMethod")
+    method = _algorithm(parts.signature_method, SIGNATURE_METHODS, "SignatureMethod")
+    by_uri = {r.reference.get("URI", ""): r for r in parts.references}
     wanted_data, wanted_time = data_uri(role, subject_code), f"#{signature_id}{TIME_SUFFIX}"
-    if set(by_uri) != {wanted_data, wanted_time}:
+    if by_uri.keys() != {wanted_data, wanted_time}:
+        found = ", ".join(r.reference.get("URI", "") for r in parts.references)
         raise ProfileViolation(
-            f"Hai Reference phải là {wanted_data} và {wanted_time}, nhưng là "
-            f"{', '.join(r.get('URI', '') for r in references)}.",
-            f"The two References must be {wanted_data} and {wanted_time}, but are "
-            f"{', '.join(r.get('URI', '') for r in references)}.",
+            f"Hai Reference phải là {wanted_data} và {wanted_time}, nhưng là {found}.",
+            f"The two References must be {wanted_data} and {wanted_time}, but are {found}.",
         )
-    data = _reference(by_uri[wanted_data], ids)
-    _check_data_place(data.target, data_root, role, subject_code)
-    time = _reference(by_uri[wanted_time], ids)
-    if time.target is not time_object:
+    data_parts, time_parts = by_uri[wanted_data], by_uri[wanted_time]
+    uri, signed_id = _resolve(index, data_parts)
+    data = Reference(
+        uri, _data_target(index, signed_id, role, subject_code), data_parts.digest_value.text or ""
+    )
+    uri, signed_id = _resolve(index, time_parts)
+    if parts.time_object.get("Id") != signed_id:
         raise ProfileViolation(
             f"{wanted_time} phải là ds:Object nằm trong chính chữ ký này.",
             f"{wanted_time} must be the ds:Object inside this same signature.",
@@ -288,11 +262,11 @@ def read_signature(
         signature_id=signature_id,
         role=role,
         subject_code=subject_code,
-        signed_info=signed_info,
+        signed_info=parts.signed_info,
         method=method,
         data=data,
-        time=time,
-        signature_value_text=signature_value.text or "",
-        certificates=_certificates(key_info),
-        signing_time=_time_of(time_object, signature_id),
+        time=Reference(uri, parts.time_object, time_parts.digest_value.text or ""),
+        signature_value_text=parts.signature_value.text or "",
+        chain=_chain(parts),
+        signing_time=_signing_time(parts, signature_id),
     )

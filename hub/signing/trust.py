@@ -17,6 +17,7 @@ Vietnamese national root and its licensed CAs follow). What it cannot do is writ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ CRL_SUFFIXES = {".crl"}
 SCHOOL_UID_PREFIX = "MaTruong:"
 _CRL_PEM_BEGIN = b"-----BEGIN X509 CRL-----"
 _CRL_PEM_END = b"-----END X509 CRL-----"
+_MAX_KNOWN_OBJECTS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class TrustProblem:
 
     message_vi: str
     message_en: str
+
+
+_Verdict = tuple[dt.datetime, dt.datetime, list[TrustProblem]]  # window, problems inside it
 
 
 class TrustStoreError(UsageError):
@@ -156,9 +161,12 @@ class TrustStore:
         # Both caches grow with the number of distinct signers (a province: thousands).
         self._paths: dict[tuple[x509.Certificate, ...], list[x509.Certificate]] = {}
         # Per chain: the window in which its path is valid, and the verdict inside it.
-        self._known: dict[
-            tuple[x509.Certificate, ...], tuple[dt.datetime, dt.datetime, list[TrustProblem]]
-        ] = {}
+        self._known: dict[tuple[x509.Certificate, ...], _Verdict] = {}
+        # The same verdicts by the identity of the certificate objects: hashing a certificate
+        # hashes its DER (≈ 2 µs), and the verifier hands over the same objects for the same
+        # KeyInfo (hub.signing.structure parses each once). Each entry holds its certificates,
+        # so no other object can take their ids while it is here.
+        self._known_objects: dict[tuple[int, ...], tuple[_Verdict, tuple[object, ...]]] = {}
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> TrustStore:
@@ -178,19 +186,31 @@ class TrustStore:
         intermediates = [c for c in certificates if c.subject != c.issuer]
         return cls(roots, intermediates, [crl for _, crl in crls], source=str(folder))
 
-    def check(self, chain: list[x509.Certificate], at: dt.datetime) -> list[TrustProblem]:
+    def check(self, chain: Sequence[x509.Certificate], at: dt.datetime) -> list[TrustProblem]:
         """Problems of the signer's chain at signing time `at`; empty when it is trusted.
+
+        A chain judged before is not judged again while `at` lies inside the window in which
+        every certificate of its path is valid; outside it, the chain is judged at `at`.
 
         Args:
             chain: the signer's certificate first, then what the document brought.
             at: ThoiGianKy (aware).
         """
+        objects = tuple(map(id, chain))
+        seen = self._known_objects.get(objects)
+        if seen is not None and seen[0][0] <= at <= seen[0][1]:
+            return seen[0][2]  # the fastest path: these very objects, inside their window
         key = tuple(chain)
         known = self._known.get(key)
-        if known is not None and known[0] <= at <= known[1]:
-            return known[2]  # the fast path: a chain already judged, inside its window
-        problems = self._slow_check(key, at)
-        return problems
+        if known is None or not known[0] <= at <= known[1]:
+            problems = self._slow_check(key, at)
+            known = self._known.get(key)
+            if known is None or not known[0] <= at <= known[1]:
+                return problems  # not cached: a verdict about this moment only
+        if len(self._known_objects) >= _MAX_KNOWN_OBJECTS:
+            self._known_objects.clear()  # callers that parse certificates afresh each time
+        self._known_objects[objects] = (known, key)
+        return known[2]
 
     def _slow_check(self, key: tuple[x509.Certificate, ...], at: dt.datetime) -> list[TrustProblem]:
         leaf = key[0]

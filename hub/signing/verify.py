@@ -18,18 +18,20 @@ import binascii
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from hub.errors import DocumentError
 from hub.findings import Finding, error, has_errors
-from hub.signing.profile import DATA_ID, ECDSA_SHA256, RSA_SHA256, doc, ds, signature_xpath
+from hub.signing.profile import DATA_ID, doc, ds, signature_xpath
 from hub.signing.providers.keys import signature_holds
 from hub.signing.roles import check_roles
-from hub.signing.structure import ParsedSignature, ProfileViolation, index_ids, read_signature
+from hub.signing.structure import (
+    ParsedSignature,
+    ProfileViolation,
+    index_document,
+    read_signature,
+)
 from hub.signing.trust import TrustStore
 from hub.signing.xmlio import exc_c14n, parse_document
 
@@ -93,48 +95,47 @@ def _b64(text: str) -> bytes | None:
         return None
 
 
-@lru_cache(maxsize=4096)
-def _names(certificate: x509.Certificate) -> tuple[str, str]:
-    """Subject and serial as shown, once per certificate (the same few sign every document)."""
-    return certificate.subject.rfc4514_string(), f"{certificate.serial_number:X}"
-
-
 def _result(parsed: ParsedSignature) -> SignatureResult:
-    leaf = parsed.certificates[0]
-    subject, serial = _names(leaf)
+    chain = parsed.chain
     return SignatureResult(
         id=parsed.signature_id,
         role=str(parsed.role),
-        subject=subject,
-        serial=serial,
+        subject=chain.subject,
+        serial=chain.serial,
         signing_time=parsed.signing_time.isoformat(),
         valid=True,
         code=None,
         subject_code=parsed.subject_code,
-        not_before=leaf.not_valid_before_utc,
-        not_after=leaf.not_valid_after_utc,
+        not_before=chain.not_before,
+        not_after=chain.not_after,
     )
 
 
-def _value_problem(parsed: ParsedSignature, digests: dict[str, bytes]) -> tuple[str, str] | None:
+Digests = dict[str, tuple[bytes, str]]  # per Reference URI: SHA-256 of its C14N, and in base64
+
+
+def _digest_holds(uri: str, target: etree._Element, claimed: str, digests: Digests) -> bool:
+    known = digests.get(uri)
+    if known is None:
+        digest = hashlib.sha256(exc_c14n(target)).digest()
+        known = digests[uri] = (digest, base64.b64encode(digest).decode("ascii"))
+    # The usual DigestValue is the canonical base64 of the digest: a string comparison says
+    # so. Anything else (line breaks, other padding bits) is decoded and compared as bytes.
+    return claimed == known[1] or _b64(claimed) == known[0]
+
+
+def _value_problem(parsed: ParsedSignature, digests: Digests) -> tuple[str, str] | None:
     """Check 4 for one signature: both digests, then the signature value."""
     for reference in (parsed.data, parsed.time):
-        key = reference.uri
-        if key not in digests:
-            digests[key] = hashlib.sha256(exc_c14n(reference.target)).digest()
-        if _b64(reference.digest_text) != digests[key]:
+        if not _digest_holds(reference.uri, reference.target, reference.digest_text, digests):
             return (
                 f"Giá trị băm của {reference.uri} không khớp: nội dung đã bị thay đổi sau khi ký.",
                 f"The digest of {reference.uri} does not match: the content changed after signing.",
             )
-    leaf = parsed.certificates[0]
-    public_key = leaf.public_key()
-    key_fits = (parsed.method == RSA_SHA256 and isinstance(public_key, rsa.RSAPublicKey)) or (
-        parsed.method == ECDSA_SHA256 and isinstance(public_key, ec.EllipticCurvePublicKey)
-    )
+    key_fits = parsed.method == parsed.chain.key_method
     value = _b64(parsed.signature_value_text)
     signed = exc_c14n(parsed.signed_info)
-    if not key_fits or value is None or not signature_holds(leaf, signed, value):
+    if not key_fits or value is None or not signature_holds(parsed.chain.leaf, signed, value):
         return (
             "Giá trị chữ ký (SignatureValue) không đúng với khóa của chứng thư.",
             "The SignatureValue does not verify with the certificate's key.",
@@ -157,13 +158,12 @@ def verify_tree(
     """Checks 3–6 on a parsed document (see `verify_document`)."""
     report = VerifyReport()
     root = tree.getroot()
-    ids = index_ids(root)
-    data_root = _data_root(root)
+    index = index_document(root, _data_root(root))
     holders = root.findall(f"{doc('DSCKS')}/{doc('ChuKy')}")
     passed: list[tuple[ParsedSignature, SignatureResult]] = []
     for position, holder in enumerate(holders, start=1):  # check 3
         try:
-            parsed = read_signature(holder, position, ids, data_root)
+            parsed = read_signature(holder, position, index)
         except ProfileViolation as exc:
             holder_id = _holder_id(holder)
             result = SignatureResult(holder_id, holder.get("VaiTro", ""), "", "", None, False, None)
@@ -176,7 +176,7 @@ def verify_tree(
         report.signatures.append(result)
         passed.append((parsed, result))
 
-    digests: dict[str, bytes] = {}  # the digest of DLHocBa (and of each MonHoc) once
+    digests: Digests = {}  # the digest of DLHocBa (and of each MonHoc) once
     for parsed, result in passed:  # check 4
         problem = _value_problem(parsed, digests)
         if problem:

