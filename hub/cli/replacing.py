@@ -1,0 +1,214 @@
+"""The sending half of `hub replace`: one corrected learner, with ThayTheCho, through the
+runner's own stages (hub.cli.corrections explains the order of steps and why)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+
+from hub.cli.operator_common import error_console
+from hub.config import HubConfig
+from hub.errors import UsageError
+from hub.ministry import MinistryService
+from hub.pipeline.map import Mapped
+from hub.report.privacy import mask_text
+from hub.sources import RawRecord
+from hub.store import (
+    RecordState,
+    RunState,
+    StateChange,
+    Store,
+    advance,
+    batch_accounting,
+    close_batch,
+    count_unchanged,
+    finish_run,
+    open_batch,
+    problems_of,
+    set_extraction_counts,
+    start_run,
+    upsert_records,
+)
+from hub.store.tables import AuditKind, Batch, Record
+
+SETTLED = frozenset({RecordState.ACCEPTED, RecordState.REJECTED, RecordState.FAILED})
+_BEFORE_SIGNING = frozenset(
+    {RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED, RecordState.BUILT}
+)
+
+
+@dataclass
+class Outcome:
+    """Where the replacement ended: its state, its new id, or the problems that stopped it."""
+
+    old_transcript: str
+    withdrew: bool
+    state: RecordState
+    new_transcript: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def find_in_source(config: HubConfig, old: Record, source_name: str) -> Mapped:
+    """The learner as the source holds it now (after the school's fix).
+
+    Raises:
+        UsageError: the learner is not in the source, or its row cannot be mapped.
+    """
+    from hub.mapping import load_mappings
+    from hub.pipeline.extract import check_options, read_source, source_runs
+    from hub.pipeline.map import map_record
+    from hub.plugins import load_plugins
+
+    registry = load_plugins()
+    mappings = load_mappings(registry.mapping_dirs, registry.transforms)
+    for run in source_runs(config, source_name):
+        if run.school_code not in (None, old.school_code):
+            continue
+        if run.school_year not in (None, old.school_year):
+            continue
+        check_options(run, registry, config.path)
+        for item in read_source(run, registry):
+            if not isinstance(item, RawRecord):
+                continue
+            mapped = map_record(item, mappings)
+            if (
+                isinstance(mapped, Mapped)
+                and mapped.record.ma_ho_so == old.ma_ho_so
+                and mapped.school_year == old.school_year
+            ):
+                return mapped
+    raise UsageError(
+        f"Không tìm thấy học bạ {old.ma_ho_so} (năm {old.school_year}) trong nguồn "
+        f"{source_name}, hoặc dòng của nó có lỗi; xem `hub sync` / `hub report`. Chưa thu hồi gì.",
+        f"{old.ma_ho_so} ({old.school_year}) is not in source {source_name}, or its row has "
+        f"problems; see `hub sync` / `hub report`. Nothing was withdrawn.",
+    )
+
+
+def _refuse_in_flight(store: Store, ma_ho_so: str, year: str) -> None:
+    from hub.store import records_in
+
+    with store.read() as session:
+        current = [
+            r
+            for r in records_in(session, school_year=year, current_only=True)
+            if r.ma_ho_so == ma_ho_so
+        ]
+    for ref in current:
+        if ref.state not in SETTLED and ref.state not in _BEFORE_SIGNING:
+            raise UsageError(
+                f"Học bạ {ma_ho_so} đang được gửi ({ref.state.value}); chạy `hub sync` cho xong "
+                f"rồi thử lại. Chưa thu hồi gì.",
+                f"{ma_ho_so} is being sent ({ref.state.value}); finish it with `hub sync`, then "
+                f"try again. Nothing was withdrawn.",
+            )
+
+
+def send_replacement(
+    config: HubConfig,
+    store: Store,
+    service: MinistryService,
+    old: Record,
+    reason: str,
+    today: date,
+) -> Outcome:
+    """Withdraw `old`'s transcript and send the learner's corrected transcript in its place."""
+    from hub.cli.corrections import withdraw_transcript
+
+    assert old.transcript_id is not None
+    with store.read() as session:
+        batch = session.get(Batch, old.batch_id)
+        assert batch is not None
+        source = batch.source
+    with error_console().status("Đọc nguồn / reading the source…"):
+        mapped = find_in_source(config, old, source)
+    _refuse_in_flight(store, old.ma_ho_so, old.school_year)
+    _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
+    header = dataclasses.replace(mapped.transcript.header, replaces=old.transcript_id)
+    corrected = dataclasses.replace(
+        mapped, transcript=dataclasses.replace(mapped.transcript, header=header)
+    )
+    with store.write() as session:
+        run_id = start_run(session, {"correction": old.ma_ho_so, "replaces": old.transcript_id})
+        batch_id = open_batch(session, run_id, old.school_code, old.school_year, source)
+        # redo: the learner is sent again even when its content did not change.
+        (answer,) = upsert_records(session, batch_id, [corrected.record], redo=True)
+        state = RecordState.MAPPED if answer.state is RecordState.EXTRACTED else answer.state
+        values = {"replaces": old.transcript_id}
+        advance(session, [StateChange(answer.record_id, answer.state, state, values)])
+        set_extraction_counts(
+            session,
+            batch_id,
+            rows_in=1,
+            unchanged=count_unchanged([answer], batch_id),
+            unkeyed=0,
+        )
+    ended = RunState.FAILED
+    try:
+        _work(config, store, service, dataclasses.replace(answer, state=state), corrected, today)
+        ended = RunState.FINISHED
+    finally:
+        with store.write() as session:
+            for touched in {batch_id, answer.batch_id}:
+                if batch_accounting(session, touched).in_flight == 0:
+                    close_batch(session, touched)
+            finish_run(session, run_id, ended)
+    return _outcome(store, old, answer.record_id, withdrew)
+
+
+def _work(
+    config: HubConfig,
+    store: Store,
+    service: MinistryService,
+    answer: object,
+    corrected: Mapped,
+    today: date,
+) -> None:
+    """Check, build, sign (one worker process), send and settle the one learner."""
+    from hub.pipeline.check import LearnerLookup
+    from hub.pipeline.intake import Work
+    from hub.pipeline.pool import WorkPool
+    from hub.pipeline.push import Pusher
+    from hub.pipeline.worker import WorkerSpec
+    from hub.store import Upserted
+
+    assert isinstance(answer, Upserted)
+    if answer.state not in _BEFORE_SIGNING:
+        return
+    pusher = Pusher(store, service, config.ministry.unit)
+    spec = WorkerSpec(str(config.path), today)
+    with error_console().status("Ký và gửi / signing and sending…"):
+        with WorkPool(store, spec, LearnerLookup(service), pusher, workers=1) as pool:
+            pool.submit([Work(answer, corrected)])
+            pool.drain()
+        pusher.flush()
+        pusher.settle()
+
+
+def _outcome(store: Store, old: Record, record_id: int, withdrew: bool) -> Outcome:
+    from hub.store import audit
+
+    assert old.transcript_id is not None
+    with store.write() as session:
+        record = session.get(Record, record_id)
+        assert record is not None
+        outcome = Outcome(old.transcript_id, withdrew, record.state, record.transcript_id)
+        if record.state is RecordState.ACCEPTED and record.transcript_id:
+            audit.append(
+                session,
+                AuditKind.WITHDRAWN,
+                {
+                    "transcript_id": old.transcript_id,
+                    "replaced_by": record.transcript_id,
+                    "ma_ho_so": old.ma_ho_so,
+                    "record_id": record_id,
+                },
+            )
+        for p in problems_of(session, record_id=record_id):
+            where = " › ".join(x for x in (p.source_file, p.source_sheet, p.source_cell) if x)
+            outcome.problems.append(
+                f"{p.code} [{p.stage}] {where or '?'} {p.xpath or ''}: "
+                f"{mask_text(p.message_vi)} / {mask_text(p.message_en)}"
+            )
+    return outcome

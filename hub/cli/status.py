@@ -1,0 +1,139 @@
+"""`hub status`: where every school's learners stand now, and why the missing ones are missing.
+
+Read from the store only (no source, no ministry): learners, accepted, withdrawn, rejected,
+problems (failed at a stage, or a source row that never became a learner), pending (still on
+their way: a run is going, or one was killed and the next `hub sync` resumes it); a total; and
+the top reasons, each a ministry or hub code with the learners it stops and an example message.
+`hub report` gives every row behind these figures, traced to its cell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from hub.cli import exits
+from hub.cli.operator_common import (
+    check_school,
+    config_option,
+    configured_store,
+    console,
+    echo_json,
+    format_option,
+)
+from hub.cli.sync import run_guarded
+from hub.report.queries import Reason, SchoolYearStatus, reason_json, total_reasons
+
+_FIGURES = ("learners", "accepted", "withdrawn", "rejected", "problems", "pending")
+
+
+def _totals(statuses: list[SchoolYearStatus]) -> dict[str, int]:
+    totals = {name: sum(getattr(s, name) for s in statuses) for name in _FIGURES}
+    totals["failed"] = sum(s.failed for s in statuses)
+    totals["unkeyed"] = sum(s.unkeyed for s in statuses)
+    return totals
+
+
+def _stages(status: SchoolYearStatus) -> str:
+    parts = [f"{stage} {n}" for stage, n in sorted(status.failed_by_stage.items())]
+    if status.unkeyed:
+        parts.append(f"source-row {status.unkeyed}")
+    return ", ".join(parts)
+
+
+def _table(statuses: list[SchoolYearStatus], totals: dict[str, int]) -> Table:
+    table = Table(title="Tình trạng theo trường / status per school")
+    table.add_column("Trường / School")
+    table.add_column("Tên / Name")
+    table.add_column("Năm học / Year")
+    for heading in (
+        "Học sinh / Learners",
+        "Chấp nhận / Accepted",
+        "Thu hồi / Withdrawn",
+        "Từ chối / Rejected",
+        "Vấn đề / Problems",
+        "Đang xử lý / Pending",
+    ):
+        table.add_column(heading, justify="right")
+    table.add_column("Lỗi ở bước / Failed at")
+    for s in statuses:
+        figures = [str(getattr(s, name)) for name in _FIGURES]
+        name = Text(s.school_name or "")  # Text: a name is never read as rich markup
+        table.add_row(s.school_code, name, s.school_year, *figures, _stages(s))
+    table.add_section()
+    table.add_row("Tổng / Total", "", "", *(str(totals[name]) for name in _FIGURES), "")
+    return table
+
+
+def _reason_lines(reasons: list[Reason]) -> list[str]:
+    return [
+        f"  {r.code:<18} {r.count:>6}  [{r.stage}] {r.example_vi} / {r.example_en}" for r in reasons
+    ]
+
+
+@click.command("status")
+@click.option("--school", help="Chỉ trường này / only this school (MaTruong).")
+@click.option("--year", help="Chỉ năm học này / only this school year (e.g. 2024-2025).")
+@click.option(
+    "--top",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Lý do chính cần liệt kê / how many top reasons to list.",
+)
+@config_option
+@format_option
+def status_command(
+    school: str | None,
+    year: str | None,
+    top: int,
+    config_path: Path | None,
+    output_format: str,
+) -> None:
+    """Tình trạng học bạ theo trường / where each school's learners stand now."""
+    check_school(school)
+    from hub.report.privacy import mask_text
+    from hub.report.queries import school_status
+
+    def action() -> list[SchoolYearStatus]:
+        with configured_store(config_path) as (_, store), store.read() as session:
+            return school_status(session, school_code=school, school_year=year, top=top)
+
+    statuses = run_guarded(action)
+    for status in statuses:  # examples are free text from plugins and the ministry
+        status.reasons = [
+            Reason(r.code, r.stage, r.count, mask_text(r.example_vi), mask_text(r.example_en))
+            for r in status.reasons
+        ]
+    totals = _totals(statuses)
+    reasons = total_reasons(statuses, top)
+    if output_format == "json":
+        echo_json(
+            {
+                "schools": [s.as_json() for s in statuses],
+                "totals": totals,
+                "reasons": [reason_json(r) for r in reasons],
+            }
+        )
+        raise SystemExit(exits.OK)
+    out = console()
+    if not statuses:
+        out.print("Chưa có dữ liệu; hãy chạy `hub sync`. / Nothing yet; run `hub sync`.")
+        raise SystemExit(exits.OK)
+    out.print(_table(statuses, totals))
+    missing = totals["learners"] - totals["accepted"]
+    if missing:
+        out.print(
+            f"Thiếu học bạ / without a transcript: {missing} — từ chối/rejected "
+            f"{totals['rejected']}, vấn đề/problems {totals['problems']}, đang xử lý/pending "
+            f"{totals['pending']}, đã thu hồi/withdrawn {totals['withdrawn']}."
+        )
+    if reasons:
+        out.print("Lý do chính / top reasons (mã, số học sinh / code, learners):")
+        for line in _reason_lines(reasons):
+            out.print(line, markup=False)
+        out.print("Chi tiết từng ô nguồn / every row and cell: `hub report --out DIR`.")
+    raise SystemExit(exits.OK)
