@@ -23,6 +23,15 @@ from hub.codes import CodeLists
 from hub.datafiles import line_of
 from hub.errors import DataFileError
 from hub.mapping.assemble import Collected, assemble, target_label
+from hub.mapping.compiled import (
+    Converter,
+    RuleValue,
+    converter,
+    getter,
+    is_pure,
+    memoised,
+    rule_value,
+)
 from hub.mapping.labels import LabelList
 from hub.mapping.transforms import Transform, TransformError
 from hub.model import Transcript
@@ -82,7 +91,7 @@ def _bind(
                 raise DataFileError(
                     where[0], where[1], f"không có danh sách nhãn {arg!r}", f"no label list {arg!r}"
                 )
-            steps.append((spec, _label_step(labels[arg])))
+            steps.append((spec, memoised(_label_step(labels[arg]), "")))
             continue
         function = transforms.get(name)
         if function is None:
@@ -93,7 +102,8 @@ def _bind(
                 f"không có phép biến đổi {name!r} (có: {known})",
                 f"no transform {name!r} (known: {known})",
             )
-        steps.append((spec, _with_arg(function, arg)))
+        pure = is_pure(name, function)
+        steps.append((spec, memoised(function, arg) if pure else _with_arg(function, arg)))
     return tuple(steps)
 
 
@@ -101,8 +111,8 @@ def _with_arg(function: Transform, arg: str) -> Callable[[Any], Any]:
     return lambda value: function(value, arg)
 
 
-def _label_step(labels: LabelList) -> Callable[[Any], Any]:
-    def resolve(value: Any) -> str:
+def _label_step(labels: LabelList) -> Transform:
+    def resolve(value: Any, arg: str) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         code = labels.resolve(str(value))
@@ -192,6 +202,27 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """A GroupRule compiled: its table getter, label and value converters, field closures."""
+
+    name: str
+    source: RawPath
+    table: Callable[[Any], Any]
+    code: Converter
+    value: Converter
+    fields: tuple[tuple[str, str | None, RuleValue, RuleValue], ...]
+    tails: Mapping[str, RawPath]  # field target → its path under the label's entry
+
+
+def _first_step(rule: FieldRule) -> str | None:
+    """The first step of a rule that yields nothing when that step is absent, else None."""
+    plain = rule.value is None and rule.default is None and rule.default_from is None
+    if plain and rule.source and isinstance(rule.source[0], str):
+        return rule.source[0]
+    return None
+
+
 class RecordMapping:
     """A compiled mapping file; `map(raw)` turns one raw record into a MappingOutcome."""
 
@@ -210,34 +241,55 @@ class RecordMapping:
         self.groups = groups
         self.codes = codes
         self.path = path
-        self._plain = tuple(r for r in fields if r.fmt is None)
+        self._plain = tuple((r.target, rule_value(r)) for r in fields if r.fmt is None)
         self._formats = tuple(r for r in fields if r.fmt is not None)
+        # Where a missing plain field would have been: the same for every record.
+        self._sources: dict[str, RawPath] = {
+            r.target: r.source or r.default_from or () for r in fields if r.fmt is None
+        }
+        self._groups = tuple(
+            _Group(
+                name,
+                group.source,
+                getter(group.source),
+                converter(group.code_steps),
+                converter(group.value_steps),
+                tuple(
+                    (r.target, _first_step(r), rule_value(r), rule_value(r, start=1))
+                    for r in group.fields
+                ),
+                {r.target: tuple(r.source or ()) for r in group.fields},
+            )
+            for name, group in groups.items()
+        )
 
     def __repr__(self) -> str:
         return f"RecordMapping({self.name!r}, {self.path!r})"
 
     def map(self, raw: RawRecord) -> MappingOutcome:
         run = _Run(raw)
+        data = raw.data
         values: dict[str, Any] = {}
-        sources: dict[str, RawPath] = {}
-        for rule in self._plain:
-            sources[rule.target] = rule.source or rule.default_from or ()
-            found = run.value(rule, raw.data, ())
+        for target, value in self._plain:
+            found = value(run, data, (), None)
             if found is not None:
-                values[rule.target] = found
+                values[target] = found
         for rule in self._formats:
             filled = run.format(rule, values)
             if filled is not None:
                 values[rule.target] = filled
         collected = Collected(values=values)
-        self._groups(run, collected, sources)
+        located = self._map_groups(run, collected)
+
+        def where(target: str, subject: str | None) -> RawPath | None:
+            if not subject:
+                return self._sources.get(target)
+            return self._located(located, subject, target)
 
         def missing(target: str, subject: str | None = None) -> None:
-            key = (subject, target) if subject else target
-            path = collected.sources.get(key) if subject else sources.get(target)
             run.problem(
                 ProblemCode.VALUE_MISSING,
-                path or (),
+                where(target, subject) or (),
                 "",
                 target_label(target, subject)[2],
                 f"thiếu {target_label(target, subject)[0]}",
@@ -245,8 +297,7 @@ class RecordMapping:
             )
 
         def invalid(target: str, subject: str | None, vi: str, en: str) -> None:
-            key = (subject, target) if subject else target
-            path = collected.sources.get(key) if subject else sources.get(target)
+            path = where(target, subject)
             run.problem(ProblemCode.CANNOT_COMPUTE, path or (), "", target, vi, en)
 
         transcript = None
@@ -256,15 +307,38 @@ class RecordMapping:
             transcript = None
         return MappingOutcome(transcript, tuple(run.problems))
 
-    def _groups(self, run: _Run, collected: Collected, sources: dict[str, RawPath]) -> None:
-        for group_name, group in self.groups.items():
-            table = _get(run.raw.data, group.source)
+    def _located(
+        self, located: Mapping[str, Mapping[str, RawPath]], code: str, target: str
+    ) -> RawPath | None:
+        """The raw path of a group field of `code`, found only when a problem needs it.
+
+        A group with fields locates each field under the label's entry; a group without
+        (qualities) locates the label itself under the group's name. A later group wins,
+        as it would have overwritten an earlier one's entry.
+        """
+        for group in reversed(self._groups):
+            at = located.get(group.name, {}).get(code)
+            if at is None:
+                continue
+            if group.fields and target in group.tails:
+                return (*at, *group.tails[target])
+            if not group.fields and target == group.name:
+                return at
+        return None
+
+    def _map_groups(self, run: _Run, collected: Collected) -> dict[str, dict[str, RawPath]]:
+        """Convert each group's table; return where each code's label was, by group."""
+        data = run.raw.data
+        located: dict[str, dict[str, RawPath]] = {}
+        for group in self._groups:
+            table = group.table(data)
             if not isinstance(table, Mapping):
                 continue
-            target = getattr(collected, group_name)
+            target = getattr(collected, group.name)
+            seen = located[group.name] = {}
             for label, raw_value in table.items():
                 at: RawPath = (*group.source, label)
-                code = run.convert(group.code_steps, label, at, f"{group_name}")
+                code = group.code(run, label, at, ())
                 if code is None:
                     continue
                 if code in target:
@@ -277,18 +351,25 @@ class RecordMapping:
                         f"{code} appears twice ({label})",
                     )
                     continue
+                seen[code] = at  # a blank is missing *here*
                 if not group.fields:
-                    collected.sources[(code, group_name)] = at  # a blank is missing *here*
                     if not _blank(raw_value):
-                        target[code] = run.convert(group.value_steps, raw_value, at, code)
+                        target[code] = group.value(run, raw_value, at, ())
                     continue
                 entry: dict[str, Any] = {}
-                for rule in group.fields:
-                    collected.sources[(code, rule.target)] = (*at, *(rule.source or ()))
-                    found = run.value(rule, raw_value, at, fallback=run.raw.data)
+                present = raw_value if type(raw_value) is dict else None
+                for name, first, value, value_under_first in group.fields:
+                    if first is not None and present is not None:
+                        under = present.get(first)
+                        if under is None:
+                            continue  # nothing under the rule's first step: no value, no problem
+                        found = value_under_first(run, under, at, data)
+                    else:
+                        found = value(run, raw_value, at, data)
                     if found is not None:
-                        entry[rule.target] = found
+                        entry[name] = found
                 target[code] = entry
+        return located
 
 
 class _Run:
@@ -313,46 +394,16 @@ class _Run:
             )
         )
 
-    def convert(self, steps: tuple[Step, ...], value: Any, at: RawPath, target: str) -> Any:
-        for _spec, step in steps:
-            try:
-                value = step(value)
-            except TransformError as exc:
-                self.problem(
-                    exc.code,
-                    at,
-                    show(value),
-                    exc.expected,
-                    f"{exc.message_vi}; cần {exc.expected}",
-                    f"{exc.message_en}; expected {exc.expected}",
-                )
-                return None
-            if value is None:
-                return None
-        return value
-
-    def value(self, rule: FieldRule, data: Any, base: RawPath, fallback: Any = None) -> Any:
-        if rule.value is not None:
-            return rule.value
-        found = _get(data, rule.source) if rule.source else None
-        path = (*base, *(rule.source or ()))
-        if _blank(found) or (isinstance(found, list | tuple) and not found):
-            if rule.default_from is not None:
-                found = _get(fallback if fallback is not None else data, rule.default_from)
-                path = rule.default_from
-            if _blank(found):
-                return rule.default
-        if rule.each:
-            items = found if isinstance(found, list | tuple) else [found]
-            out = []
-            for index, item in enumerate(items):
-                if _blank(item):
-                    continue
-                converted = self.convert(rule.steps, item, (*path, index), rule.target)
-                if converted is not None:
-                    out.append(converted)
-            return tuple(out)
-        return self.convert(rule.steps, found, path, rule.target)
+    def refused(self, exc: TransformError, value: Any, at: RawPath) -> None:
+        """A transform refused `value`, found at `at`."""
+        self.problem(
+            exc.code,
+            at,
+            show(value),
+            exc.expected,
+            f"{exc.message_vi}; cần {exc.expected}",
+            f"{exc.message_en}; expected {exc.expected}",
+        )
 
     def format(self, rule: FieldRule, values: Mapping[str, Any]) -> str | None:
         assert rule.fmt is not None

@@ -176,8 +176,9 @@ def to_unicode(text: str) -> tuple[str, str | None]:
     found = unicodedata.normalize("NFC", text)
     if found.isascii():
         return found, None
-    best, best_score, encoding = found, _score(found), None
-    if all(ord(c) < 256 for c in found):
+    best, encoding = found, None
+    if all(ord(c) < 256 for c in found):  # only then can it be TCVN3 or VNI
+        best_score = _score(found)
         decoded = [
             (_score(d(found)), d(found), n)
             for n, d in (("TCVN3", decode_tcvn3), ("VNI", decode_vni))

@@ -238,3 +238,29 @@ def test_a_missing_training_level_is_reported_not_guessed(mappings: MappingSet) 
     assert outcome.transcript is None
     assert [p.code for p in outcome.problems] == ["VALUE_MISSING", "VALUE_MISSING"]
     assert "training level, semester 1" in outcome.problems[0].message_en
+
+
+def test_a_repeated_bad_value_is_reported_for_every_record(mappings: MappingSet) -> None:
+    """Converted values are remembered per distinct value; a refused one never is."""
+    mapping = mappings.record("generic_excel-secondary")
+    year = {"training": {"semester1": "T", "semester2": "T"}, "absences": 0}
+    seen = []
+    for _ in range(3):
+        outcome = mapping.map(_record({"Toán": _scored(midterm="7,0.5")}, year))
+        assert outcome.transcript is None
+        assert (outcome.problems[0].found, outcome.problems[0].location.cells) == (
+            "7,0.5",
+            ("H7",),
+        )
+        seen.append([p.as_json() for p in outcome.problems])
+    assert seen[0] == seen[1] == seen[2]
+
+
+@pytest.mark.parametrize("value", [True, 1, 1.0, "1"])
+def test_remembered_steps_keep_true_and_one_apart(mappings: MappingSet, value: Any) -> None:
+    mapping = mappings.record("generic_excel-secondary")
+    year = {"training": {"semester1": "T", "semester2": "T"}, "absences": 0}
+    for midterm in (1.0, "1", value):  # fill the memo with 1.0 and "1" first
+        outcome = mapping.map(_record({"Toán": _scored(midterm=midterm)}, year))
+    refused = [p for p in outcome.problems if p.location.cells == ("H7",)]
+    assert bool(refused) == (value is True)  # a boolean is not a score, even after 1.0

@@ -19,7 +19,14 @@ from hub.mapping import LabelList
 from hub.sources import Problem, ProblemCode, Provenance, Severity
 from hub_generic_excel.headers import Header, aliases, find_header, text_of
 from hub_generic_excel.learner_list import header_problem, hidden_warning
-from hub_generic_excel.sheets import Entry, blank, learner_rows, name_key, title_values
+from hub_generic_excel.sheets import (
+    Blank,
+    Entry,
+    SheetPlan,
+    learner_rows,
+    name_key,
+    title_values,
+)
 from hub_generic_excel.workbook import Sheet, cell
 
 Slot = tuple[Any, ...]  # the path of a column's value under an entry, e.g. ("subjects", "Toán", …)
@@ -46,14 +53,28 @@ class ClassFile:
     subjects: dict[str, Provenance] = field(default_factory=dict)  # label → where it is named
     problems: list[Problem] = field(default_factory=list)
     teachers: dict[str, tuple[str, Provenance]] = field(default_factory=dict)
+    _by_code: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _indexed: int = field(default=0, repr=False)
 
     def learner(self, code: str, name: str) -> GradeRow | None:
-        for row in self.rows:
-            if (code and row.code == code) or (
-                not (code and row.code) and name and row.name == name
-            ):
-                return row
-        return None
+        """The first row with this code, or (when either has no code) with this name."""
+        for index in range(self._indexed, len(self.rows)):  # rows are only ever appended
+            row = self.rows[index]
+            if row.code:
+                self._by_code.setdefault(row.code, index)
+            if row.name:
+                self._by_name.setdefault(row.name, []).append(index)
+        self._indexed = len(self.rows)
+        best = self._by_code.get(code) if code else None
+        if name:
+            for index in self._by_name.get(name, ()):
+                if best is not None and index > best:
+                    break
+                if not (code and self.rows[index].code):
+                    best = index
+                    break
+        return None if best is None else self.rows[best]
 
 
 class _Measures:
@@ -174,13 +195,65 @@ def _fix_values(slots: dict[int, Slot], labels: LabelList, scored: set[str]) -> 
             slots[c] = (*slot[:-1], "retest_result")
 
 
+@dataclass
+class _Compiled:
+    """A template's aliases and measures, folded once; each distinct header classified once.
+
+    Every class of a school sends the same sheets, so a header seen before (same texts, same
+    identity columns, same subject) reuses its classification.
+    """
+
+    template: Mapping[str, Any]
+    labels: LabelList
+    columns: dict[str, set[str]]
+    title_labels: dict[str, set[str]]
+    measures: _Measures
+    classified: dict[Any, tuple[dict[int, Slot], list[int]]] = field(default_factory=dict)
+
+    def classify(
+        self, header: Header, sheet_label: str | None, scored: set[str]
+    ) -> tuple[dict[int, Slot], list[int]]:
+        key = (
+            tuple(map(tuple, header.raw)),
+            tuple(sorted(header.columns.items())),
+            header.bottom > header.top,
+            sheet_label,
+            frozenset(scored),
+        )
+        found = self.classified.get(key)
+        if found is None:
+            slots, unknown = _classify(header, self.measures, self.labels, sheet_label)
+            _fix_values(slots, self.labels, scored)
+            found = self.classified[key] = (slots, unknown)
+        return found
+
+
+_COMPILED: dict[tuple[int, int], _Compiled] = {}
+
+
+def _compiled(template: Mapping[str, Any], labels: LabelList) -> _Compiled:
+    key = (id(template), id(labels))
+    found = _COMPILED.get(key)
+    if found is None or found.template is not template or found.labels is not labels:
+        if len(_COMPILED) > 32:
+            _COMPILED.clear()
+        found = _COMPILED[key] = _Compiled(
+            template,
+            labels,
+            aliases(template["columns"]),
+            aliases(template.get("title_labels", {})),
+            _Measures(template),
+        )
+    return found
+
+
 def read_gradebook(
     file: str, sheets: list[Sheet], template: Mapping[str, Any], labels: LabelList, scored: set[str]
 ) -> ClassFile:
     """The learners of one class gradebook, merged across its sheets."""
-    columns = aliases(template["columns"])
-    title_labels = aliases(template.get("title_labels", {}))
-    m = _Measures(template)
+    compiled = _compiled(template, labels)
+    columns = compiled.columns
+    title_labels = compiled.title_labels
     book = ClassFile(file)
     read_any = False
     for sheet in sheets:
@@ -198,8 +271,7 @@ def read_gradebook(
                 book.title.setdefault(key, title[key])
         sheet_label = title["subject"][0] if "subject" in title else sheet.name
         label_where = title["subject"][1] if "subject" in title else Provenance(file, sheet.name)
-        slots, unknown = _classify(header, m, labels, sheet_label)
-        _fix_values(slots, labels, scored)
+        slots, unknown = compiled.classify(header, sheet_label, scored)
         for c in unknown:
             where = Provenance(file, sheet.name, header.bottom + 1, (cell(header.bottom, c),))
             book.problems.append(
@@ -250,6 +322,19 @@ def _read_rows(
     code_col = header.columns.get("learner_code")
     name_col = header.columns.get("full_name")
     mapped = sorted({*slots, *header.columns.values()})
+    plan = SheetPlan(file, sheet.name, slots)
+    identity = SheetPlan(
+        file,
+        sheet.name,
+        {c: ("grades", key) for key, c in header.columns.items() if key != "order"},
+        Blank.RAW_IN_ROW,
+    )
+    teachers = [
+        (("subjects", label, "teacher"), *book.teachers[label])
+        for label in labels
+        if label in book.teachers
+    ]
+    named_at = [(("subjects", label), book.subjects[label]) for label in labels]
     seen_here: dict[str, int] = {}
     for item in learner_rows(sheet, header, mapped, file):
         if isinstance(item, Problem):
@@ -261,19 +346,15 @@ def _read_rows(
         )
         name = name_key(row[name_col]) if name_col is not None and name_col < len(row) else ""
         target = book.learner(code, name)
-        here = Provenance(file, sheet.name, r + 1)
         if target is None:
+            here = Provenance(file, sheet.name, r + 1)
             target = GradeRow(Entry(here), code, name)
-            target.entry.locations[()] = here
-            for key, c in header.columns.items():
-                if key != "order" and c < len(row):
-                    target.entry.put(
-                        ("grades", key), row[c], Provenance(file, sheet.name, r + 1, (cell(r, c),))
-                    )
+            target.entry.locations.explicit[()] = here
+            target.entry.fill(identity, r, row)
             book.rows.append(target)
-        identity = code or name
-        if identity in seen_here:
-            first = seen_here[identity]
+        identity_key = code or name
+        if identity_key in seen_here:
+            first = seen_here[identity_key]
             where = Provenance(file, sheet.name, r + 1, (cell(r, name_col or 0),))
             target.problems.append(
                 Problem.at(
@@ -286,18 +367,11 @@ def _read_rows(
                 )
             )
             continue
-        seen_here[identity] = r + 1
+        seen_here[identity_key] = r + 1
         target.seen.update(labels)
-        for c, slot in slots.items():
-            value = row[c] if c < len(row) else ""
-            where = Provenance(file, sheet.name, r + 1, (cell(r, c),))
-            if blank(value):
-                target.entry.locations[slot] = where  # so a missing value points at its cell
-            else:
-                target.entry.put(slot, value, where)
-        for label in labels:
-            if label in book.teachers:
-                name_value, where = book.teachers[label]
-                target.entry.put(("subjects", label, "teacher"), name_value, where)
-        for label in labels:
-            target.entry.locations.setdefault(("subjects", label), book.subjects[label])
+        target.entry.fill(plan, r, row)
+        for teacher_path, teacher, where in teachers:
+            target.entry.put(teacher_path, teacher, where)
+        explicit = target.entry.locations.explicit
+        for label_path, where in named_at:
+            explicit.setdefault(label_path, where)

@@ -107,6 +107,34 @@ def _build(
         if any(isinstance(v, int | float) and not isinstance(v, bool) for v in below):
             break
         bottom += 1
+    block = tuple(tuple(rows[r]) for r in range(top, bottom + 1))
+    if not all(type(v) is str for row in block for v in row):
+        return _texts(rows, top, bottom, anchor_cols, columns)  # not only text: not remembered
+    key = (id(columns), tuple(anchor), top, bottom, block)
+    known = _BUILT.get(key)
+    if known is not None and known[0] is columns:
+        return known[1]
+    header = _texts(rows, top, bottom, anchor_cols, columns)
+    if len(_BUILT) >= _BUILT_LIMIT:
+        _BUILT.clear()
+    _BUILT[key] = (columns, header)
+    return header
+
+
+# Every class file of a school repeats the same headers: a header already seen (same cells at
+# the same rows, same template columns) is built once. Headers are not changed once built.
+_BUILT: dict[Any, tuple[Mapping[str, set[str]], Header]] = {}
+_BUILT_LIMIT = 4096
+
+
+def _texts(
+    rows: Sequence[Row],
+    top: int,
+    bottom: int,
+    anchor_cols: list[int],
+    columns: Mapping[str, set[str]],
+) -> Header:
+    """The header between rows `top` and `bottom`: its texts, and the template's columns."""
     width = max(len(rows[r]) for r in range(top, bottom + 1))
     raw: list[list[str]] = [[] for _ in range(width)]
     for r in range(top, bottom + 1):

@@ -10,7 +10,14 @@ from typing import Any
 from hub.mapping import clean
 from hub.sources import Problem, ProblemCode, Provenance, Severity
 from hub_generic_excel.headers import aliases, find_header, text_of
-from hub_generic_excel.sheets import Entry, decode_legacy_columns, learner_rows, name_key
+from hub_generic_excel.sheets import (
+    Blank,
+    Entry,
+    SheetPlan,
+    decode_legacy_columns,
+    learner_rows,
+    name_key,
+)
 from hub_generic_excel.workbook import Sheet, cell
 
 
@@ -97,6 +104,12 @@ def read_learner_list(
                     )
                 )
         mapped = sorted(header.columns.values())
+        plan = SheetPlan(
+            file,
+            sheet.name,
+            {c: ("learner", key) for key, c in header.columns.items()},
+            Blank.RAW,
+        )
         entries: list[Entry] = []
         for item in learner_rows(sheet, header, mapped, file):
             if isinstance(item, Problem):
@@ -104,12 +117,8 @@ def read_learner_list(
                 continue
             r, row = item
             entry = Entry(Provenance(file, sheet.name, r + 1))
-            entry.locations[()] = entry.row
-            for key, c in header.columns.items():
-                value = row[c] if c < len(row) else ""
-                entry.put(
-                    ("learner", key), value, Provenance(file, sheet.name, r + 1, (cell(r, c),))
-                )
+            entry.locations.explicit[()] = entry.row
+            entry.fill(plan, r, row)
             entries.append(entry)
         decode_legacy_columns([e.data["learner"] for e in entries], header.columns)
         for entry in entries:

@@ -1,7 +1,11 @@
-"""What the readers share: located values, the rows that are learners, the title area.
+"""What the readers share: learner rows, their values and where each one was, the title area.
 
-Every value a reader keeps is stored with its Provenance (file, sheet, row, cell), and every
-learner row becomes an `Entry`; rows that are not learners (blank rows in the middle, a row of
+Every learner row becomes an `Entry`: its values in the raw record's nested shape, and where
+each value was. A row of a sheet is read through a `SheetPlan` made once per sheet from its
+header (which column goes to which path, grouped by the dict or list they fill), so a row is a
+few dict writes, not a path walk per cell. Where a value was is kept as (plan, row) and turned
+into a Provenance (file, sheet, row, A1 cell) only when asked for: by a problem, or by the
+pipeline's trace of a record. Rows that are not learners (blank rows in the middle, a row of
 column numbers, a signature block) are skipped, and a row with a single stray value is
 reported as a warning rather than dropped unseen.
 """
@@ -12,6 +16,8 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from hub.mapping import fold
@@ -21,13 +27,126 @@ from hub_generic_excel.headers import Header, is_numbering_row, text_of
 from hub_generic_excel.workbook import Row, Sheet, cell
 
 
+class Blank(IntEnum):
+    """What a column does with a blank cell."""
+
+    SKIP = 0  # no value (the path's location still points at the cell)
+    RAW = 1  # the cell's value as it is, "" past the end of the row
+    RAW_IN_ROW = 2  # the cell's value as it is, nothing past the end of the row
+    EMPTY = 3  # "" (keeps a label such as a quality's, so that a blank is located)
+
+
+class SheetPlan:
+    """Where each column of one sheet goes in a learner's data, compiled from its header."""
+
+    __slots__ = ("columns", "file", "groups", "sheet", "width")
+
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        slots: Mapping[int, RawPath],
+        blanks: Blank | Mapping[int, Blank] = Blank.SKIP,
+    ) -> None:
+        self.file = file
+        self.sheet = sheet
+        self.columns: dict[RawPath, int] = {path: c for c, path in slots.items()}
+        grouped: dict[RawPath, list[tuple[Any, int, Blank]]] = {}
+        for c, path in slots.items():
+            mode = blanks if isinstance(blanks, Blank) else blanks.get(c, Blank.SKIP)
+            grouped.setdefault(tuple(path[:-1]), []).append((path[-1], c, mode))
+        # A parent whose keys are ints is a list (ĐĐGtx1, ĐĐGtx2, … → regular[0], regular[1]).
+        self.groups = tuple(
+            (
+                parent[:-1],
+                parent[-1],
+                isinstance(keys[0][0], int),
+                tuple(keys),
+                tuple((k, c) for k, c, mode in keys)
+                if all(mode is Blank.SKIP for _k, _c, mode in keys)
+                else (),
+            )
+            for parent, keys in grouped.items()
+            if parent  # every slot path has a parent: ("learner", "full_name"), …
+        )
+        self.width = max(slots, default=-1) + 1  # a row at least this wide needs no bound check
+
+    def where(self, r: int, c: int) -> Provenance:
+        """The Provenance of 0-based (r, c) of this sheet."""
+        return Provenance(self.file, self.sheet, r + 1, (cell(r, c),))
+
+
+class CellLocations(Mapping[RawPath, Provenance]):
+    """`RawRecord.locations` of a spreadsheet learner, made into Provenances on demand.
+
+    `explicit` holds the Provenances already made (the row, a title's cell, the config);
+    `segments` the (plan, 0-based row) of each sheet row the learner was read from, a later
+    segment winning over an earlier one for the same path.
+    """
+
+    __slots__ = ("_index", "_indexed", "explicit", "segments")
+
+    def __init__(
+        self,
+        explicit: dict[RawPath, Provenance] | None = None,
+        segments: list[tuple[SheetPlan, int]] | None = None,
+    ) -> None:
+        self.explicit: dict[RawPath, Provenance] = {} if explicit is None else explicit
+        self.segments: list[tuple[SheetPlan, int]] = [] if segments is None else segments
+        self._index: dict[RawPath, tuple[SheetPlan, int]] = {}
+        self._indexed = 0
+
+    def _cells(self) -> dict[RawPath, tuple[SheetPlan, int]]:
+        if self._indexed != len(self.segments):
+            self._index = {}
+            for plan, r in self.segments:
+                for path in plan.columns:
+                    self._index[path] = (plan, r)
+            self._indexed = len(self.segments)
+        return self._index
+
+    def get(self, path: RawPath, default: Any = None) -> Any:
+        found = self.explicit.get(path)
+        if found is not None:
+            return found
+        located = self._cells().get(path)
+        if located is None:
+            return default
+        plan, r = located
+        return plan.where(r, plan.columns[path])
+
+    def __getitem__(self, path: RawPath) -> Provenance:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[RawPath]:
+        return iter({**dict.fromkeys(self._cells()), **dict.fromkeys(self.explicit)})
+
+    def __len__(self) -> int:
+        return len(self._cells().keys() | self.explicit.keys())
+
+    def __repr__(self) -> str:
+        return f"CellLocations({dict(self.items())!r})"
+
+    def merged(self, *others: CellLocations) -> CellLocations:
+        """These locations, then each of `others` over them (as `{**a, **b}` would)."""
+        explicit = dict(self.explicit)
+        segments = list(self.segments)
+        for other in others:
+            explicit.update(other.explicit)
+            segments.extend(other.segments)
+        return CellLocations(explicit, segments)
+
+
 @dataclass
 class Entry:
     """One learner row (or the rows of one learner across a gradebook's sheets)."""
 
     row: Provenance
     data: dict[str, Any] = field(default_factory=dict)
-    locations: dict[RawPath, Provenance] = field(default_factory=dict)
+    locations: CellLocations = field(default_factory=CellLocations)
 
     def put(self, path: RawPath, value: Any, where: Provenance) -> None:
         """Store `value` at `path` in `data` (creating dicts; a list when the last step is int)."""
@@ -47,7 +166,63 @@ class Entry:
             node[last] = value
         else:
             node[last] = value
-        self.locations[path] = where
+        self.locations.explicit[path] = where
+
+    def fill(self, plan: SheetPlan, r: int, row: Row) -> None:
+        """Store the values of sheet row `r` as `plan` says, and remember where they were."""
+        width = len(row)
+        data = self.data
+        for head, tail, is_list, keys, skipping in plan.groups:
+            found: list[tuple[Any, Any]]
+            if skipping and width >= plan.width:  # the usual case, as one comprehension
+                found = [
+                    (key, value)
+                    for key, c in skipping
+                    if not (
+                        (value := row[c]) is None or (isinstance(value, str) and not value.strip())
+                    )
+                ]
+            else:
+                found = _found(keys, row)
+            if not found:
+                continue  # nothing to store: the parent is not created (as for a blank row)
+            node: Any = data
+            for step in head:
+                child = node.get(step)
+                if child is None:
+                    child = node[step] = {}
+                node = child
+            leaf = node.get(tail)
+            if leaf is None:
+                leaf = node[tail] = [] if is_list else {}
+            if not is_list:
+                leaf.update(found)
+                continue
+            for index, value in found:
+                if index >= len(leaf):
+                    leaf.extend([None] * (index + 1 - len(leaf)))
+                leaf[index] = value
+        self.locations.segments.append((plan, r))
+
+
+def _found(keys: tuple[tuple[Any, int, Blank], ...], row: Row) -> list[tuple[Any, Any]]:
+    """The (key, value) pairs of a row's columns, each blank treated as its column says."""
+    width = len(row)
+    found: list[tuple[Any, Any]] = []
+    for key, c, blanks in keys:
+        if c < width:
+            value = row[c]
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if blanks is Blank.SKIP:
+                    continue
+                if blanks is Blank.EMPTY:
+                    value = ""
+        elif blanks is Blank.RAW or blanks is Blank.EMPTY:
+            value = ""
+        else:
+            continue
+        found.append((key, value))
+    return found
 
 
 def blank(value: Any) -> bool:
@@ -56,6 +231,14 @@ def blank(value: Any) -> bool:
 
 def name_key(value: Any) -> str:
     """How two sheets' spellings of a learner's name are compared (legacy fonts decoded)."""
+    if isinstance(value, str):
+        return _name_key(value)
+    return fold(to_unicode(text_of(value))[0])
+
+
+@lru_cache(maxsize=65536)
+def _name_key(value: str) -> str:
+    # A learner's name is compared once per sheet of the gradebook: computed once.
     return fold(to_unicode(text_of(value))[0])
 
 
@@ -68,7 +251,10 @@ def learner_rows(
     order_col = header.columns.get("order")
     for r in range(header.bottom + 1, len(sheet.rows)):
         row = sheet.rows[r]
-        if is_numbering_row(row):
+        if not _named(row, name_col) and is_numbering_row(row):
+            continue
+        if code_col is not None and code_col < len(row) and not blank(row[code_col]):
+            yield r, row  # the usual row, told by its learner code alone
             continue
         filled = [c for c in mapped if c < len(row) and not blank(row[c])]
         if not filled:
@@ -92,6 +278,15 @@ def learner_rows(
             "row is not a learner (no code, number or name); skipped",
             Severity.WARNING,
         )
+
+
+def _named(row: Row, name_col: int | None) -> bool:
+    """Whether the name column holds text that is not a number: then the row is not a row of
+    column numbers, and is_numbering_row need not look at every cell."""
+    if name_col is None or name_col >= len(row) or not isinstance(row[name_col], str):
+        return False
+    text = row[name_col].strip().strip("()[] ")
+    return bool(text) and not text.isdigit()
 
 
 def _is_number(value: Any) -> bool:

@@ -37,8 +37,9 @@ from hub.sources import (
 )
 from hub_generic_excel.gradebook import ClassFile, GradeRow, read_gradebook
 from hub_generic_excel.learner_list import Listed, read_learner_list
+from hub_generic_excel.sheets import CellLocations
 from hub_generic_excel.summary import read_summary
-from hub_generic_excel.workbook import UnreadableWorkbook, read_workbook
+from hub_generic_excel.workbook import Sheet, UnreadableWorkbook, read_workbook
 
 LIST_BUNDLE = "@list"
 CONTEXT_KEYS = (
@@ -152,6 +153,21 @@ class ExcelSource:
         default = "primary-summary" if self.primary else "secondary-gradebook"
         return self.mappings.template(self.config.get("class_file_template", default))
 
+    def class_file(self, file: str, sheets: list[Sheet]) -> ClassFile:
+        """One class file's learners (a gradebook or a primary summary), before the join."""
+        template = self._class_template()
+        if self.primary:
+            return read_summary(file, sheets, template, self.mappings.labels)
+        codes = self.mappings.codes
+        scored = (
+            {c for c, s in codes.secondary_subjects.items() if s.form.value == "DIEM"}
+            if codes
+            else set()
+        )
+        return read_gradebook(
+            file, sheets, template, self.mappings.labels["subjects-secondary"], scored
+        )
+
     def _bundle(
         self, path: Path, key: str, listed: list[Listed], duplicates: dict[int, Problem]
     ) -> Generator[ReadItem, None, str]:
@@ -167,19 +183,7 @@ class ExcelSource:
                 self.rows_in += 1
                 yield _keyed(unreadable, learner.key)
             return class_name
-        template = self._class_template()
-        if self.primary:
-            book = read_summary(file, sheets, template, self.mappings.labels)
-        else:
-            codes = self.mappings.codes
-            scored = (
-                {c for c, s in codes.secondary_subjects.items() if s.form.value == "DIEM"}
-                if codes
-                else set()
-            )
-            book = read_gradebook(
-                file, sheets, template, self.mappings.labels["subjects-secondary"], scored
-            )
+        book = self.class_file(file, sheets)
         yield from (p for p in book.problems if p.record_key is None)
         class_name = (
             clean(book.title["class_name"][0]).upper()
@@ -228,10 +232,14 @@ class ExcelSource:
     ) -> RawRecord:
         config_where = Provenance("config", "sources.generic_excel")
         context: dict[str, Any] = {k: self.config.get(k) for k in CONTEXT_KEYS}
-        locations = {("context",): config_where, **learner.entry.locations, **row.entry.locations}
+        # Where each value was, made into a Provenance only when a problem or a trace asks.
+        locations = CellLocations({("context",): config_where}).merged(
+            learner.entry.locations, row.entry.locations
+        )
+        explicit = locations.explicit
         homeroom = self.config.get("homeroom_teachers", {}).get(class_name)
         if homeroom is None and "homeroom_teacher" in book.title:
-            homeroom, locations[("context", "homeroom_teacher")] = book.title["homeroom_teacher"]
+            homeroom, explicit[("context", "homeroom_teacher")] = book.title["homeroom_teacher"]
         context["homeroom_teacher"] = homeroom
         data: dict[str, Any] = {"context": context, "learner": learner.entry.data["learner"]}
         data.update({k: v for k, v in row.entry.data.items() if k != "grades"})
@@ -239,8 +247,8 @@ class ExcelSource:
         for label, subject in data.get("subjects", {}).items():
             if "teacher" not in subject and label in teachers:
                 subject["teacher"] = teachers[label]
-                locations[("subjects", label, "teacher")] = config_where
-        locations[()] = learner.entry.row
+                explicit[("subjects", label, "teacher")] = config_where
+        explicit[()] = learner.entry.row
         mapping = "generic_excel-primary" if self.primary else "generic_excel-secondary"
         return RawRecord(learner.key, mapping, data, locations)
 

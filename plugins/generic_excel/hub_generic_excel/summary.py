@@ -17,9 +17,10 @@ from hub.sources import Problem, ProblemCode, Provenance, Severity
 from hub_generic_excel.gradebook import ClassFile, GradeRow, Slot
 from hub_generic_excel.headers import Header, aliases, find_header, text_of
 from hub_generic_excel.learner_list import header_problem, hidden_warning
-from hub_generic_excel.sheets import Entry, blank, learner_rows, name_key, title_values
+from hub_generic_excel.sheets import Blank, Entry, SheetPlan, learner_rows, name_key, title_values
 from hub_generic_excel.workbook import Sheet, cell
 
+_RATED = ("qualities", "competencies")
 _YEAR_COLUMNS = ("evaluation", "completed_grade", "completed_primary", "awards", "homeroom_comment")
 
 
@@ -96,21 +97,28 @@ def read_summary(
         code_col = header.columns.get("learner_code")
         name_col = header.columns.get("full_name")
         mapped = sorted({*slots, *header.columns.values()})
+        # A blank quality keeps its label (""), so that the mapping reports it at its cell.
+        plan = SheetPlan(
+            file,
+            sheet.name,
+            slots,
+            {c: Blank.EMPTY for c, slot in slots.items() if slot[0] in _RATED},
+        )
+        named_at = list(book.subjects.items())
         for item in learner_rows(sheet, header, mapped, file):
             if isinstance(item, Problem):
                 book.problems.append(item)
                 continue
             r, row = item
-            here = Provenance(file, sheet.name, r + 1)
             code = (
                 text_of(row[code_col]).strip()
                 if code_col is not None and code_col < len(row)
                 else ""
             )
             name = name_key(row[name_col]) if name_col is not None and name_col < len(row) else ""
-            if book.learner(code, name) is not None:
-                dup = book.learner(code, name)
-                assert dup is not None
+            dup = book.learner(code, name)
+            if dup is not None:
+                here = Provenance(file, sheet.name, r + 1)
                 first = dup.entry.row.row
                 dup.problems.append(
                     Problem.at(
@@ -123,19 +131,13 @@ def read_summary(
                     )
                 )
                 continue
+            here = Provenance(file, sheet.name, r + 1)
             target = GradeRow(Entry(here), code, name, seen=set(book.subjects))
-            target.entry.locations[()] = here
-            for c, slot in slots.items():
-                value = row[c] if c < len(row) else ""
-                where = Provenance(file, sheet.name, r + 1, (cell(r, c),))
-                if blank(value) and slot[0] in ("qualities", "competencies"):
-                    target.entry.put(slot, "", where)  # keeps the label, so a blank is located
-                elif blank(value):
-                    target.entry.locations[slot] = where
-                else:
-                    target.entry.put(slot, value, where)
-            for label in book.subjects:
-                target.entry.locations.setdefault(("subjects", label), book.subjects[label])
+            explicit = target.entry.locations.explicit
+            explicit[()] = here
+            target.entry.fill(plan, r, row)
+            for label, where in named_at:
+                explicit.setdefault(("subjects", label), where)
             book.rows.append(target)
     if not read_any:
         first_sheet = sheets[0] if sheets else Sheet("?", False, [])

@@ -1,0 +1,247 @@
+"""The per-record hot path of the mapping engine: rules compiled once into closures.
+
+A mapping file is read once and applied to tens of thousands of records, so everything that
+depends only on the file is done at compile time: the raw path of each rule becomes a getter,
+its transform chain a single converter, and the steps of pure built-in transforms get a memo
+(subject labels, context values, teacher names and scores repeat across records; a float
+score such as 8.5 is converted to Decimal once per distinct value, not once per cell).
+
+Nothing here builds a raw path tuple or a Problem unless a value is refused: where a value
+was is computed from the rule only when a problem needs it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from hub.mapping.transforms import BUILTIN, Transform, TransformError
+from hub.sources import RawPath
+
+if TYPE_CHECKING:
+    from hub.mapping.engine import FieldRule, Step, _Run
+
+Getter = Callable[[Any], Any]
+Converter = Callable[["_Run", Any, RawPath, RawPath], Any]
+"""`convert(run, value, base, tail)`: the converted value, or None after reporting a problem
+at `(*base, *tail)`."""
+RuleValue = Callable[["_Run", Any, RawPath, Any], Any]
+"""`value(run, data, base, fallback)`, as `_Run.value(rule, data, base, fallback)`."""
+
+MEMO_LIMIT = 8192  # distinct values remembered per step; unique values (names) stop filling it
+_PURE_STEPS: weakref.WeakSet[Callable[[Any], Any]] = weakref.WeakSet()
+
+
+def memoised(function: Transform, arg: str) -> Callable[[Any], Any]:
+    """A pure transform step that remembers its result per distinct text or float value.
+
+    Only `str` and `float` values are remembered: they never compare equal to each other, and
+    keying on the exact type keeps True, 1 and 1.0 apart (the transforms treat them
+    differently). A refused value raises every time, so each record gets its own problem.
+    """
+    memo: dict[Any, Any] = {}
+
+    def step(value: Any) -> Any:
+        kind = type(value)
+        if kind is str or kind is float:
+            found = memo.get(value)
+            if found is None:
+                found = function(value, arg)
+                if len(memo) < MEMO_LIMIT:
+                    memo[value] = found
+            return found
+        return function(value, arg)
+
+    _PURE_STEPS.add(step)
+    return step
+
+
+def is_pure(name: str, function: Transform) -> bool:
+    """The built-in transforms are pure functions of (value, arg); a plugin's may not be."""
+    return BUILTIN.get(name) is function
+
+
+def getter(path: RawPath | None) -> Getter:
+    """`engine._get(data, path)` specialised for a path of mapping keys (strings).
+
+    Raw records are plain dicts: `type(...) is dict` is tried before the (slower) ABC check.
+    """
+    if not path:
+        return lambda data: None
+    steps = tuple(path)
+    if any(not isinstance(step, str) for step in steps):
+        from hub.mapping.engine import _get
+
+        return lambda data: _get(data, steps)
+    if len(steps) == 1:
+        (only,) = steps
+
+        def get1(data: Any) -> Any:
+            if type(data) is dict or isinstance(data, Mapping):
+                return data.get(only)
+            return None
+
+        return get1
+    if len(steps) == 2:
+        first, second = steps
+
+        def get2(data: Any) -> Any:
+            if not (type(data) is dict or isinstance(data, Mapping)):
+                return None
+            data = data.get(first)
+            if data is None:
+                return None
+            if type(data) is dict or isinstance(data, Mapping):
+                return data.get(second)
+            return None
+
+        return get2
+
+    def get_n(data: Any) -> Any:
+        for step in steps:
+            if not (type(data) is dict or isinstance(data, Mapping)):
+                return None
+            data = data.get(step)
+            if data is None:
+                return None
+        return data
+
+    return get_n
+
+
+def converter(steps: tuple[Step, ...]) -> Converter:
+    """The chain of a rule's steps as one call; a refused value is reported where it was."""
+    functions = tuple(function for _spec, function in steps)
+    if not functions:
+        return lambda run, value, base, tail: value
+    if len(functions) == 1:
+        (only,) = functions
+
+        def convert_one(run: _Run, value: Any, base: RawPath, tail: RawPath) -> Any:
+            try:
+                return only(value)
+            except TransformError as exc:
+                run.refused(exc, value, (*base, *tail))
+                return None
+
+        return convert_one
+
+    def convert_chain(run: _Run, value: Any, base: RawPath, tail: RawPath) -> Any:
+        for function in functions:
+            try:
+                value = function(value)
+            except TransformError as exc:
+                run.refused(exc, value, (*base, *tail))
+                return None
+            if value is None:
+                return None
+        return value
+
+    return convert_chain
+
+
+def _itself(data: Any) -> Any:
+    return data
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+_INDEX = tuple((index,) for index in range(64))
+
+
+def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
+    """`_Run.value(rule, …)` compiled: get, default, convert (each item for `each`).
+
+    With `start`, the closure is given the value under the first `start` steps of the rule's
+    path (the caller has looked them up already); problems still name the whole path.
+    """
+    if rule.value is not None:
+        constant = rule.value
+        return lambda run, data, base, fallback: constant
+    source: RawPath = tuple(rule.source or ())
+    get = getter(source[start:]) if len(source) > start else _itself
+    default_from = rule.default_from
+    get_default = getter(default_from) if default_from is not None else None
+    default = rule.default
+    convert = converter(rule.steps)
+    each = rule.each
+    pure = bool(rule.steps) and all(function in _PURE_STEPS for _spec, function in rule.steps)
+    if default is None and default_from is None and not each:
+        if pure:
+            return _remembered(get, convert, source)
+
+        def plain(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
+            found = get(data)
+            if found is None or (isinstance(found, str) and not found.strip()):
+                return None
+            return convert(run, found, base, source)
+
+        return plain
+    memo: dict[Any, Any] = {}
+
+    def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
+        found = get(data)
+        at_base, tail = base, source
+        if found is None or _blank(found) or (isinstance(found, list | tuple) and not found):
+            if get_default is not None:
+                assert default_from is not None
+                found = get_default(fallback if fallback is not None else data)
+                at_base, tail = (), default_from
+            if _blank(found):
+                return default
+        if each:
+            items = found if isinstance(found, list | tuple) else [found]
+            path = (*at_base, *tail)
+            out = []
+            for index, item in enumerate(items):
+                if pure and type(item) is float:  # a list of scores: 8.0, 7.5, …
+                    converted = memo.get(item)
+                    if converted is not None:
+                        out.append(converted)
+                        continue
+                if _blank(item):
+                    continue
+                converted = convert(run, item, path, _INDEX[index] if index < 64 else (index,))
+                if converted is not None:
+                    out.append(converted)
+                    if pure and type(item) is float and len(memo) < MEMO_LIMIT:
+                        memo[item] = converted
+            return tuple(out)
+        return convert(run, found, at_base, tail)
+
+    return value
+
+
+def _remembered(get: Getter, convert: Converter, source: RawPath) -> RuleValue:
+    """A plain rule whose steps are all pure: its result remembered per distinct value.
+
+    The usual cell (a score, a subject's teacher, a context value) is then one dict lookup;
+    a value the steps refuse is never remembered, so each record reports its own problem.
+    """
+    memo: dict[Any, Any] = {}
+
+    def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
+        found = get(data)
+        if found is None:
+            return None
+        kind = type(found)
+        if kind is float or kind is str:
+            hit = memo.get(found)
+            if hit is not None:
+                return hit
+            if kind is str and not found.strip():
+                return None
+            result = convert(run, found, base, source)
+            if result is not None and len(memo) < MEMO_LIMIT:
+                memo[found] = result
+            return result
+        if isinstance(found, str) and not found.strip():
+            return None
+        return convert(run, found, base, source)
+
+    return value
