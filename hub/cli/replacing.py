@@ -12,7 +12,7 @@ from hub.config import HubConfig
 from hub.errors import UsageError
 from hub.ministry import MinistryService
 from hub.pipeline.map import Mapped
-from hub.report.privacy import mask_text
+from hub.privacy import mask_text
 from hub.sources import RawRecord
 from hub.store import (
     RecordState,

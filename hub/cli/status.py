@@ -95,7 +95,7 @@ def status_command(
 ) -> None:
     """Tình trạng học bạ theo trường / where each school's learners stand now."""
     check_school(school)
-    from hub.report.privacy import mask_text
+    from hub.privacy import mask_text
     from hub.report.queries import school_status
 
     def action() -> list[SchoolYearStatus]:

@@ -41,7 +41,7 @@ def _line(result: SignatureResult) -> str:
     role = result.role + (f" {result.subject_code}" if result.subject_code else "")
     return (
         f"  {role:<10} {result.id or '(no Id)'}: {verdict}\n"
-        f"             ký bởi / signer: {result.subject or '?'}\n"
+        f"             ký bởi / signer: {result.shown_subject or '?'}\n"
         f"             serial {result.serial or '?'}, hiệu lực / valid "
         f"{_day(result.not_before)} – {_day(result.not_after)}, "
         f"ký lúc / signed {result.signing_time or '?'}"

@@ -2,7 +2,7 @@
 
 This is the shape `hub report` writes and `hub batches show` prints: the learner's keys (never
 a name or a personal ID), where the learner stands, the ministry's code, the reason in
-Vietnamese then English (masked: hub.report.privacy), the document's XPath, and the source
+Vietnamese then English (masked: hub.privacy), the document's XPath, and the source
 location the runner traced (file, sheet, cell; or URL and vendor key).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.report.privacy import mask_text
+from hub.privacy import mask_text
 from hub.report.queries import MISSING_STATES, latest_full_batches
 from hub.store.tables import Batch, Problem, Record, School, table_of
 

@@ -23,6 +23,7 @@ from lxml import etree
 
 from hub.errors import DocumentError
 from hub.findings import Finding, error, has_errors
+from hub.privacy import mask_text
 from hub.signing.profile import DATA_ID, doc, ds, signature_xpath
 from hub.signing.providers.keys import signature_holds
 from hub.signing.roles import check_roles
@@ -51,12 +52,21 @@ class SignatureResult:
     not_before: datetime | None = None
     not_after: datetime | None = None
 
+    @property
+    def shown_subject(self) -> str:
+        """The subject as screens and JSON show it: a teacher's CCCD masked to its last digits.
+
+        A teacher certificate's serialNumber is `CCCD:<personal ID>`; the hub never prints a
+        full personal ID number.
+        """
+        return mask_text(self.subject)
+
     def as_json(self) -> dict[str, str | bool | None]:
         """The shape of `hub verify --format json`."""
         return {
             "id": self.id,
             "role": self.role,
-            "subject": self.subject,
+            "subject": self.shown_subject,
             "serial": self.serial,
             "signing_time": self.signing_time,
             "valid": self.valid,

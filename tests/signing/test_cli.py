@@ -99,6 +99,12 @@ def test_sign_every_role_then_verify(
         "valid",
         "code",
     }
+    # A teacher's certificate carries CCCD:<12-digit personal ID>: never shown whole.
+    teacher_id = pki["homeroom"].certificate.subject.rfc4514_string().split("CCCD:")[1][:12]
+    assert teacher_id not in text.output
+    assert teacher_id not in as_json.output
+    gvcn = next(s for s in entry["signatures"] if s["role"] == "GVCN")
+    assert f"CCCD:*********{teacher_id[-3:]}" in gvcn["subject"]
 
 
 def test_verify_exits_1_for_an_incomplete_document_and_prints_findings_as_json(
