@@ -4,7 +4,7 @@
 superseded, once nothing is in flight). `show` gives one batch's learners: state, the ministry's
 codes (MaLoGui, MaTiepNhan, MaDinhDanhHocBa) and every problem with its source location (file,
 sheet, cell; or the API record). Learners are named by their keys only; a message that quotes a
-personal ID number shows its last three digits (hub.report.privacy).
+personal ID number shows its last three digits (hub.privacy).
 """
 
 from __future__ import annotations
