@@ -1,0 +1,347 @@
+"""A province-sized sync against the physical limit measured in the same run.
+
+    .venv/bin/python bench/bench_sync.py [--learners 100000] [--compare 10000] [--keep DIR]
+
+Goals (issue 6, on this 2-core machine): sync rate ≥ 0.5 × the physical limit; peak memory
+≤ 500 MB and within 100 MB of a 10,000-learner run.
+
+- **Physical limit**: the least work a signed document costs, over every core: parse and
+  schema-validate its unsigned bytes, sign every role the sync signs (exclusive C14N, digest,
+  RSA per signature), serialise. Measured on a sample of the same province's documents, with
+  the same signers opened from the same configuration, in a process pool of one worker per
+  core.
+- **Sync**: `hub.pipeline.run_sync` from the spreadsheets to settled results: read, map,
+  look-up, rules, build, validate, sign, store, submit, poll. The ministry is an in-memory
+  double that accepts every document at once (in production it is another machine; the real
+  sandbox would take the same cores the hub is measured on). It runs in a child process, so
+  that its peak memory is the sync's alone: the main process's own peak (ru_maxrss) and the
+  peak of the whole process tree (parent + workers, sampled from /proc) are both printed.
+
+Learners per second = learners / wall time of the sync. Setup (generating the province, the
+spreadsheets and the test PKIs) is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import queue
+import resource
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from hub.cli.demo_province import (
+    DEFAULT_TEST_PASSWORD,
+    MINISTRY_PASSWORD_ENV,
+    PKI_PASSWORD_ENV,
+    build_province,
+)
+from hub.config import load_config
+from hub.document.build import build_document
+from hub.document.parse import parse_tree
+from hub.gen import GenSettings, generate
+from hub.ministry import LearnerQuery, LearnerRecord, Receipt, Submission, SubmissionResult
+from hub.ministry.contract import Outcome, ProcessingState
+from hub.ministry.messages import DocumentResult
+from hub.model import SchoolLevel
+from hub.pipeline import SyncOptions, run_sync
+from hub.pipeline.pool import default_workers
+from hub.pipeline.sign import Signers, signed_bytes
+
+SAMPLE = 1500  # documents in the physical-limit measurement
+
+
+def settings_for(learners: int) -> GenSettings:
+    """Primary and lower-secondary schools of up to 20 classes × 30 learners a grade."""
+    per_class = 30 if learners >= 270 else max(1, learners // 9)
+    classes = min(20, max(1, math.ceil(learners / (9 * per_class))))
+    schools = max(1, math.ceil(learners / (9 * per_class * classes)))
+    return GenSettings(
+        seed=42,
+        levels=(SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY),
+        schools=schools,
+        classes_per_grade=classes,
+        learners_per_class=per_class,
+        foreign_rate=0.0,
+        exempt_rate=0.0,
+    )
+
+
+# -- the ministry double ------------------------------------------------------------------------
+
+
+@dataclass
+class FastMinistry:
+    """Accepts every document at once; answers look-ups from the roster (kept in SQLite, so
+    that the double's own memory does not count against the sync's)."""
+
+    roster_db: Path
+    receipts: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    issued: int = 0
+
+    def submit(self, submission: Submission) -> Receipt:
+        receipt = self.keys.get(submission.batch_key)
+        if receipt is None:
+            receipt = f"R{len(self.keys) + 1:08d}"
+            self.keys[submission.batch_key] = receipt
+            self.receipts[receipt] = [d.record_id for d in submission.documents]
+        return Receipt(receipt, datetime.now(UTC), len(submission.documents))
+
+    def result(self, receipt: str) -> SubmissionResult:
+        documents = []
+        for ma_ho_so in self.receipts.pop(receipt, []):
+            self.issued += 1
+            transcript_id = f"HB{self.issued:018d}"
+            documents.append(DocumentResult(ma_ho_so, Outcome.ACCEPTED, transcript_id))
+        return SubmissionResult(receipt, ProcessingState.DONE, tuple(documents))
+
+    def wait_for_result(self, receipt: str) -> SubmissionResult:
+        return self.result(receipt)
+
+    def look_up(self, queries: Sequence[LearnerQuery]) -> list[LearnerRecord | None]:
+        codes = [q.learner_code for q in queries]
+        with sqlite3.connect(self.roster_db) as conn:
+            marks = ",".join("?" * len(codes))
+            rows = dict(
+                conn.execute(f"SELECT code, row FROM roster WHERE code IN ({marks})", codes)
+            )
+        found: list[LearnerRecord | None] = []
+        for code in codes:
+            row = json.loads(rows[code]) if code in rows else None
+            found.append(
+                None
+                if row is None
+                else LearnerRecord(
+                    row["MaHocSinh"],
+                    row["SoDinhDanh"],
+                    row["HoVaTen"],
+                    date.fromisoformat(row["NgaySinh"]),
+                    row["GioiTinh"],
+                    row["MaTruong"],
+                    row["NamHoc"],
+                    row["TenLop"],
+                )
+            )
+        return found
+
+    def withdraw(self, transcript_id: str, reason: str) -> str:
+        return "DA_THU_HOI"
+
+
+def _learner(row: dict[str, str]) -> LearnerRecord:
+    return LearnerRecord(
+        row["MaHocSinh"],
+        row["SoDinhDanh"],
+        row["HoVaTen"],
+        date.fromisoformat(row["NgaySinh"]),
+        row["GioiTinh"],
+        row["MaTruong"],
+        row["NamHoc"],
+        row["TenLop"],
+    )
+
+
+def roster_db(roster_json: Path) -> Path:
+    path = roster_json.with_suffix(".sqlite3")
+    rows = json.loads(roster_json.read_text(encoding="utf-8"))
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS roster (code TEXT PRIMARY KEY, row TEXT)")
+        conn.executemany(
+            "INSERT OR REPLACE INTO roster VALUES (?, ?)",
+            [(r["MaHocSinh"], json.dumps(r, ensure_ascii=False)) for r in rows],
+        )
+    return path
+
+
+# -- the physical limit -------------------------------------------------------------------------
+
+_signers: Signers | None = None
+
+
+def _limit_init(config_path: str) -> None:
+    global _signers
+    _signers = Signers(load_config(config_path))
+
+
+def _limit_work(batch: list[tuple[str, bytes]]) -> int:
+    assert _signers is not None
+    at = datetime.now(UTC).replace(microsecond=0)
+    for school, data in batch:
+        tree = parse_tree(data, validate=True)
+        _signers.sign(tree, school, at)
+        signed_bytes(tree)
+    return len(batch)
+
+
+def physical_limit(config_path: Path, settings: GenSettings, workers: int) -> float:
+    """Documents per second over every core: parse + validate + sign every role + serialise."""
+    sample: list[tuple[str, bytes]] = []
+    primary = secondary = 0
+    for item in generate(settings):  # the province's own mix of primary and secondary
+        t = item.transcript
+        if t.header.level.is_primary and primary < SAMPLE * 5 // 9:
+            primary += 1
+        elif not t.header.level.is_primary and secondary < SAMPLE * 4 // 9:
+            secondary += 1
+        else:
+            if primary + secondary >= SAMPLE:
+                break
+            continue
+        sample.append((t.header.school_code, build_document(t)))
+    chunks = [sample[i : i + 16] for i in range(0, len(sample), 16)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_limit_init, initargs=(str(config_path),)
+    ) as pool:
+        list(pool.map(_limit_work, chunks[: workers * 2]))  # warm: keys opened, schema loaded
+        started = time.perf_counter()
+        done = sum(pool.map(_limit_work, chunks))
+        return done / (time.perf_counter() - started)
+
+
+# -- the sync, in a child process ---------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and its descendants, in bytes (Linux /proc)."""
+    total, page = 0, os.sysconf("SC_PAGE_SIZE")
+    pids = [root]
+    for path in Path("/proc").iterdir():
+        if path.name.isdigit():
+            try:
+                stat = (path / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == root:
+                pids.append(int(path.name))
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        except OSError:
+            continue
+    return total
+
+
+def _sync_child(config_path: str, roster: str, out: multiprocessing.queues.Queue) -> None:  # type: ignore[name-defined]
+    config = load_config(config_path)
+    ministry = FastMinistry(Path(roster))
+    started = time.perf_counter()
+    report = run_sync(config, SyncOptions(progress=False), ministry)
+    elapsed = time.perf_counter() - started
+    peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    accepted = sum(b.accepted for b in report.batches)
+    out.put((elapsed, report.read, accepted, peak_main))
+
+
+@dataclass
+class SyncFigures:
+    learners: int
+    seconds: float
+    accepted: int
+    peak_main: int
+    peak_tree: int
+
+    @property
+    def rate(self) -> float:
+        return self.learners / self.seconds
+
+
+def measure_sync(directory: Path, settings: GenSettings) -> SyncFigures:
+    province = build_province(
+        directory, settings, database_url=f"sqlite:///{directory / 'hub.sqlite3'}"
+    )
+    roster = roster_db(province.roster_path)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(
+        target=_sync_child, args=(str(province.config_path), str(roster), results)
+    )
+    child.start()
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            if child.pid is not None:
+                peak = max(peak, _tree_rss(child.pid))
+            stop.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        while True:
+            try:
+                elapsed, read, accepted, peak_main = results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not child.is_alive():
+                    died = f"the sync process died (exit code {child.exitcode})"
+                    raise RuntimeError(died) from None
+    finally:
+        stop.set()
+    child.join()
+    stop.set()
+    sampler.join()
+    return SyncFigures(read, elapsed, accepted, peak_main, peak)
+
+
+def _mb(value: int) -> str:
+    return f"{value / 1e6:,.0f} MB"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument(
+        "--compare", type=int, default=10_000, help="a smaller run to compare memory with (0: none)"
+    )
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    os.environ[PKI_PASSWORD_ENV] = DEFAULT_TEST_PASSWORD  # the test PKI's documented password
+    os.environ[MINISTRY_PASSWORD_ENV] = "unused-by-the-double"
+    os.environ.setdefault("HUB_LOAD_PLUGINS", "generic_excel")
+    workers = default_workers()
+    with tempfile.TemporaryDirectory() as scratch:
+        base = args.keep or Path(scratch)
+        figures: dict[int, SyncFigures] = {}
+        sizes = [args.learners] + ([args.compare] if 0 < args.compare < args.learners else [])
+        limit = 0.0
+        for size in sizes:
+            settings = settings_for(size)
+            print(f"{size:,} learners: generating the province…", flush=True)
+            figures[size] = measure_sync(base / f"p{size}", settings)
+            f = figures[size]
+            print(
+                f"  sync: {f.learners:,} learners in {f.seconds:,.1f} s = {f.rate:,.1f}/s; "
+                f"accepted {f.accepted:,}; peak memory main {_mb(f.peak_main)}, "
+                f"with workers {_mb(f.peak_tree)}",
+                flush=True,
+            )
+            if size == args.learners:
+                limit = physical_limit(base / f"p{size}" / "hub.toml", settings, workers)
+                print(f"  physical limit ({workers} workers): {limit:,.1f} documents/s")
+    main_run = figures[args.learners]
+    ratio = main_run.rate / limit
+    print(f"\nratio sync / limit = {ratio:.2f} (goal ≥ 0.5)")
+    print(f"peak memory {_mb(main_run.peak_tree)} (goal ≤ 500 MB)")
+    if args.compare in figures:
+        delta = main_run.peak_tree - figures[args.compare].peak_tree
+        print(f"peak memory vs {args.compare:,} learners: {delta / 1e6:+,.0f} MB (goal ≤ +100 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

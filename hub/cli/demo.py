@@ -1,0 +1,215 @@
+"""`hub demo`: the newcomer's main job, end to end, on this machine alone.
+
+It generates a small province (primary and lower-secondary schools, a few learners with the
+mistakes schools really make), exports each school's spreadsheets, makes a test PKI per school,
+starts the ministry sandbox on a free loopback port (seeded with the province's roster and the
+PKIs' trust folder), runs a full sync through generic_excel (look-up, rules, build, every
+signature role, push, poll), prints where each learner ended up, and stops the sandbox.
+
+Everything is written under `var/demo/` beside config.toml (made anew on each run, store
+included), so the demo never touches the database config.toml names. Only the test PKI's
+documented password and a throw-away sandbox password are used; no real secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from hub.cli import exits
+from hub.cli.sync import run_guarded
+from hub.errors import HubError
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
+    from hub.pipeline import SyncReport
+    from hub.store import RecordRef
+    from hub.store.tables import Problem
+
+DEMO_SEED = 2020  # a seed whose province shows every kind of outcome
+
+
+def _settings() -> object:
+    from hub.gen import DefectKind, GenSettings
+    from hub.model import SchoolLevel
+
+    return GenSettings(
+        seed=DEMO_SEED,
+        levels=(SchoolLevel.PRIMARY, SchoolLevel.LOWER_SECONDARY),
+        schools=2,
+        classes_per_grade=1,
+        learners_per_class=4,
+        foreign_rate=0.0,
+        exempt_rate=0.0,
+        defects={
+            DefectKind.ROSTER_NAME_DIFFERS: 0.05,  # caught by the look-up: a problem at the cell
+            DefectKind.WRONG_YEAR_AVERAGE: 0.05,  # caught by the rules: a problem at the cell
+            DefectKind.SCORE_OUT_OF_RANGE: 0.02,  # refused by the mapping: a problem at the cell
+        },
+    )
+
+
+def _move_enrolments(roster_path: Path, every: int) -> list[str]:
+    """Record a few learners in the sector database for the *next* school year only.
+
+    The look-up sees the current enrolment of another year and cannot judge it; the ministry
+    finds no enrolment at the school in this year and rejects the transcript (HB105). This is
+    how a rejection the hub could not foresee looks.
+    """
+    rows = json.loads(roster_path.read_text(encoding="utf-8"))
+    moved = []
+    for i, row in enumerate(rows):
+        if i % every == every // 2:
+            first = int(row["NamHoc"][:4]) + 1
+            row["NamHoc"] = f"{first}-{first + 1}"
+            moved.append(row["MaHocSinh"])
+    roster_path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return moved
+
+
+@click.command("demo")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="config.toml whose folder holds var/ (default: $HUB_CONFIG, else ./config.toml).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def demo_command(config_path: Path | None, quiet: bool) -> None:
+    """Chạy thử toàn bộ quy trình / run the whole job on a generated province."""
+    from hub.config import load_config
+
+    console = Console()
+    started = time.monotonic()
+    base = run_guarded(lambda: load_config(config_path))
+    directory = base.base_dir / "var" / "demo"
+    try:
+        outcome = _run(directory, base.ministry.unit, quiet, console)
+    except HubError as exc:
+        click.echo(f"{exc.message_vi}\n{exc.message_en}", err=True)
+        raise SystemExit(exits.USAGE) from None
+    console.print(
+        f"\nXong trong {time.monotonic() - started:.1f} giây / done in "
+        f"{time.monotonic() - started:.1f} s. Kho dữ liệu / store: {directory / 'hub.sqlite3'}"
+    )
+    raise SystemExit(outcome)
+
+
+def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
+    from hub.cli.demo_province import (
+        DEFAULT_TEST_PASSWORD,
+        MINISTRY_PASSWORD_ENV,
+        PKI_PASSWORD_ENV,
+        build_province,
+    )
+    from hub.cli.sync import report_and_exit_code
+    from hub.config import load_config
+    from hub.gen import GenSettings
+    from hub.pipeline import SyncOptions, SyncReport, ministry_client, run_sync
+    from hub.sandbox import running
+
+    settings = _settings()
+    assert isinstance(settings, GenSettings)
+    with console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"):
+        province = build_province(
+            directory,
+            settings,
+            database_url=f"sqlite:///{directory / 'hub.sqlite3'}",
+            unit=unit,
+        )
+        moved = _move_enrolments(province.roster_path, every=19)
+    console.print(
+        f"Tỉnh mẫu / province: {len(province.schools)} trường/schools, {province.learners} "
+        f"học sinh/learners → {province.excel_dir}"
+    )
+    # The test PKI's documented password and a throw-away sandbox password: not secrets.
+    os.environ[PKI_PASSWORD_ENV] = DEFAULT_TEST_PASSWORD
+    password = secrets.token_urlsafe(16)
+    os.environ[MINISTRY_PASSWORD_ENV] = password
+    config = load_config(province.config_path)
+    with running(province.sandbox_config(password)) as sandbox:
+        console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
+        with ministry_client(config, sandbox.endpoint) as ministry:
+            report = run_guarded(
+                lambda: run_sync(config, SyncOptions(progress=not quiet), ministry)
+            )
+    assert isinstance(report, SyncReport)
+    _print_outcomes(console, config, report, province.schools)
+    if moved:
+        console.print(
+            f"[dim]({len(moved)} học sinh được ghi trong CSDL ngành cho năm học sau để minh họa "
+            f"một lần Bộ từ chối / learners enrolled for next year in the sector database, to "
+            f"show a rejection.)[/dim]"
+        )
+    code = report_and_exit_code(report)
+    # The demo's province has problems and rejections on purpose: showing them is success.
+    return exits.OK if code == exits.FINDINGS else code
+
+
+def _where(problem: Problem) -> str:
+    from hub.pipeline.trace import describe
+    from hub.store import SourceLocation
+
+    location = SourceLocation(problem.source_file, problem.source_sheet, problem.source_cell)
+    return describe(location)
+
+
+def _learner_line(ref: RecordRef, problems: list[Problem]) -> str:
+    from hub.store import RecordState
+
+    if ref.state is RecordState.ACCEPTED:
+        return f"  [green]✔[/green] {ref.learner_key:<16} chấp nhận / accepted  {ref.transcript_id}"
+    if ref.state is RecordState.REJECTED:
+        mark, label = "[red]✘[/red]", "bị từ chối / rejected"
+    else:
+        mark, label = "[yellow]⚠[/yellow]", f"vấn đề / problem ({ref.failed_stage})"
+    errors = [p for p in problems if p.severity.value == "error"]
+    why = f"{errors[0].code}: {errors[0].message_vi}  ← {_where(errors[0])}" if errors else ""
+    return f"  {mark} {ref.learner_key:<16} {label}  {escape(why)}"
+
+
+def _print_outcomes(
+    console: Console, config: HubConfig, report: SyncReport, schools: dict[str, str]
+) -> None:
+    from hub.pipeline import open_store
+    from hub.store import problems_of, records_in
+    from hub.store.tables import Batch
+
+    store = open_store(config)
+    totals: dict[str, int] = defaultdict(int)
+    try:
+        with store.read() as session:
+            for counts in report.batches:
+                batch = session.get(Batch, counts.batch_id)
+                assert batch is not None
+                name = schools.get(batch.school_code, batch.school_code)
+                console.print(
+                    f"\n[bold]{escape(name)}[/bold] ({batch.school_code}), {batch.school_year}: "
+                    f"{counts.rows_in} học sinh / learners"
+                )
+                found: dict[int | None, list[Problem]] = defaultdict(list)
+                for problem in problems_of(session, batch_id=batch.id):
+                    found[problem.record_id].append(problem)
+                for ref in records_in(session, batch_id=batch.id):
+                    totals[ref.state.value] += 1
+                    console.print(_learner_line(ref, found[ref.id]))
+                for problem in found[None]:
+                    if problem.severity.value == "error":
+                        totals["source"] += 1
+                        text = problem.message_vi  # the source's message names its cell
+                        console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
+    finally:
+        store.dispose()
+    console.print(
+        f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "
+        f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}."
+    )

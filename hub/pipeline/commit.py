@@ -1,0 +1,147 @@
+"""Writing the workers' results in the parent, one transaction per set of finished chunks.
+
+Before the next side effect (sending), a chunk's outcome is committed: signed documents with
+their audit entries (certificate, digest), failures at their stage with their problems traced
+to the source cell (exactly, from the raw record still held while the chunk is in flight).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from hub.findings import Finding, Severity
+from hub.mapping import RecordMapping
+from hub.pipeline.trace import locate, locate_in_raw
+from hub.pipeline.worker import WorkResult
+from hub.sources import RawRecord
+from hub.store import (
+    Failure,
+    ProblemIn,
+    RecordState,
+    SignedBy,
+    SignedDocument,
+    SourceLocation,
+    Stage,
+    StateChange,
+    add_problems,
+    advance,
+    fail_records,
+    mark_signed,
+)
+
+_BEFORE_SIGNED = (RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED)
+_RANK = {state: rank for rank, state in enumerate((*_BEFORE_SIGNED, RecordState.BUILT))}
+_NEXT = {
+    RecordState.EXTRACTED: RecordState.MAPPED,
+    RecordState.MAPPED: RecordState.CHECKED,
+    RecordState.CHECKED: RecordState.BUILT,
+}
+
+
+@dataclass(slots=True)
+class InFlight:
+    """A learner handed to the workers: what the parent must remember to commit the result."""
+
+    record_id: int
+    batch_id: int
+    state: RecordState  # its committed state now
+    ma_ho_so: str
+    school_code: str
+    school_year: str
+    trace: str | None
+    findings: list[Finding] = field(default_factory=list)  # found before dispatch (look-up)
+    raw: RawRecord | None = None  # kept while in flight: findings traced to their exact cell
+    mapping: RecordMapping | None = None
+
+    def locate(self, where: str | None) -> SourceLocation:
+        if self.raw is not None and self.mapping is not None:
+            return locate_in_raw(self.raw, self.mapping, where)
+        return locate(self.trace, where)
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A learner signed and committed: what the push stage needs to queue it."""
+
+    record_id: int
+    batch_id: int
+    ma_ho_so: str
+    ma_bam: str
+    size: int
+
+
+def problems_of(findings: Sequence[Finding], stage: Stage, flight: InFlight) -> list[ProblemIn]:
+    """Findings as the store keeps them, each pointed at its source cell."""
+    return [
+        ProblemIn.from_finding(f, stage, flight.locate(f.xpath), flight.record_id) for f in findings
+    ]
+
+
+def fail_before_work(session: Session, flights: Sequence[InFlight], stage: Stage) -> None:
+    """Fail learners whose own findings (the look-up's) stop them before the workers."""
+    by_batch: dict[int, list[Failure]] = {}
+    for flight in flights:
+        problems = problems_of(flight.findings, stage, flight)
+        failure = Failure(flight.record_id, flight.state, stage, problems)
+        by_batch.setdefault(flight.batch_id, []).append(failure)
+    for batch_id, failures in by_batch.items():
+        fail_records(session, batch_id, failures)
+
+
+def commit_results(
+    session: Session, flights: dict[int, InFlight], results: Sequence[WorkResult]
+) -> list[Signed]:
+    """Write a chunk's outcome in the caller's transaction; return the signed learners."""
+    failures: dict[int, list[Failure]] = {}
+    warnings: dict[int, list[ProblemIn]] = {}
+    ok: list[tuple[InFlight, WorkResult]] = []
+    for result in results:
+        flight = flights[result.record_id]
+        findings = [*flight.findings, *result.findings]
+        if result.stage is not None:
+            stage = Stage(result.stage)
+            problems = problems_of(findings, stage, flight)
+            failure = Failure(flight.record_id, flight.state, stage, problems)
+            failures.setdefault(flight.batch_id, []).append(failure)
+            continue
+        ok.append((flight, result))
+        notes = [f for f in findings if f.severity is Severity.WARNING]
+        if notes:
+            problems = problems_of(notes, Stage.CHECK, flight)
+            warnings.setdefault(flight.batch_id, []).extend(problems)
+    for batch_id, batch_failures in failures.items():
+        fail_records(session, batch_id, batch_failures)
+    for state in _BEFORE_SIGNED:  # walk each learner up to `built`, in bulk per state
+        changes = [
+            StateChange(f.record_id, state, _NEXT[state])
+            for f, _ in ok
+            if _RANK[f.state] <= _RANK[state]
+        ]
+        if changes:
+            advance(session, changes)
+    documents = [
+        SignedDocument(
+            flight.record_id,
+            flight.ma_ho_so,
+            [SignedBy(*signer) for signer in result.signatures],
+            result.document,
+        )
+        for flight, result in ok
+    ]
+    if documents:
+        mark_signed(session, documents)
+    for batch_id, problems in warnings.items():
+        add_problems(session, batch_id, problems)
+    return [
+        Signed(
+            flight.record_id,
+            flight.batch_id,
+            flight.ma_ho_so,
+            document.digest(),
+            len(result.document or b""),
+        )
+        for (flight, result), document in zip(ok, documents, strict=True)
+    ]

@@ -1,0 +1,162 @@
+"""Stage 1, extract: the configured sources, built by their plugins, read one item at a time.
+
+Each `[[sources]]` section names a plugin and its options. The options are checked against
+the plugin's JSON Schema before the plugin sees them, so a misspelt key is a usage error that
+names the file and the key, not a crash inside a vendor's code.
+
+A **province folder** is one source for many schools: when a source's `folder` holds
+sub-folders that each carry a `source.json` (the options of one school: its code, name, year,
+...), each sub-folder is read as its own school with the section's other options. This is how
+`hub demo` and a province's shared drive lay out spreadsheets; a single school's folder (no
+`source.json` below it) is read as it is.
+
+Relative paths in the options (`folder`, and keys ending in `_path`, `_dir` or `_file`) are
+taken from the config file's folder, as every path of config.toml is.
+
+The hub reads every source from the start on each sync (the store keeps no read cursor yet):
+an unchanged learner costs a read and a hash, and is then skipped by its content hash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from hub.config import HubConfig, SourceConfig
+from hub.errors import HubError, UsageError
+from hub.plugins import Registry
+from hub.sources import Checkpoint, Problem, RawRecord
+
+SCHOOL_OPTIONS = "source.json"
+"""The file that makes a sub-folder of a province folder one school's source."""
+
+_PATH_SUFFIXES = ("_path", "_dir", "_file")
+
+
+class SourceFailed(HubError):
+    """A source could not be read to its end (the plugin raised); names the source."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRun:
+    """One source to read in this sync: a configured section, or one school of a province folder.
+
+    Attributes:
+        name: the configured source name (a batch's `source`).
+        label: how messages name it (`demo-excel/36200001` for a school of a province folder).
+        plugin: the source kind.
+        options: the options the plugin is built from, paths resolved.
+        school_code: MaTruong, when the options say it (filters, and the batch of problems
+            that name no learner).
+        school_year: NamHoc, when the options say it.
+    """
+
+    name: str
+    label: str
+    plugin: str
+    options: Mapping[str, Any]
+    school_code: str | None
+    school_year: str | None
+
+
+def _resolve_paths(options: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    resolved = dict(options)
+    for key, value in options.items():
+        if isinstance(value, str) and (key == "folder" or key.endswith(_PATH_SUFFIXES)):
+            path = Path(value)
+            resolved[key] = str(path if path.is_absolute() else (base / path).resolve())
+    return resolved
+
+
+def _run_of(section: SourceConfig, label: str, options: dict[str, Any]) -> SourceRun:
+    school, year = options.get("school_code"), options.get("school_year")
+    return SourceRun(
+        section.name,
+        label,
+        section.plugin,
+        options,
+        str(school) if school is not None else None,
+        str(year) if year is not None else None,
+    )
+
+
+def _school_folders(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / SCHOOL_OPTIONS).is_file())
+
+
+def source_runs(config: HubConfig, only: str | None = None) -> list[SourceRun]:
+    """The sources this sync reads, in config order (one per school of a province folder).
+
+    Raises:
+        UsageError: `only` names no configured source, or a `source.json` is unreadable.
+    """
+    sections = [config.source(only)] if only else list(config.sources)
+    runs: list[SourceRun] = []
+    for section in sections:
+        options = _resolve_paths(section.options, config.base_dir)
+        folder = Path(options["folder"]) if isinstance(options.get("folder"), str) else None
+        schools = _school_folders(folder) if folder is not None else []
+        if not schools:
+            runs.append(_run_of(section, section.name, options))
+            continue
+        for school_folder in schools:
+            path = school_folder / SCHOOL_OPTIONS
+            try:
+                own = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise UsageError(
+                    f"{path}: không đọc được tùy chọn nguồn của trường ({exc}).",
+                    f"{path}: cannot read the school's source options ({exc}).",
+                ) from None
+            merged = {**options, **own, "folder": str(school_folder)}
+            label = f"{section.name}/{school_folder.name}"
+            runs.append(_run_of(section, label, merged))
+    return runs
+
+
+def check_options(run: SourceRun, registry: Registry, config_path: Path) -> None:
+    """Check a source's options against its plugin's schema.
+
+    Raises:
+        UsageError: the plugin is not installed, or an option is wrong (names the key).
+    """
+    spec = registry.source(run.plugin)
+    validator = jsonschema.Draft202012Validator(dict(spec.config_schema))
+    options = {k: v for k, v in run.options.items() if k != "kind"}
+    error = jsonschema.exceptions.best_match(validator.iter_errors(options))
+    if error is not None:
+        key = "/".join(str(p) for p in error.absolute_path) or "(options)"
+        raise UsageError(
+            f"{config_path}: nguồn {run.label}: tùy chọn `{key}` không hợp lệ: {error.message}.",
+            f"{config_path}: source {run.label}: option `{key}` is invalid: {error.message}.",
+        )
+
+
+def read_source(run: SourceRun, registry: Registry) -> Iterator[RawRecord | Problem]:
+    """Every record and problem of one source, streamed (checkpoints are not kept yet).
+
+    Raises:
+        SourceFailed: the plugin raised while building or reading (the message names it).
+    """
+    spec = registry.source(run.plugin)
+    try:
+        source = spec.factory(dict(run.options))
+        for item in source.read(None):
+            if isinstance(item, Checkpoint):
+                continue
+            yield item
+    except HubError:
+        raise
+    except Exception as exc:  # a plugin's bug must stop this source with its name, not the hub
+        raise SourceFailed(
+            f"Nguồn {run.label} (plugin {run.plugin}) lỗi khi đọc: {type(exc).__name__}: {exc}.",
+            f"Source {run.label} (plugin {run.plugin}) failed while reading: "
+            f"{type(exc).__name__}: {exc}.",
+        ) from exc

@@ -1,0 +1,213 @@
+"""Taking mapped learners into the store, chunk by chunk, with the batch's accounting.
+
+The end of stage 2 (map): each chunk of one batch is one committed transaction holding
+
+- the learners (`upsert_records`: new, changed, unchanged, or a crashed run's to resume),
+  the new ones moved to `mapped`;
+- the problems of the rows that could not become a record (their source cell attached);
+- the batch's extraction counts so far (rows in, unchanged, unkeyed).
+
+Writing the counts with the rows they count is what keeps "rows in = accepted + rejected +
+problems" true for every batch even when the run is killed half-way: whatever was committed
+is counted, and whatever was not will be read again by the next run, into its own batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from hub.findings import Severity
+from hub.pipeline.map import Mapped
+from hub.pipeline.trace import locate
+from hub.store import (
+    ProblemIn,
+    RecordState,
+    Stage,
+    Store,
+    Upserted,
+    add_problems,
+    count_unchanged,
+    ensure_schools,
+    move_all,
+    open_batch,
+    records_in,
+    set_extraction_counts,
+    upsert_records,
+)
+
+WORK_STATES = frozenset(
+    {RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED, RecordState.BUILT}
+)
+"""States from which a learner goes to the workers (check → build → sign)."""
+
+
+@dataclass
+class OpenBatch:
+    """One batch of this run while its source is read."""
+
+    id: int
+    school_code: str
+    school_year: str
+    source: str
+    rows_in: int = 0
+    unchanged: int = 0
+    unkeyed: int = 0
+    pending: list[Mapped] = field(default_factory=list)
+    problems: list[ProblemIn] = field(default_factory=list)
+    unkeyed_keys: set[str] = field(default_factory=set)  # rows kept out, this pass
+    pending_unkeyed: int = 0
+    seen: set[str] = field(default_factory=set)  # MaHoSo met this pass
+    only: frozenset[str] | None = None  # retry --only-rejected: the learners to take
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A learner the workers must (re)do, with the transcript to build from."""
+
+    answer: Upserted
+    mapped: Mapped
+
+
+class Intake:
+    """The batches of one run and their chunks.
+
+    Args:
+        store: the hub's store.
+        run_id: this run.
+        chunk_size: learners per committed chunk.
+        only_rejected: take only learners whose current record was rejected, and redo them
+            even when their content did not change (`hub retry --only-rejected`).
+    """
+
+    def __init__(
+        self, store: Store, run_id: int, chunk_size: int, *, only_rejected: bool = False
+    ) -> None:
+        self.store, self.run_id, self.chunk_size = store, run_id, chunk_size
+        self.only_rejected = only_rejected
+        self.batches: dict[tuple[str, str, str], OpenBatch] = {}
+
+    def batch(
+        self, school_code: str, school_year: str, source: str, school_name: str | None = None
+    ) -> OpenBatch:
+        """The run's batch for a school, year and source (opened and committed on first use)."""
+        key = (school_code, school_year, source)
+        found = self.batches.get(key)
+        if found is not None:
+            return found
+        only = None
+        with self.store.write() as session:
+            ensure_schools(session, [(school_code, school_name)])
+            batch_id = open_batch(session, self.run_id, school_code, school_year, source)
+            if self.only_rejected:
+                rejected = records_in(
+                    session,
+                    school_code=school_code,
+                    school_year=school_year,
+                    states=[RecordState.REJECTED],
+                    current_only=True,
+                )
+                only = frozenset(r.ma_ho_so for r in rejected)
+        found = OpenBatch(batch_id, school_code, school_year, source, only=only)
+        self.batches[key] = found
+        return found
+
+    def add(self, batch: OpenBatch, mapped: Mapped) -> list[Work] | None:
+        """Queue a mapped learner; returns the chunk's work when the chunk was committed."""
+        if batch.only is not None and mapped.record.ma_ho_so not in batch.only:
+            return None  # retry --only-rejected: every other learner is left as it is
+        if mapped.record.ma_ho_so in batch.seen:
+            batch.problems.append(_duplicate(mapped))
+            batch.pending_unkeyed += 1
+            return self._flush_if_full(batch)
+        batch.seen.add(mapped.record.ma_ho_so)
+        batch.pending.append(mapped)
+        return self._flush_if_full(batch)
+
+    def reject_row(self, batch: OpenBatch, key: str, problems: Sequence[ProblemIn]) -> None:
+        """A source row that cannot become a record: its problems, counted once per row."""
+        if batch.only is not None:
+            return  # a retry of rejected learners does not re-report other rows
+        batch.problems.extend(problems)
+        if key not in batch.unkeyed_keys and any(p.severity is Severity.ERROR for p in problems):
+            batch.unkeyed_keys.add(key)
+            batch.pending_unkeyed += 1
+
+    def note(self, batch: OpenBatch, problems: Sequence[ProblemIn]) -> None:
+        """Problems about the source as a whole (a file, a sheet): no row of their own."""
+        if batch.only is None:
+            batch.problems.extend(problems)
+
+    def _flush_if_full(self, batch: OpenBatch) -> list[Work] | None:
+        if len(batch.pending) >= self.chunk_size:
+            return self.flush(batch)
+        return None
+
+    def flush(self, batch: OpenBatch) -> list[Work]:
+        """Commit the batch's pending learners, problems and counts; return the work."""
+        chunk, batch.pending = batch.pending, []
+        problems, batch.problems = batch.problems, []
+        unkeyed, batch.pending_unkeyed = batch.pending_unkeyed, 0
+        if not chunk and not problems and not unkeyed:
+            return []
+        with self.store.write() as session:
+            answers = upsert_records(
+                session,
+                batch.id,
+                [m.record for m in chunk],
+                retry_failed=True,
+                redo=batch.only is not None,
+            )
+            fresh = [
+                a.record_id
+                for a in answers
+                if a.needs_work and a.state is RecordState.EXTRACTED and a.batch_id == batch.id
+            ]
+            move_all(session, fresh, RecordState.EXTRACTED, RecordState.MAPPED)
+            add_problems(session, batch.id, problems)
+            batch.rows_in += len(chunk) + unkeyed
+            batch.unkeyed += unkeyed
+            batch.unchanged += count_unchanged(answers, batch.id)
+            set_extraction_counts(
+                session,
+                batch.id,
+                rows_in=batch.rows_in,
+                unchanged=batch.unchanged,
+                unkeyed=batch.unkeyed,
+            )
+        moved = set(fresh)
+        work = []
+        for answer, mapped in zip(answers, chunk, strict=True):
+            if not answer.needs_work or answer.state not in WORK_STATES:
+                continue  # done, unchanged, late; or signed/submitted: push resumes those
+            state = RecordState.MAPPED if answer.record_id in moved else answer.state
+            work.append(Work(_with_state(answer, state), mapped))
+        return work
+
+
+def _with_state(answer: Upserted, state: RecordState) -> Upserted:
+    if answer.state is state:
+        return answer
+    return Upserted(
+        answer.record_id,
+        answer.ma_ho_so,
+        answer.change,
+        state,
+        answer.batch_id,
+        answer.previous_state,
+        answer.previous_transcript_id,
+    )
+
+
+def _duplicate(mapped: Mapped) -> ProblemIn:
+    where = locate(mapped.record.source_ref, None)
+    ma = mapped.record.ma_ho_so
+    return ProblemIn(
+        code="DUPLICATE_LEARNER",
+        severity=Severity.ERROR,
+        message_vi=f"Học bạ {ma} xuất hiện hai lần trong nguồn; chỉ giữ lần đầu, xóa dòng thừa.",
+        message_en=f"Transcript {ma} appears twice in the source; the first is kept, remove "
+        f"the extra row.",
+        stage=Stage.MAP,
+        source=where,
+    )

@@ -1,0 +1,143 @@
+"""Stage 5, sign: the signatures the hub is configured to make, by the one profile.
+
+`[signing.roles]` names a provider for each role the hub signs (VaiTro GVBM, GVCN, HT, DV).
+A school's own key overrides it by naming convention: for role DV → `school-seal`, the
+provider `school-seal@79000001` (when configured) signs the documents of school 79000001. A
+province hub signs for many schools and each school's seal carries its own MaTruong, so the
+seal at least must be per school; the convention keeps config.toml's shape.
+
+Roles sign in the profile's order (a GVBM per subject of a secondary document, then GVCN, HT,
+DV) at one signing time, which keeps GVBM ≤ GVCN ≤ HT ≤ DV. Roles without a provider are not
+signed by the hub (a vendor's, or a person's through a remote provider configured later).
+
+Providers are opened in each worker process from the configuration, never pickled: a key
+never crosses a process boundary, and an HSM session belongs to the process that opened it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from lxml import etree
+
+from hub.config import HubConfig
+from hub.errors import UsageError
+from hub.findings import Finding, error
+from hub.signing.profile import Role, doc
+from hub.signing.providers import SigningProvider, provider_from_config
+from hub.signing.sign import sign_document
+from hub.signing.xmlio import serialize
+
+SignerId = tuple[str, str, str, str]
+"""(role, certificate SHA-256, serial, issuer): who signed, as the audit log names a signer
+(hub.store.SignedBy), in plain values so that a worker does not load the store."""
+
+SIGN_FAILED = "SIGN_FAILED"
+"""The hub's problem code for a document its signers could not sign."""
+
+ROLE_ORDER = (Role.GVBM, Role.GVCN, Role.HT, Role.DV)
+
+
+class Signers:
+    """The configured providers, opened on first use, and who signs what for each school."""
+
+    def __init__(self, config: HubConfig) -> None:
+        self._config = config
+        self._opened: dict[str, tuple[SigningProvider, x509.Certificate]] = {}
+
+    def provider_name(self, role: Role, school_code: str) -> str | None:
+        """The provider that signs `role` for `school_code`, or None when the hub does not."""
+        base = self._config.signing.roles.get(role.value)
+        if base is None:
+            return None
+        own = f"{base}@{school_code}"
+        return own if own in self._config.signing.providers else base
+
+    def open(self, name: str, role: Role) -> tuple[SigningProvider, SignerId]:
+        """The provider `name` (opened once per process) and how the audit log names it.
+
+        Raises:
+            ProviderConfigError: the key cannot be opened (file, password, token).
+        """
+        found = self._opened.get(name)
+        if found is None:
+            section = self._config.signing.providers[name]
+            provider = provider_from_config(
+                section, name=f"signing.providers.{name}", base_dir=self._config.base_dir
+            )
+            found = (provider, provider.certificate_chain()[0])
+            self._opened[name] = found
+        provider, certificate = found
+        return provider, signer_id(role, certificate)
+
+    def check(self, school_codes: Iterable[str]) -> None:
+        """Open every provider the given schools need, so a wrong key fails before any work.
+
+        Raises:
+            UsageError: no role is configured, or a provider cannot be opened.
+        """
+        if not self._config.signing.roles:
+            raise UsageError(
+                f"{self._config.path}: chưa cấu hình vai trò ký nào ([signing.roles]); ít nhất "
+                f"con dấu của trường (DV).",
+                f"{self._config.path}: no signing role is configured ([signing.roles]); at least "
+                f"the school seal (DV).",
+            )
+        for school in school_codes:
+            for role in ROLE_ORDER:
+                name = self.provider_name(role, school)
+                if name is not None:
+                    self.open(name, role)
+
+    def sign(self, tree: etree._ElementTree, school_code: str, at: datetime) -> list[SignerId]:
+        """Sign the document in place for every configured role; who signed, in order.
+
+        Raises:
+            SigningError, SigningRefused, ProviderConfigError: the document cannot be signed.
+        """
+        signed: list[SignerId] = []
+        secondary = tree.getroot().find(f"{doc('DLHocBa')}/{doc('KetQuaTrungHoc')}")
+        for role in ROLE_ORDER:
+            name = self.provider_name(role, school_code)
+            if name is None:
+                continue
+            provider, signed_by = self.open(name, role)
+            if role is Role.GVBM:
+                if secondary is None:
+                    continue
+                for subject in secondary.iterfind(doc("MonHoc")):
+                    code = subject.get("MaMon")
+                    sign_document(tree, role, provider, subject_code=code, signing_time=at)
+                    signed.append(signed_by)
+            else:
+                sign_document(tree, role, provider, signing_time=at)
+                signed.append(signed_by)
+        return signed
+
+
+def signer_id(role: Role, certificate: x509.Certificate) -> SignerId:
+    """How the audit log names a signer: never by the person's name (hub.store.SignedBy)."""
+    return (
+        role.value,
+        certificate.fingerprint(hashes.SHA256()).hex(),
+        format(certificate.serial_number, "x"),
+        certificate.issuer.rfc4514_string(),
+    )
+
+
+def signed_bytes(tree: etree._ElementTree) -> bytes:
+    """The signed document's bytes, as sent and as hashed into MaBam."""
+    return serialize(tree)
+
+
+def sign_failure(exc: Exception) -> Finding:
+    """The finding for a document the signers refused or could not sign."""
+    return error(
+        SIGN_FAILED,
+        "/HocBaSo/DSCKS",
+        f"Không ký được học bạ: {getattr(exc, 'message_vi', exc)}",
+        f"The document could not be signed: {getattr(exc, 'message_en', exc)}",
+    )

@@ -1,0 +1,138 @@
+"""The CPU-heavy stages in worker processes: check (rules) → build (+ schema) → sign.
+
+A chunk of learners goes to a process of a `ProcessPoolExecutor` sized to the cores; the
+worker returns, for each, either the signed document and who signed it, or the stage that
+stopped it and the findings that say why. Workers hold no store connection and no secret from
+the parent: each opens the configuration, the code lists, the plugins' rules and the signing
+providers itself (`init_worker`), so a key is read from its file or token in the process that
+uses it and never pickled. Processes are spawned, not forked: a forked child would inherit
+the parent's open database connections, which SQLite and psycopg both forbid.
+
+This module is all a worker imports (with the document, rules and signing code): not the
+store, not the ministry client, so that each worker stays small (the bench counts its memory).
+hub.pipeline.commit writes the results in the parent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from hub.codes import CodeLists, load_codes
+from hub.config import HubConfig, load_config
+from hub.errors import HubError
+from hub.findings import Finding, error, has_errors
+from hub.model import Transcript
+from hub.pipeline.build import build_tree
+from hub.pipeline.sign import SignerId, Signers, sign_failure, signed_bytes
+from hub.plugins import load_plugins
+from hub.rules import Rule, check_transcript
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What a worker process opens its own resources from (picklable, no secret)."""
+
+    config_path: str
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    record_id: int
+    transcript: Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class WorkResult:
+    """One learner's outcome: `stage` None and a document, or the stage that stopped it."""
+
+    record_id: int
+    stage: str | None  # "check", "build" or "sign" (hub.store.Stage values)
+    findings: tuple[Finding, ...] = ()
+    document: bytes | None = None
+    signatures: tuple[SignerId, ...] = ()
+
+
+@dataclass
+class _Worker:
+    config: HubConfig
+    codes: CodeLists
+    rules: Sequence[Rule]
+    signers: Signers
+    today: date
+
+
+_state: _Worker | None = None
+
+
+def init_worker(spec: WorkerSpec) -> None:
+    """Open the worker's resources (ProcessPoolExecutor initializer)."""
+    global _state
+    config = load_config(spec.config_path)
+    registry = load_plugins()
+    _state = _Worker(config, load_codes(), tuple(registry.rules), Signers(config), spec.today)
+
+
+def work(items: Sequence[WorkItem]) -> list[WorkResult]:
+    """Check, build and sign a chunk of learners (in a worker process)."""
+    if _state is None:  # pragma: no cover - the pool always runs init_worker first
+        raise RuntimeError("init_worker was not called in this process")
+    state = _state
+    return [_one(item, state) for item in items]
+
+
+CHECK, BUILD, SIGN = "check", "build", "sign"
+
+
+def _internal(stage: str, exc: Exception) -> WorkResult:
+    log.exception("stage %s failed unexpectedly", stage)
+    return WorkResult(
+        0,
+        stage,
+        (
+            error(
+                "INTERNAL",
+                "/HocBaSo",
+                f"Lỗi nội bộ của hub ở bước {stage}: {type(exc).__name__}; báo cho người quản "
+                f"trị (nhật ký có chi tiết).",
+                f"Internal hub error at stage {stage}: {type(exc).__name__}; tell the "
+                f"administrator (the log has the details).",
+            ),
+        ),
+    )
+
+
+def _one(item: WorkItem, state: _Worker) -> WorkResult:
+    rid = item.record_id
+    try:
+        findings = check_transcript(item.transcript, state.codes, state.today, state.rules)
+    except Exception as exc:  # a rule's bug fails this learner, named, not the whole run
+        return _with_id(_internal(CHECK, exc), rid)
+    if has_errors(findings):
+        return WorkResult(rid, CHECK, tuple(findings))
+    warnings = tuple(findings)
+    try:
+        tree = build_tree(item.transcript)
+    except Exception as exc:  # as above: a bug stops one learner, with its stage
+        return _with_id(_internal(BUILD, exc), rid)
+    if isinstance(tree, list):
+        return WorkResult(rid, BUILD, (*warnings, *tree))
+    try:
+        signatures = state.signers.sign(
+            tree, item.transcript.header.school_code, datetime.now(UTC).replace(microsecond=0)
+        )
+        document = signed_bytes(tree)
+    except HubError as exc:
+        return WorkResult(rid, SIGN, (*warnings, sign_failure(exc)))
+    except Exception as exc:  # as above: a bug stops one learner, with its stage
+        return _with_id(_internal(SIGN, exc), rid)
+    return WorkResult(rid, None, warnings, document, tuple(signatures))
+
+
+def _with_id(result: WorkResult, record_id: int) -> WorkResult:
+    return WorkResult(record_id, result.stage, result.findings)
