@@ -40,30 +40,24 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hub.cli.demo_province import (
-    DEFAULT_TEST_PASSWORD,
-    MINISTRY_PASSWORD_ENV,
-    PKI_PASSWORD_ENV,
-    build_province,
-)
-from hub.config import load_config
-from hub.document.build import build_document
-from hub.document.parse import parse_tree
-from hub.gen import GenSettings, generate
-from hub.ministry import LearnerQuery, LearnerRecord, Receipt, Submission, SubmissionResult
-from hub.ministry.contract import Outcome, ProcessingState
-from hub.ministry.messages import DocumentResult
-from hub.model import SchoolLevel
-from hub.pipeline import SyncOptions, run_sync
-from hub.pipeline.pool import default_workers
-from hub.pipeline.sign import Signers, signed_bytes
+# Only the standard library at the top: with the spawn start method every worker process
+# imports this module again (as __mp_main__), and the sync's workers must weigh what they
+# weigh under `hub sync`, not carry the bench's own imports.
+if TYPE_CHECKING:
+    from hub.gen import GenSettings
+    from hub.ministry import LearnerQuery, LearnerRecord, Receipt, Submission, SubmissionResult
+    from hub.pipeline.sign import Signers
 
 SAMPLE = 1500  # documents in the physical-limit measurement
 
 
 def settings_for(learners: int) -> GenSettings:
     """Primary and lower-secondary schools of up to 20 classes × 30 learners a grade."""
+    from hub.gen import GenSettings
+    from hub.model import SchoolLevel
+
     per_class = 30 if learners >= 270 else max(1, learners // 9)
     classes = min(20, max(1, math.ceil(learners / (9 * per_class))))
     schools = max(1, math.ceil(learners / (9 * per_class * classes)))
@@ -92,6 +86,8 @@ class FastMinistry:
     issued: int = 0
 
     def submit(self, submission: Submission) -> Receipt:
+        from hub.ministry import Receipt
+
         receipt = self.keys.get(submission.batch_key)
         if receipt is None:
             receipt = f"R{len(self.keys) + 1:08d}"
@@ -100,6 +96,9 @@ class FastMinistry:
         return Receipt(receipt, datetime.now(UTC), len(submission.documents))
 
     def result(self, receipt: str) -> SubmissionResult:
+        from hub.ministry import DocumentResult, SubmissionResult
+        from hub.ministry.contract import Outcome, ProcessingState
+
         documents = []
         for ma_ho_so in self.receipts.pop(receipt, []):
             self.issued += 1
@@ -111,6 +110,8 @@ class FastMinistry:
         return self.result(receipt)
 
     def look_up(self, queries: Sequence[LearnerQuery]) -> list[LearnerRecord | None]:
+        from hub.ministry import LearnerRecord
+
         codes = [q.learner_code for q in queries]
         with sqlite3.connect(self.roster_db) as conn:
             marks = ",".join("?" * len(codes))
@@ -140,19 +141,6 @@ class FastMinistry:
         return "DA_THU_HOI"
 
 
-def _learner(row: dict[str, str]) -> LearnerRecord:
-    return LearnerRecord(
-        row["MaHocSinh"],
-        row["SoDinhDanh"],
-        row["HoVaTen"],
-        date.fromisoformat(row["NgaySinh"]),
-        row["GioiTinh"],
-        row["MaTruong"],
-        row["NamHoc"],
-        row["TenLop"],
-    )
-
-
 def roster_db(roster_json: Path) -> Path:
     path = roster_json.with_suffix(".sqlite3")
     rows = json.loads(roster_json.read_text(encoding="utf-8"))
@@ -171,11 +159,17 @@ _signers: Signers | None = None
 
 
 def _limit_init(config_path: str) -> None:
+    from hub.config import load_config
+    from hub.pipeline.sign import Signers
+
     global _signers
     _signers = Signers(load_config(config_path))
 
 
 def _limit_work(batch: list[tuple[str, bytes]]) -> int:
+    from hub.document.parse import parse_tree
+    from hub.pipeline.sign import signed_bytes
+
     assert _signers is not None
     at = datetime.now(UTC).replace(microsecond=0)
     for school, data in batch:
@@ -187,6 +181,9 @@ def _limit_work(batch: list[tuple[str, bytes]]) -> int:
 
 def physical_limit(config_path: Path, settings: GenSettings, workers: int) -> float:
     """Documents per second over every core: parse + validate + sign every role + serialise."""
+    from hub.document.build import build_document
+    from hub.gen import generate
+
     sample: list[tuple[str, bytes]] = []
     primary = secondary = 0
     for item in generate(settings):  # the province's own mix of primary and secondary
@@ -235,6 +232,9 @@ def _tree_rss(root: int) -> int:
 
 
 def _sync_child(config_path: str, roster: str, out: multiprocessing.queues.Queue) -> None:  # type: ignore[name-defined]
+    from hub.config import load_config
+    from hub.pipeline import SyncOptions, run_sync
+
     config = load_config(config_path)
     ministry = FastMinistry(Path(roster))
     started = time.perf_counter()
@@ -259,6 +259,8 @@ class SyncFigures:
 
 
 def measure_sync(directory: Path, settings: GenSettings) -> SyncFigures:
+    from hub.cli.demo_province import build_province
+
     province = build_province(
         directory, settings, database_url=f"sqlite:///{directory / 'hub.sqlite3'}"
     )
@@ -310,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args(argv)
+    from hub.cli.demo_province import DEFAULT_TEST_PASSWORD, MINISTRY_PASSWORD_ENV, PKI_PASSWORD_ENV
+    from hub.pipeline.pool import default_workers
+
     os.environ[PKI_PASSWORD_ENV] = DEFAULT_TEST_PASSWORD  # the test PKI's documented password
     os.environ[MINISTRY_PASSWORD_ENV] = "unused-by-the-double"
     os.environ.setdefault("HUB_LOAD_PLUGINS", "generic_excel")
