@@ -270,6 +270,7 @@ def retry_command(
                 scope.source,
                 only_rejected=runner_only,
                 workers=workers,
+                full_read=True,  # the chosen learners must be read again, changed or not
                 progress=not quiet,
             )
             if runner_only:  # the runner's own retry: new records for the rejected learners

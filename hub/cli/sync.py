@@ -82,6 +82,11 @@ def report_and_exit_code(report: object) -> int:
         f"Lượt chạy/run {report.run_id}: đọc/read {report.read}, gửi/sent "
         f"{report.documents_sent} học bạ/documents in {report.submissions_sent} lô/submissions."
     )
+    if report.sources_unchanged:
+        click.echo(
+            f"{report.sources_unchanged} nguồn không đổi từ lần đọc trước, không đọc lại / "
+            f"sources unchanged since their last read, not read again (--full reads them)."
+        )
     if report.unbalanced:
         ids = ", ".join(str(b.batch_id) for b in report.unbalanced)
         click.echo(f"Lô không khớp số liệu / batches that do not add up: {ids}", err=True)
@@ -105,6 +110,12 @@ def report_and_exit_code(report: object) -> int:
 )
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: cores).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option(
+    "--full",
+    "full_read",
+    is_flag=True,
+    help="Đọc lại mọi nguồn từ đầu / read every source from the start, not only what changed.",
+)
 def sync_command(
     school: str | None,
     year: str | None,
@@ -112,6 +123,7 @@ def sync_command(
     config_path: Path | None,
     workers: int | None,
     quiet: bool,
+    full_read: bool,
 ) -> None:
     """Đồng bộ học bạ lên Bộ / sync transcripts from the sources to the ministry."""
     if school is not None and not (len(school) == 8 and school.isdigit()):
@@ -119,7 +131,9 @@ def sync_command(
     from hub.config import load_config
     from hub.pipeline import SyncOptions, ministry_client, run_sync
 
-    options = SyncOptions(school, year, source, workers=workers, progress=not quiet)
+    options = SyncOptions(
+        school, year, source, workers=workers, progress=not quiet, full_read=full_read
+    )
 
     def action() -> object:
         config = load_config(config_path)

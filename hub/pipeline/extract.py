@@ -13,24 +13,35 @@ sub-folders that each carry a `source.json` (the options of one school: its code
 Relative paths in the options (`folder`, and keys ending in `_path`, `_dir` or `_file`) are
 taken from the config file's folder, as every path of config.toml is.
 
-The hub reads every source from the start on each sync (the store keeps no read cursor yet):
-an unchanged learner costs a read and a hash, and is then skipped by its content hash.
+Reads are incremental: a source's last `Checkpoint` cursor is stored once everything it read
+has been committed past the work states (hub.store.SourceCursor), and handed back on the next
+sync, so the plugin reads only what changed (generic_excel: the files whose digest changed).
+The cursor is kept with a digest of everything else that shapes the transcripts read
+(`reading_context`): a new plugin or hub version, other options or an edited mapping file
+make the next read start from the beginning. A learner read again anyway is skipped by its
+content hash (hub.pipeline.map).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+import hub
 from hub.config import HubConfig, SourceConfig
+from hub.datafiles import mappings_dir
 from hub.errors import HubError, UsageError
 from hub.plugins import Registry
-from hub.sources import Checkpoint, Problem, RawRecord
+from hub.sources import Checkpoint, CursorError, Problem, RawRecord
+
+log = logging.getLogger(__name__)
 
 SCHOOL_OPTIONS = "source.json"
 """The file that makes a sub-folder of a province folder one school's source."""
@@ -139,19 +150,72 @@ def check_options(run: SourceRun, registry: Registry, config_path: Path) -> None
         )
 
 
-def read_source(run: SourceRun, registry: Registry) -> Iterator[RawRecord | Problem]:
-    """Every record and problem of one source, streamed (checkpoints are not kept yet).
+def mappings_digest(extra_dirs: Iterable[Path]) -> str:
+    """SHA-256 over every file of the hub's mappings folder and the plugins' (names and bytes).
+
+    Code lists, label lists, templates and record mappings all live there; one edited file
+    changes the digest.
+    """
+    digest = hashlib.sha256()
+    for folder in [mappings_dir(), *extra_dirs]:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def reading_context(run: SourceRun, registry: Registry, mappings: str, pipeline: str) -> str:
+    """The digest a stored cursor is valid under: versions, the source's options, mappings.
+
+    Args:
+        run: the source.
+        registry: the loaded plugins (their versions count: a new reader may read differently).
+        mappings: `mappings_digest()` of this run.
+        pipeline: hub.pipeline.map.PIPELINE_VERSION.
+    """
+    described = {
+        "hub": hub.__version__,
+        "pipeline": pipeline,
+        "plugins": sorted(f"{p.name}={p.version}" for p in registry.plugins),
+        "plugin": run.plugin,
+        "options": run.options,
+        "mappings": mappings,
+    }
+    text = json.dumps(described, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_source(
+    run: SourceRun, registry: Registry, cursor: str | None = None
+) -> Generator[RawRecord | Problem | Checkpoint, None, None]:
+    """Every record, problem and checkpoint of one source since `cursor`, streamed.
+
+    A stored cursor the plugin cannot understand (CursorError before anything was read: a
+    plugin upgrade that changed its cursor's format) is logged and the source is read from
+    the start: a full read costs time, never a learner.
 
     Raises:
         SourceFailed: the plugin raised while building or reading (the message names it).
     """
+    yielded = False
+    try:
+        for item in _read(run, registry, cursor):
+            yielded = True
+            yield item
+    except CursorError:
+        if cursor is None or yielded:
+            raise
+        log.warning("source %s: stored cursor not understood; reading it from the start", run.label)
+        yield from _read(run, registry, None)
+
+
+def _read(
+    run: SourceRun, registry: Registry, cursor: str | None
+) -> Iterator[RawRecord | Problem | Checkpoint]:
     spec = registry.source(run.plugin)
     try:
         source = spec.factory(dict(run.options))
-        for item in source.read(None):
-            if isinstance(item, Checkpoint):
-                continue
-            yield item
+        yield from source.read(cursor)
     except HubError:
         raise
     except Exception as exc:  # a plugin's bug must stop this source with its name, not the hub

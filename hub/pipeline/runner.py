@@ -10,7 +10,8 @@ It only chains the stages; each lives in its own module:
     push      hub.pipeline.push      submissions, receipts, results
 
 A run first finishes what an earlier, killed run left (submissions to resend or poll, signed
-learners to group), then reads every source, then sends what is left and polls. Every state
+learners to group), then reads every source from its stored cursor (only what changed since
+the last complete read: hub.pipeline.extract), then sends what is left and polls. Every state
 change is committed before the next side effect, so killing the process anywhere and running
 it again ends with exactly one accepted transcript per learner (hub.pipeline.push explains the
 sending side).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,9 +33,16 @@ from hub.ministry import Credentials, MinistryClient, MinistryService
 from hub.ministry.contract import MAX_DOCUMENTS_PER_SUBMISSION
 from hub.ministry.errors import MinistryError
 from hub.pipeline.check import LearnerLookup
-from hub.pipeline.extract import SourceRun, check_options, read_source, source_runs
+from hub.pipeline.extract import (
+    SourceRun,
+    check_options,
+    mappings_digest,
+    read_source,
+    reading_context,
+    source_runs,
+)
 from hub.pipeline.intake import Intake, OpenBatch
-from hub.pipeline.map import Mapped, map_record, problem_in
+from hub.pipeline.map import PIPELINE_VERSION, Mapped, map_record, problem_in
 from hub.pipeline.pool import WorkPool
 from hub.pipeline.progress import SyncProgress
 from hub.pipeline.push import Pusher
@@ -42,20 +50,24 @@ from hub.pipeline.sign import Signers
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
 from hub.signing.providers.secrets import read_secret
-from hub.sources import Problem, RawRecord, Severity
+from hub.sources import Checkpoint, Problem, RawRecord, Severity
 from hub.store import (
     BatchAccounting,
     BatchState,
     RunState,
     Stage,
     Store,
+    StoredCursor,
     StoreError,
     batch_accounting,
     batches,
     check_schema,
     close_batch,
     finish_run,
+    load_cursors,
     migrate,
+    save_cursors,
+    sources_with_failures,
     start_run,
     unfinished_runs,
 )
@@ -83,9 +95,10 @@ class SyncOptions:
     today: date | None = None  # the day the rules judge by (NgayLap not in the future)
     look_up: bool = True  # TraCuuHocSinh before signing (off: leave identity to the ministry)
     submission_size: int = MAX_DOCUMENTS_PER_SUBMISSION  # documents per NopHocBa (≤ 500)
+    full_read: bool = False  # read every source from the start, not from its stored cursor
 
     def parameters(self) -> dict[str, Any]:
-        wanted = ("school", "year", "source", "only_rejected")
+        wanted = ("school", "year", "source", "only_rejected", "full_read")
         return {k: getattr(self, k) for k in wanted if getattr(self, k) not in (None, False)}
 
 
@@ -96,6 +109,7 @@ class SyncReport:
     run_id: int
     batches: list[BatchAccounting] = field(default_factory=list)
     read: int = 0
+    sources_unchanged: int = 0  # sources with nothing new since their stored cursor
     resumed_submissions: int = 0
     requeued: int = 0
     submissions_sent: int = 0
@@ -205,6 +219,9 @@ class _Run:
         for source in self.sources:
             check_options(source, self.registry, config.path)
         Signers(config).check({s.school_code for s in self.sources if s.school_code})
+        self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
+        self._cursors_read: dict[str, StoredCursor] = {}  # saved once their learners are past work
+        self._failing: set[tuple[str, str]] = set()  # (source, school) with failed learners
 
     def _wanted(self, source: SourceRun) -> bool:
         school, year = self.options.school, self.options.year
@@ -247,9 +264,15 @@ class _Run:
                     workers=self.options.workers,
                     on_signed=lambda n: progress.advance("signed", n),
                 ) as pool:
+                    with self.store.read() as session:
+                        stored = load_cursors(session)
+                        self._failing = sources_with_failures(session)
                     for source in self.sources:
-                        report.read += self._read(source, intake, pool, progress)
+                        report.read += self._read(source, stored, intake, pool, progress, report)
                     pool.drain()
+                if self._cursors_read:  # every learner read is now signed or finished
+                    with self.store.write() as session:
+                        save_cursors(session, run_id, self._cursors_read)
                 pusher.flush()
                 pusher.settle()
                 state = RunState.FINISHED
@@ -264,9 +287,68 @@ class _Run:
                 self._close(report, [b.id for b in intake.batches.values()], state)
         return report
 
-    def _read(self, source: SourceRun, intake: Intake, pool: WorkPool, progress: Any) -> int:
+    def _start_from(
+        self, source: SourceRun, stored: Mapping[str, StoredCursor], context: str
+    ) -> str | None:
+        """The cursor to read a source from: the stored one, if still valid and wanted."""
+        if self.options.full_read or self.options.only_rejected:
+            return None  # a retry of rejected learners looks at every row, changed or not
+        if any(
+            name == source.name and (source.school_code in (None, school))
+            for name, school in self._failing
+        ):
+            return None  # its failed learners are tried again (upsert_records: retry_failed)
+        found = stored.get(source.label)
+        if found is None or found.context != context:
+            return None
+        return found.cursor
+
+    def _whole_or_nothing(
+        self, source: SourceRun, cursor: str | None
+    ) -> Iterator[RawRecord | Problem | Checkpoint]:
+        """The source read in full, or only its last checkpoint when nothing changed.
+
+        The stored cursor is used as a probe: as soon as the incremental read yields anything
+        (a record or a problem), the source is read again from the start. A batch then always
+        holds its source's every row, so "rows in" of a school's latest batch is the school's
+        whole roster and the report's source problems are never half of what the files hold;
+        a school whose files did not change costs only the plugin's change check.
+        """
+        if cursor is None:
+            yield from read_source(source, self.registry, None)
+            return
+        last: Checkpoint | None = None
+        probe = read_source(source, self.registry, cursor)
+        try:
+            for item in probe:
+                if not isinstance(item, Checkpoint):
+                    log.info("source %s changed since its last read: read in full", source.label)
+                    break
+                last = item
+            else:
+                if last is not None:
+                    yield last
+                return
+        finally:
+            probe.close()
+        yield from read_source(source, self.registry, None)
+
+    def _read(
+        self,
+        source: SourceRun,
+        stored: Mapping[str, StoredCursor],
+        intake: Intake,
+        pool: WorkPool,
+        progress: Any,
+        report: SyncReport,
+    ) -> int:
         """Extract and map one source into the run's batches; returns the rows read."""
         read = 0
+        context = reading_context(source, self.registry, self._mappings_digest, PIPELINE_VERSION)
+        cursor = self._start_from(source, stored, context)
+        changed = False  # the source yielded a record or a problem
+        checkpoint: str | None = None
+        complete = not self.options.only_rejected  # False once a record is left out by a filter
         last: list[OpenBatch] = []
         waiting: list[Problem] = []  # problems met before the source's batch is known
 
@@ -285,7 +367,11 @@ class _Run:
             else:
                 intake.reject_row(batch, problem.record_key, [stored])
 
-        for item in read_source(source, self.registry):
+        for item in self._whole_or_nothing(source, cursor):
+            if isinstance(item, Checkpoint):
+                checkpoint = item.cursor
+                continue
+            changed = True
             if isinstance(item, Problem):
                 if item.record_key is not None and item.severity is Severity.ERROR:
                     read += 1
@@ -303,6 +389,7 @@ class _Run:
                 intake.reject_row(source_batch(), item.key, outcome)
                 continue
             if not self._takes(outcome):
+                complete = False  # the next sync must still read this learner
                 continue
             header = outcome.transcript.header
             batch = intake.batch(header.school_code, header.school_year, source.name,
@@ -325,6 +412,10 @@ class _Run:
                     # its keys need not be held for the rest of a province-sized run.
                     batch.seen.clear()
                     batch.unkeyed_keys.clear()
+        if cursor is not None and not changed:
+            report.sources_unchanged += 1
+        if complete and checkpoint is not None:
+            self._cursors_read[source.label] = StoredCursor(checkpoint, context)
         return read
 
     def _takes(self, mapped: Mapped) -> bool:

@@ -30,6 +30,13 @@ from hub.store.batches import (
     start_run,
     unfinished_runs,
 )
+from hub.store.cursors import (
+    StoredCursor,
+    forget_cursors,
+    load_cursors,
+    save_cursors,
+    sources_with_failures,
+)
 from hub.store.engine import StaleStateError, Store, StoreError
 from hub.store.migrate import check_schema, migrate
 from hub.store.problems import ProblemIn, SourceLocation, add_problems, problems_of
@@ -95,6 +102,7 @@ __all__ = [
     "StateChange",
     "Store",
     "StoreError",
+    "StoredCursor",
     "SubmissionRef",
     "SubmissionState",
     "Upserted",
@@ -108,6 +116,8 @@ __all__ = [
     "ensure_schools",
     "fail_records",
     "finish_run",
+    "forget_cursors",
+    "load_cursors",
     "load_documents",
     "mark_sent",
     "mark_signed",
@@ -122,7 +132,9 @@ __all__ = [
     "records_to_resume",
     "refuse_submission",
     "rejected_records",
+    "save_cursors",
     "set_extraction_counts",
+    "sources_with_failures",
     "start_run",
     "submission_documents",
     "unfinished_runs",

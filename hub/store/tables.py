@@ -1,4 +1,5 @@
-"""The store's tables: schools, runs, batches, records, submissions, problems, the audit log.
+"""The store's tables: schools, runs, batches, records, submissions, problems, source cursors,
+the audit log.
 
     Run ──< Batch ──< Record >── Submission (by batch_key = MaLoGui)
      │        │          │
@@ -299,6 +300,24 @@ class Problem(StoreTable, table=True):
     source_url: str | None = None
     vendor_key: str | None = Field(default=None, max_length=128)
     created_at: datetime = _when()
+
+
+class SourceCursor(StoreTable, table=True):
+    """Where the last complete read of one source ended (the plugin's Checkpoint cursor).
+
+    Saved only once every learner that read yielded has left the work states, so that a run
+    resuming from it never strands a learner that was read but not yet signed. `context` is a
+    digest of what else shapes the transcripts read (plugin version, options, mapping files,
+    hub.pipeline.map.PIPELINE_VERSION): when it changes, the source is read from the start.
+    """
+
+    __tablename__ = "source_cursors"
+
+    source: str = Field(primary_key=True, max_length=200)  # SourceRun.label: "demo/36200001"
+    cursor: str = Field(sa_type=sa.Text)
+    context: str = Field(max_length=64)
+    run_id: int = Field(foreign_key="runs.id")
+    updated_at: datetime = _when()
 
 
 class AuditEntry(StoreTable, table=True):

@@ -56,3 +56,26 @@ def test_downgrade_to_base_removes_every_table(store: Store) -> None:
     with store.engine.begin() as connection:
         command.downgrade(alembic_config(connection), "base")
     assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_a_database_at_the_first_revision_keeps_its_data_when_upgraded(db_url: str) -> None:
+    from hub.store import open_batch, start_run
+    from hub.store.tables import Batch, SourceCursor
+
+    store = Store(db_url)
+    try:
+        migrate(store, "0001")
+        with store.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO schools (code, created_at) VALUES "
+                                       "('01000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+        with pytest.raises(StoreError, match="0001"):
+            check_schema(store)  # an old schema is refused with the command to run
+        migrate(store)
+        check_schema(store)
+        with store.write() as session:
+            batch = open_batch(session, start_run(session, {}), "01000001", "2024-2025", "s")
+        with store.read() as session:
+            assert session.get(Batch, batch) is not None
+            assert session.scalars(sa.select(SourceCursor)).all() == []
+    finally:
+        store.dispose()
