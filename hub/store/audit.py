@@ -104,7 +104,17 @@ def canonical(value: Any) -> str:
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, kind: str, payload: Any) -> str:
-    material = prev_hash + canonical({"seq": seq, "at": at, "kind": kind, "payload": payload})
+    """SHA-256 of the previous hash and canonical({"seq", "at", "kind", "payload"})."""
+    return _chain_hash(prev_hash, seq, at, kind, canonical(payload))
+
+
+def _chain_hash(prev_hash: str, seq: int, at: str, kind: str, payload_text: str) -> str:
+    # canonical() of the four-key object, written out around the payload's own canonical text
+    # (keys in sorted order, no spaces) so that appending encodes each payload once.
+    material = (
+        f'{prev_hash}{{"at":{canonical(at)},"kind":{canonical(kind)},'
+        f'"payload":{payload_text},"seq":{int(seq)}}}'
+    )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -149,14 +159,14 @@ def append_many(session: Session, entries: Sequence[tuple[AuditKind, Mapping[str
     rows = []
     for kind, payload in entries:
         seq += 1
-        plain = json.loads(canonical(payload))  # tuples → lists, as verify will read them
-        digest = entry_hash(prev, seq, at, kind.value, plain)
+        text = canonical(payload)  # tuples are written as lists, as verify will read them
+        digest = _chain_hash(prev, seq, at, kind.value, text)
         rows.append(
             {
                 "seq": seq,
                 "at": at,
                 "kind": kind,
-                "payload": canonical(plain),
+                "payload": text,
                 "prev_hash": prev,
                 "hash": digest,
             }

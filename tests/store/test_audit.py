@@ -170,3 +170,32 @@ def test_two_processes_appending_do_not_fork_the_chain(store: Store, db_url: str
         keys = session.execute(sa.text("SELECT payload FROM audit_log")).scalars().all()
     assert (report.ok, report.entries) == (True, 50)
     assert len(set(keys)) == 50
+
+
+def test_each_hash_is_the_documented_formula_over_the_stored_text(store: Store) -> None:
+    # An outside auditor recomputes the chain from the rows alone, with any JSON library:
+    # sha256(prev_hash + canonical JSON of {"at", "kind", "payload", "seq"}).
+    import hashlib
+    import json
+
+    from hub.store.tables import AuditEntry
+
+    with store.write() as session:
+        append_many(
+            session,
+            [
+                (AuditKind.SENT, {"batch_key": "k1", "receipt": "Trường Tiểu học Lê Lợi"}),
+                (AuditKind.SIGNED, {"digest": "ab" * 32, "signatures": ({"role": "DV"},)}),
+            ],
+        )
+    with store.read() as session:
+        rows = list(session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)))
+    prev = GENESIS
+    for row in rows:
+        whole = {"seq": row.seq, "at": row.at, "kind": row.kind.value,
+                 "payload": json.loads(row.payload)}  # fmt: skip
+        text = json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert row.prev_hash == prev
+        assert row.hash == hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+        prev = row.hash
+    assert json.loads(rows[1].payload)["signatures"] == [{"role": "DV"}]
