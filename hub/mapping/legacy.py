@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from hub.mapping.text import CACHE_SIZE
+
 # TCVN3 (TCVN 5712:1993, VN3): byte → letter. Capitals with marks existed only in separate
 # capital fonts that reuse the small letters' bytes, so the six capitals below are all there is.
 _TCVN3_PAIRS = (
@@ -170,7 +172,7 @@ def decode_as(text: str, encoding: str) -> str:
     return candidate if ok and score >= _score(found)[1] else found
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def to_unicode(text: str) -> tuple[str, str | None]:
     """(Unicode NFC text, the legacy encoding it was found in, or None)."""
     found = unicodedata.normalize("NFC", text)

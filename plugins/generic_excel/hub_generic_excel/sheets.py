@@ -22,6 +22,7 @@ from typing import Any
 
 from hub.mapping import fold
 from hub.mapping.legacy import column_encoding, decode_as, to_unicode
+from hub.mapping.text import CACHE_SIZE
 from hub.sources import Problem, ProblemCode, Provenance, RawPath, Severity
 from hub_generic_excel.headers import Header, is_numbering_row, text_of
 from hub_generic_excel.workbook import Row, Sheet, cell
@@ -236,7 +237,7 @@ def name_key(value: Any) -> str:
     return fold(to_unicode(text_of(value))[0])
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _name_key(value: str) -> str:
     # A learner's name is compared once per sheet of the gradebook: computed once.
     return fold(to_unicode(text_of(value))[0])
