@@ -110,11 +110,13 @@ class CellLocations(Mapping[RawPath, Provenance]):
         found = self.explicit.get(path)
         if found is not None:
             return found
-        located = self._cells().get(path)
-        if located is None:
-            return default
-        plan, r = located
-        return plan.where(r, plan.columns[path])
+        # The segments newest first, not the full index: a record's trace asks for a few
+        # dozen paths, and indexing every column of every sheet it spans cost ≈ 10 times more.
+        for plan, r in reversed(self.segments):
+            c = plan.columns.get(path)
+            if c is not None:
+                return plan.where(r, c)
+        return default
 
     def __getitem__(self, path: RawPath) -> Provenance:
         found = self.get(path)
