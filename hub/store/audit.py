@@ -118,17 +118,29 @@ def _chain_hash(prev_hash: str, seq: int, at: str, kind: str, payload_text: str)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _check_payload(value: Any, where: str = "payload") -> None:
+def _check_payload(value: Any, path: tuple[str | int, ...] = ()) -> None:
+    # The place is formatted only for an error: a province's sync checks millions of values.
     if isinstance(value, Mapping):
         for key, item in value.items():
             if key not in ALLOWED_KEYS:
-                raise AuditPayloadError(f"{where}: key {key!r} is not allowed in the audit log")
-            _check_payload(item, f"{where}.{key}")
+                raise AuditPayloadError(
+                    f"{_place(path)}: key {key!r} is not allowed in the audit log"
+                )
+            if not isinstance(item, _SCALARS):
+                _check_payload(item, (*path, key))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check_payload(item, f"{where}[{i}]")
-    elif not isinstance(value, str | int | bool | None):
-        raise AuditPayloadError(f"{where}: {type(value).__name__} is not a JSON scalar")
+            if not isinstance(item, _SCALARS):
+                _check_payload(item, (*path, i))
+    elif not isinstance(value, _SCALARS):
+        raise AuditPayloadError(f"{_place(path)}: {type(value).__name__} is not a JSON scalar")
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def _place(path: tuple[str | int, ...]) -> str:
+    return "payload" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
 def _timestamp(when: datetime) -> str:
