@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +38,7 @@ from hub.config import HubConfig, SourceConfig
 from hub.datafiles import mappings_dir
 from hub.errors import HubError, UsageError
 from hub.plugins import Registry
-from hub.sources import Checkpoint, CursorError, Problem, RawRecord
-
-log = logging.getLogger(__name__)
+from hub.sources import Checkpoint, Problem, RawRecord
 
 SCHOOL_OPTIONS = "source.json"
 """The file that makes a sub-folder of a province folder one school's source."""
@@ -190,28 +187,10 @@ def read_source(
 ) -> Generator[RawRecord | Problem | Checkpoint, None, None]:
     """Every record, problem and checkpoint of one source since `cursor`, streamed.
 
-    A stored cursor the plugin cannot understand (CursorError before anything was read: a
-    plugin upgrade that changed its cursor's format) is logged and the source is read from
-    the start: a full read costs time, never a learner.
-
     Raises:
         SourceFailed: the plugin raised while building or reading (the message names it).
+        CursorError: the plugin cannot understand `cursor`.
     """
-    yielded = False
-    try:
-        for item in _read(run, registry, cursor):
-            yielded = True
-            yield item
-    except CursorError:
-        if cursor is None or yielded:
-            raise
-        log.warning("source %s: stored cursor not understood; reading it from the start", run.label)
-        yield from _read(run, registry, None)
-
-
-def _read(
-    run: SourceRun, registry: Registry, cursor: str | None
-) -> Iterator[RawRecord | Problem | Checkpoint]:
     spec = registry.source(run.plugin)
     try:
         source = spec.factory(dict(run.options))

@@ -50,7 +50,7 @@ from hub.pipeline.sign import Signers
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
 from hub.signing.providers.secrets import read_secret
-from hub.sources import Checkpoint, Problem, RawRecord, Severity
+from hub.sources import Checkpoint, CursorError, Problem, RawRecord, Severity
 from hub.store import (
     BatchAccounting,
     BatchState,
@@ -221,6 +221,7 @@ class _Run:
         Signers(config).check({s.school_code for s in self.sources if s.school_code})
         self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
         self._cursors_read: dict[str, StoredCursor] = {}  # saved once their learners are past work
+        self._stored: dict[str, StoredCursor] = {}  # the cursors of the last complete reads
         self._failing: set[tuple[str, str]] = set()  # (source, school) with failed learners
 
     def _wanted(self, source: SourceRun) -> bool:
@@ -265,10 +266,10 @@ class _Run:
                     on_signed=lambda n: progress.advance("signed", n),
                 ) as pool:
                     with self.store.read() as session:
-                        stored = load_cursors(session)
+                        self._stored = load_cursors(session)
                         self._failing = sources_with_failures(session)
                     for source in self.sources:
-                        report.read += self._read(source, stored, intake, pool, progress, report)
+                        report.read += self._read(source, intake, pool, progress, report)
                     pool.drain()
                 if self._cursors_read:  # every learner read is now signed or finished
                     with self.store.write() as session:
@@ -287,9 +288,7 @@ class _Run:
                 self._close(report, [b.id for b in intake.batches.values()], state)
         return report
 
-    def _start_from(
-        self, source: SourceRun, stored: Mapping[str, StoredCursor], context: str
-    ) -> str | None:
+    def _start_from(self, source: SourceRun, context: str) -> str | None:
         """The cursor to read a source from: the stored one, if still valid and wanted."""
         if self.options.full_read or self.options.only_rejected:
             return None  # a retry of rejected learners looks at every row, changed or not
@@ -298,7 +297,7 @@ class _Run:
             for name, school in self._failing
         ):
             return None  # its failed learners are tried again (upsert_records: retry_failed)
-        found = stored.get(source.label)
+        found = self._stored.get(source.label)
         if found is None or found.context != context:
             return None
         return found.cursor
@@ -329,6 +328,8 @@ class _Run:
                 if last is not None:
                     yield last
                 return
+        except CursorError:  # e.g. a plugin upgrade changed its cursor's format
+            log.warning("source %s: stored cursor not understood; read in full", source.label)
         finally:
             probe.close()
         yield from read_source(source, self.registry, None)
@@ -336,7 +337,6 @@ class _Run:
     def _read(
         self,
         source: SourceRun,
-        stored: Mapping[str, StoredCursor],
         intake: Intake,
         pool: WorkPool,
         progress: Any,
@@ -345,7 +345,7 @@ class _Run:
         """Extract and map one source into the run's batches; returns the rows read."""
         read = 0
         context = reading_context(source, self.registry, self._mappings_digest, PIPELINE_VERSION)
-        cursor = self._start_from(source, stored, context)
+        cursor = self._start_from(source, context)
         changed = False  # the source yielded a record or a problem
         checkpoint: str | None = None
         complete = not self.options.only_rejected  # False once a record is left out by a filter
