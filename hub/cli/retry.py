@@ -51,7 +51,7 @@ from hub.store import (
     records_in,
 )
 from hub.store.engine import rowcount
-from hub.store.records import CHUNK
+from hub.store.records import CHUNK, forget_documents
 from hub.store.tables import Batch, BatchState, Problem, Record, table_of, utcnow
 
 _RECORDS = table_of(Record)
@@ -132,7 +132,6 @@ def reset_records(session: Session, refs: Sequence[RecordRef], from_stage: Stage
             batch_key=None,
             receipt=None,
             transcript_id=None,
-            document=None,
             document_path=None,
             ma_bam=None,
             updated_at=now,
@@ -145,6 +144,7 @@ def reset_records(session: Session, refs: Sequence[RecordRef], from_stage: Stage
             "A record was just moved by another process; nothing was changed, run again.",
         )
     ids = [ref.id for ref in refs]
+    forget_documents(session, ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         session.execute(sa.delete(_PROBLEMS).where(_PROBLEMS.c.record_id.in_(chunk)))

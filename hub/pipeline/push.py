@@ -54,7 +54,7 @@ from hub.store import (
     Store,
     SubmissionState,
     batches,
-    load_documents,
+    document_sizes,
     mark_sent,
     open_submissions,
     prepare_submission,
@@ -250,10 +250,10 @@ class Pusher:
         for start in range(0, len(waiting), CHUNK):
             part = waiting[start : start + CHUNK]
             with self.store.read() as session:
-                sizes = load_documents(session, [ref.id for ref in part])
+                sizes = document_sizes(session, [ref.id for ref in part])
             for ref in part:
                 assert ref.ma_bam is not None, f"signed record {ref.id} has no MaBam"
-                size = len(sizes.get(ref.id) or b"")
+                size = sizes.get(ref.id, 0)
                 self.queue(Signed(ref.id, ref.batch_id, ref.ma_ho_so, ref.ma_bam, size))
         return len(waiting)
 

@@ -42,6 +42,7 @@ from hub.store.migrate import check_schema, migrate
 from hub.store.problems import ProblemIn, SourceLocation, add_problems, problems_of
 from hub.store.queries import (
     RecordRef,
+    document_sizes,
     load_documents,
     records_in,
     records_to_resume,
@@ -113,6 +114,7 @@ __all__ = [
     "check_schema",
     "close_batch",
     "count_unchanged",
+    "document_sizes",
     "ensure_schools",
     "fail_records",
     "finish_run",

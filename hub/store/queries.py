@@ -14,9 +14,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.store.records import CHUNK
-from hub.store.tables import TERMINAL_STATES, Record, RecordState, Stage, table_of
+from hub.store.tables import (
+    TERMINAL_STATES,
+    Record,
+    RecordDocument,
+    RecordState,
+    Stage,
+    table_of,
+)
 
 _RECORDS = table_of(Record)
+_DOCUMENTS = table_of(RecordDocument)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +93,23 @@ def rejected_records(session: Session, batch_id: int) -> list[RecordRef]:
     return records_in(session, batch_id=batch_id, states=[RecordState.REJECTED], current_only=True)
 
 
-def load_documents(session: Session, record_ids: Sequence[int]) -> dict[int, bytes | None]:
-    """The stored document bytes of some records (None where they are kept on disk)."""
-    c = _RECORDS.c
-    found: dict[int, bytes | None] = {}
+def load_documents(session: Session, record_ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored document bytes of some records (absent where none is stored)."""
+    d = _DOCUMENTS.c
+    found: dict[int, bytes] = {}
     for start in range(0, len(record_ids), CHUNK):
-        query = sa.select(c.id, c.document).where(c.id.in_(record_ids[start : start + CHUNK]))
-        found.update({row.id: row.document for row in session.execute(query)})
+        chunk = record_ids[start : start + CHUNK]
+        query = sa.select(d.record_id, d.body).where(d.record_id.in_(chunk))
+        found.update({row.record_id: row.body for row in session.execute(query)})
+    return found
+
+
+def document_sizes(session: Session, record_ids: Sequence[int]) -> dict[int, int]:
+    """The sizes in bytes of some records' stored documents, without reading the documents."""
+    d = _DOCUMENTS.c
+    found: dict[int, int] = {}
+    for start in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[start : start + CHUNK]
+        query = sa.select(d.record_id, sa.func.length(d.body)).where(d.record_id.in_(chunk))
+        found.update({record_id: int(size) for record_id, size in session.execute(query)})
     return found

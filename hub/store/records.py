@@ -29,6 +29,7 @@ from hub.store.tables import (
     Batch,
     Problem,
     Record,
+    RecordDocument,
     RecordState,
     Stage,
     table_of,
@@ -38,7 +39,7 @@ from hub.store.tables import (
 CHUNK = 500  # keys per IN (...) list: well under every back end's parameter limit
 _RECORDS = table_of(Record)
 _SETTABLE = frozenset(
-    {"document", "document_path", "ma_bam", "receipt", "transcript_id", "replaces", "batch_key"}
+    {"document_path", "ma_bam", "receipt", "transcript_id", "replaces", "batch_key"}
 )
 
 
@@ -289,7 +290,6 @@ def _write_upserts(
                 content_hash=sa.bindparam("content_hash"),
                 state=RecordState.EXTRACTED,
                 failed_stage=None,
-                document=None,
                 document_path=None,
                 ma_bam=None,
                 updated_at=sa.bindparam("now"),
@@ -297,11 +297,20 @@ def _write_upserts(
             reset,
         )
         ids = [values["rid"] for values in reset]
+        forget_documents(session, ids)
+        problems = table_of(Problem)
         for start in range(0, len(ids), CHUNK):
-            problems = table_of(Problem)
             session.execute(
                 sa.delete(problems).where(problems.c.record_id.in_(ids[start : start + CHUNK]))
             )
+
+
+def forget_documents(session: Session, record_ids: Sequence[int]) -> None:
+    """Delete the stored documents of records that go back to before `signed`."""
+    documents = table_of(RecordDocument)
+    for start in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[start : start + CHUNK]
+        session.execute(sa.delete(documents).where(documents.c.record_id.in_(chunk)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from hub.store.tables import (
     OPEN_SUBMISSION_STATES,
     AuditKind,
     Record,
+    RecordDocument,
     RecordState,
     Stage,
     Submission,
@@ -41,6 +42,7 @@ from hub.store.tables import (
 )
 
 _RECORDS = table_of(Record)
+_DOCUMENTS = table_of(RecordDocument)
 _SUBMISSIONS = table_of(Submission)
 
 
@@ -68,11 +70,13 @@ class SignedDocument:
 
 def mark_signed(session: Session, signed: Sequence[SignedDocument]) -> None:
     """Move built records to `signed`, storing each document and an audit entry for it."""
-    changes, entries = [], []
+    changes, entries, bodies = [], [], []
     for doc in signed:
         digest = doc.digest()
-        values = {"document": doc.document, "document_path": doc.document_path, "ma_bam": digest}
+        values = {"document_path": doc.document_path, "ma_bam": digest}
         changes.append(StateChange(doc.record_id, RecordState.BUILT, RecordState.SIGNED, values))
+        if doc.document is not None:
+            bodies.append({"record_id": doc.record_id, "body": doc.document})
         entries.append(
             (
                 AuditKind.SIGNED,
@@ -85,6 +89,8 @@ def mark_signed(session: Session, signed: Sequence[SignedDocument]) -> None:
             )
         )
     advance(session, changes)
+    if bodies:
+        session.execute(sa.insert(_DOCUMENTS), bodies)
     audit.append_many(session, entries)
 
 
@@ -333,9 +339,10 @@ class SubmissionDocument:
 
 def submission_documents(session: Session, batch_key: str) -> list[SubmissionDocument]:
     """A submission's documents in a fixed order (by MaHoSo), to send or send again."""
-    c = _RECORDS.c
+    c, d = _RECORDS.c, _DOCUMENTS.c
     query = (
-        sa.select(c.id, c.ma_ho_so, c.ma_bam, c.document, c.document_path)
+        sa.select(c.id, c.ma_ho_so, c.ma_bam, d.body, c.document_path)
+        .select_from(_RECORDS.outerjoin(_DOCUMENTS, d.record_id == c.id))
         .where(c.batch_key == batch_key)
         .order_by(c.ma_ho_so)
     )

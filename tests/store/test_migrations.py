@@ -79,3 +79,29 @@ def test_a_database_at_the_first_revision_keeps_its_data_when_upgraded(db_url: s
             assert session.scalars(sa.select(SourceCursor)).all() == []
     finally:
         store.dispose()
+
+
+def test_documents_kept_in_records_move_to_their_own_table_on_upgrade(db_url: str) -> None:
+    from hub.store import RecordIn, load_documents, open_batch, start_run, upsert_records
+
+    store = Store(db_url)
+    try:
+        migrate(store, "0002")  # records.document still exists; no column of the code differs
+        with store.write() as session:
+            session.execute(sa.text("INSERT INTO schools (code, created_at) VALUES "
+                                    "('01000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+            batch = open_batch(session, start_run(session, {}), "01000001", "2024-2025", "s")
+            rows = [RecordIn("HS1", "k1", "h1"), RecordIn("HS2", "k2", "h2")]
+            ids = {a.ma_ho_so: a.record_id for a in upsert_records(session, batch, rows)}
+            session.execute(
+                sa.text("UPDATE records SET document = :d WHERE id = :id"),
+                {"d": b"<d>1</d>", "id": ids["HS1"]},
+            )
+        migrate(store)
+        check_schema(store)
+        with store.read() as session:
+            assert load_documents(session, list(ids.values())) == {ids["HS1"]: b"<d>1</d>"}
+        columns = {c["name"] for c in sa.inspect(store.engine).get_columns("records")}
+        assert "document" not in columns
+    finally:
+        store.dispose()
