@@ -10,7 +10,8 @@ sources takes ≤ 5 % of the first's time.
   schema-validate its unsigned bytes, sign every role the sync signs (exclusive C14N, digest,
   RSA per signature), serialise. Measured on a sample of the same province's documents, with
   the same signers opened from the same configuration, in a process pool of one worker per
-  core.
+  core. Read twice, before the sync and after it (once the disk is quiet), and the higher
+  reading is the one the ratio uses.
 - **Sync**: `hub.pipeline.run_sync` from the spreadsheets to settled results: read, map,
   look-up, rules, build, validate, sign, store, submit, poll. The ministry is an in-memory
   double that accepts every document at once (in production it is another machine; the real
@@ -225,18 +226,20 @@ def _tree_rss(root: int) -> tuple[int, list[int]]:
     """Resident memory of a process and of each of its children, in bytes (Linux /proc).
 
     Sampled, not taken from RUSAGE_CHILDREN: a spawned child's ru_maxrss counts the parent's
-    pages it shares between fork and exec, which are never really copied.
+    pages it shares between fork and exec, which are never really copied. The children are
+    read from each thread's `children` file: walking all of /proc every 50 ms took 6 % of a
+    core from the sync being measured.
     """
-    children = []
-    for path in Path("/proc").iterdir():
-        if path.name.isdigit():
+    children: set[int] = set()
+    try:
+        for task in Path(f"/proc/{root}/task").iterdir():
             try:
-                stat = (path / "stat").read_text().rsplit(")", 1)[1].split()
+                children.update(int(pid) for pid in (task / "children").read_text().split())
             except OSError:
                 continue
-            if int(stat[1]) == root:
-                children.append(_rss(int(path.name)))
-    return _rss(root), children
+    except OSError:
+        pass
+    return _rss(root), [_rss(pid) for pid in sorted(children)]
 
 
 def _sync_child(config_path: str, roster: str, out: multiprocessing.queues.Queue) -> None:  # type: ignore[name-defined]
@@ -272,18 +275,31 @@ class SyncFigures:
         return self.learners / self.seconds
 
 
-def measure_sync(directory: Path, settings: GenSettings) -> SyncFigures:
+def prepare(directory: Path, settings: GenSettings) -> tuple[Path, Path]:
+    """The province's spreadsheets, PKIs and configuration; its roster for the double."""
     from hub.cli.demo_province import build_province
 
     province = build_province(
         directory, settings, database_url=f"sqlite:///{directory / 'hub.sqlite3'}"
     )
-    roster = roster_db(province.roster_path)
+    return province.config_path, roster_db(province.roster_path)
+
+
+def quiet_limit(config_path: Path, settings: GenSettings, workers: int) -> float:
+    """The physical limit once the disk has written out what the sync left dirty.
+
+    Measured straight after a sync, the limit came out 20 % low while the OS was still
+    flushing gigabytes of store pages, which would flatter the ratio.
+    """
+    os.sync()
+    time.sleep(2.0)
+    return physical_limit(config_path, settings, workers)
+
+
+def measure_sync(config_path: Path, roster: Path) -> SyncFigures:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(
-        target=_sync_child, args=(str(province.config_path), str(roster), results)
-    )
+    child = context.Process(target=_sync_child, args=(str(config_path), str(roster), results))
     child.start()
     peak = peak_worker = 0
     stop = threading.Event()
@@ -339,11 +355,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = args.keep or Path(scratch)
         figures: dict[int, SyncFigures] = {}
         sizes = [args.learners] + ([args.compare] if 0 < args.compare < args.learners else [])
-        limit = 0.0
+        limits: list[float] = []
         for size in sizes:
             settings = settings_for(size)
             print(f"{size:,} learners: generating the province…", flush=True)
-            figures[size] = measure_sync(base / f"p{size}", settings)
+            config_path, roster = prepare(base / f"p{size}", settings)
+            if size == args.learners:
+                limits.append(quiet_limit(config_path, settings, workers))
+                print(f"  physical limit before the sync: {limits[-1]:,.1f} documents/s")
+            figures[size] = measure_sync(config_path, roster)
             f = figures[size]
             print(
                 f"  sync: {f.learners:,} learners in {f.seconds:,.1f} s = {f.rate:,.1f}/s; "
@@ -353,11 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
             if size == args.learners:
-                limit = physical_limit(base / f"p{size}" / "hub.toml", settings, workers)
-                print(f"  physical limit ({workers} workers): {limit:,.1f} documents/s")
+                limits.append(quiet_limit(config_path, settings, workers))
+                print(f"  physical limit after the sync: {limits[-1]:,.1f} documents/s")
     main_run = figures[args.learners]
+    limit = max(limits)  # the higher reading: the ratio is never flattered by a slow one
     ratio = main_run.rate / limit
-    print(f"\nratio sync / limit = {ratio:.2f} (goal ≥ 0.5)")
+    print(f"\nphysical limit ({workers} workers): {limit:,.1f} documents/s (the higher reading)")
+    print(f"ratio sync / limit = {ratio:.2f} (goal ≥ 0.5)")
     print(f"peak memory {_mb(main_run.peak_tree)} (goal ≤ 500 MB)")
     print(f"second sync / first = {main_run.second / main_run.seconds:.1%} (goal ≤ 5%)")
     if args.compare in figures:
