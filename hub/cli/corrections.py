@@ -94,8 +94,8 @@ def withdraw_transcript(
         The record that holds it, and False when the audit log already had the withdrawal
         (nothing was asked of the ministry).
     """
-    from hub.report.queries import withdrawn_transcripts
     from hub.store import audit
+    from hub.store.issued import withdrawn_transcripts
 
     with store.read() as session:
         record = _holder(session, transcript_id)

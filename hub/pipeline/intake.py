@@ -5,6 +5,9 @@ The end of stage 2 (map): each chunk of one batch is one committed transaction h
 - the learners (`upsert_records`: new, changed, unchanged, or a crashed run's to resume),
   the new ones moved to `mapped`;
 - the problems of the rows that could not become a record (their source cell attached);
+- the learners held back because the ministry already issued their transcript and their
+  source changed since (a correction is `hub replace`, which withdraws first; sent plainly,
+  the ministry would reject them, HB301), failed at `push` with a problem that says so;
 - the batch's extraction counts so far (rows in, unchanged, unkeyed).
 
 Writing the counts with the rows they count is what keeps "rows in = accepted + rejected +
@@ -14,13 +17,18 @@ is counted, and whatever was not will be read again by the next run, into its ow
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from sqlmodel import Session
 
 from hub.findings import Severity
 from hub.pipeline.map import Mapped
 from hub.pipeline.trace import locate
 from hub.store import (
+    Change,
+    Failure,
     ProblemIn,
     RecordState,
     Stage,
@@ -29,12 +37,14 @@ from hub.store import (
     add_problems,
     count_unchanged,
     ensure_schools,
+    fail_records,
     move_all,
     open_batch,
     records_in,
     set_extraction_counts,
     upsert_records,
 )
+from hub.store.issued import transcripts_in_force, withdrawn_transcripts
 
 WORK_STATES = frozenset(
     {RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED, RecordState.BUILT}
@@ -86,6 +96,7 @@ class Intake:
         self.store, self.run_id, self.chunk_size = store, run_id, chunk_size
         self.only_rejected = only_rejected
         self.batches: dict[tuple[str, str, str], OpenBatch] = {}
+        self._withdrawn: frozenset[str] | None = None  # read from the audit log once a run
 
     def batch(
         self, school_code: str, school_year: str, source: str, school_name: str | None = None
@@ -158,10 +169,14 @@ class Intake:
                 retry_failed=True,
                 redo=batch.only is not None,
             )
+            held = self._hold_issued(session, batch, chunk, answers)
             fresh = [
                 a.record_id
                 for a in answers
-                if a.needs_work and a.state is RecordState.EXTRACTED and a.batch_id == batch.id
+                if a.needs_work
+                and a.state is RecordState.EXTRACTED
+                and a.batch_id == batch.id
+                and a.record_id not in held
             ]
             move_all(session, fresh, RecordState.EXTRACTED, RecordState.MAPPED)
             add_problems(session, batch.id, problems)
@@ -180,9 +195,61 @@ class Intake:
         for answer, mapped in zip(answers, chunk, strict=True):
             if not answer.needs_work or answer.state not in WORK_STATES:
                 continue  # done, unchanged, late; or signed/submitted: push resumes those
+            if answer.record_id in held:
+                continue
             state = RecordState.MAPPED if answer.record_id in moved else answer.state
             work.append(Work(_with_state(answer, state), mapped))
         return work
+
+    def _hold_issued(
+        self, session: Session, batch: OpenBatch, chunk: list[Mapped], answers: list[Upserted]
+    ) -> set[int]:
+        """Fail, at `push`, the learners to work on whose transcript is already in force.
+
+        Only learners with a history can have one (a NEW learner has no earlier record), so a
+        first sync asks nothing. Returns the ids of the records held.
+        """
+        asked = {
+            a.ma_ho_so
+            for a in answers
+            if a.needs_work and a.change is not Change.NEW and a.state in WORK_STATES
+        }
+        if not asked:
+            return set()
+        if self._withdrawn is None:
+            self._withdrawn = frozenset(withdrawn_transcripts(session))
+        in_force = transcripts_in_force(
+            session, batch.school_code, batch.school_year, sorted(asked), self._withdrawn
+        )
+        failures: defaultdict[int, list[Failure]] = defaultdict(list)
+        for answer, mapped in zip(answers, chunk, strict=True):
+            transcript_id = in_force.get(answer.ma_ho_so)
+            if transcript_id is None or answer.ma_ho_so not in asked:
+                continue
+            failure = Failure(
+                answer.record_id, answer.state, Stage.PUSH, [_issued(mapped, transcript_id)]
+            )
+            failures[answer.batch_id].append(failure)  # a resumed record keeps its batch
+        for batch_id, of_batch in failures.items():
+            fail_records(session, batch_id, of_batch)
+        return {f.record_id for of_batch in failures.values() for f in of_batch}
+
+
+def _issued(mapped: Mapped, transcript_id: str) -> ProblemIn:
+    ma = mapped.record.ma_ho_so
+    return ProblemIn(
+        code="ISSUED_CHANGED",
+        severity=Severity.ERROR,
+        message_vi=f"Bộ đã cấp học bạ {transcript_id} cho {ma}, và nguồn đã thay đổi từ đó; hub "
+        f"không gửi bản mới (Bộ sẽ từ chối, HB301). Nếu là sửa sai: `hub replace {ma} --reason "
+        f'"..."` thu hồi bản đã cấp và gửi bản thay thế.',
+        message_en=f"The ministry issued transcript {transcript_id} for {ma} and the source has "
+        f"changed since; the hub does not send the new version (the ministry would reject it, "
+        f'HB301). If it is a correction, `hub replace {ma} --reason "..."` withdraws the issued '
+        f"one and sends the replacement.",
+        stage=Stage.PUSH,
+        source=locate(mapped.record.source_ref, None),
+    )
 
 
 def _with_state(answer: Upserted, state: RecordState) -> Upserted:

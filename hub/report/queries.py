@@ -14,7 +14,6 @@ awaiting its replacement" until an entry names what replaced it.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,11 +24,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.findings import Severity
+from hub.store.issued import withdrawn_transcripts
 from hub.store.records import CHUNK
 from hub.store.tables import (
     TERMINAL_STATES,
     AuditEntry,
-    AuditKind,
     Batch,
     BatchState,
     Problem,
@@ -118,19 +117,6 @@ def reason_json(reason: Reason) -> dict[str, Any]:
         "example_vi": reason.example_vi,
         "example_en": reason.example_en,
     }
-
-
-def withdrawn_transcripts(session: Session) -> dict[str, str | None]:
-    """MaDinhDanhHocBa withdrawn (from the audit log) → what replaced it (None: nothing yet)."""
-    found: dict[str, str | None] = {}
-    query = sa.select(_AUDIT.c.payload).where(_AUDIT.c.kind == AuditKind.WITHDRAWN)
-    for (payload,) in session.execute(query.order_by(_AUDIT.c.seq)):
-        entry = json.loads(payload)
-        transcript = entry.get("transcript_id")
-        if isinstance(transcript, str):
-            replaced = entry.get("replaced_by")
-            found[transcript] = replaced if isinstance(replaced, str) else found.get(transcript)
-    return found
 
 
 def latest_full_batches(

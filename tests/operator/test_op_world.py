@@ -24,7 +24,7 @@ from pipeline.conftest import (  # noqa: F401 - fixtures
 
 from hub.cli import main
 from hub.pipeline import SyncOptions, run_sync
-from hub.store import RecordState, load_documents, records_in
+from hub.store import RecordState, load_documents, problems_of, records_in
 from hub.store.tables import AuditEntry, AuditKind, Record
 
 SMALL = 36
@@ -164,4 +164,73 @@ def test_withdraw_then_replace_issues_a_transcript_that_names_the_old_one(make_w
         store.dispose()
     assert client.metrics.requests["NopHocBa"] == 0
     assert report.documents_sent == 0
+    assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
+
+
+def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    settings = province_settings(SMALL, seed=11)
+    world = make_world(settings)
+    _sync(world)
+    ma_ho_so = sorted(_current(world))[0]
+    _, state, issued = _current(world)[ma_ho_so]
+    assert state is RecordState.ACCEPTED
+    school, code = ma_ho_so.split("-")[0], ma_ho_so.rsplit("-", 1)[-1]
+    path = world.province.school_folder(school) / "danh-sach-hoc-sinh.xlsx"
+    book = load_workbook(path)  # the school corrects the learner's address after issue
+    sheet = book.active
+    assert sheet is not None
+    edited = [row for row in sheet.iter_rows(min_row=1) if str(row[1].value or "") == code]
+    assert len(edited) == 1
+    edited[0][9].value = "Số 12 phố Hàng Bạc, quận Hoàn Kiếm"  # Chỗ ở hiện nay
+    book.save(path)
+
+    for _ in range(2):  # held, not sent to a certain HB301; the same on the next sync
+        client = world.client()
+        store = world.store()
+        try:
+            report = run_sync(world.config, SyncOptions(progress=False), client, store=store)
+        finally:
+            store.dispose()
+        assert client.metrics.requests["NopHocBa"] == 0
+        assert report.documents_sent == 0
+        assert all(b.balanced for b in report.batches)
+        record_id, state, _ = _current(world)[ma_ho_so]
+        assert state is RecordState.FAILED
+        store = world.store()
+        with store.read() as session:
+            (problem,) = problems_of(session, record_id=record_id)
+        store.dispose()
+        assert problem.code == "ISSUED_CHANGED"
+        assert problem.stage == "push"
+        assert issued in problem.message_vi
+        assert f"hub replace {ma_ho_so}" in problem.message_en
+        assert problem.source_file == "danh-sach-hoc-sinh.xlsx"
+        in_sandbox = world.sandbox_rows(
+            "SELECT id FROM transcript WHERE ma_ho_so = ? AND withdrawn_at IS NULL", ma_ho_so
+        )
+        assert in_sandbox == [(issued,)]
+    status = json.loads(hub(world, "status", "--format", "json").output)
+    assert "ISSUED_CHANGED" in {r["code"] for r in status["reasons"]}
+
+    result = hub(world, "replace", ma_ho_so, "--reason", "Sửa chỗ ở hiện nay")
+    assert result.exit_code == 0, result.output
+    _, state, new = _current(world)[ma_ho_so]
+    assert state is RecordState.ACCEPTED
+    assert new not in (None, issued)
+    store = world.store()
+    with store.read() as session:
+        record = session.scalars(sa.select(Record).where(Record.transcript_id == new)).one()  # type: ignore[arg-type]
+        assert record.id is not None
+        document = load_documents(session, [record.id])[record.id].decode()
+    store.dispose()
+    assert "<NoiO>Số 12 phố Hàng Bạc, quận Hoàn Kiếm</NoiO>" in document
+    assert f"<ThayTheCho>{issued}</ThayTheCho>" in document
+
+    client = world.client()  # the correction is what the source holds: nothing more to send
+    store = world.store()
+    try:
+        run_sync(world.config, SyncOptions(progress=False), client, store=store)
+    finally:
+        store.dispose()
+    assert client.metrics.requests["NopHocBa"] == 0
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
