@@ -4,8 +4,9 @@ The ministry keeps one transcript in force per learner, school and year (HB301).
 one, the issued transcript is withdrawn (ThuHoiHocBa) and the corrected learner is submitted
 with ThayTheCho naming it (ministry-service.md). `hub replace MaHoSo` does both:
 
-1. it finds the learner in its source first (after the school fixed it), so that a learner
-   is never withdrawn while its replacement cannot be built;
+1. it finds the learner in its source first (after the school fixed it) and checks and
+   builds it (rules, learner look-up, schema), so that a learner is never withdrawn while
+   its replacement cannot be built;
 2. withdraws the transcript in force, unless the audit log says it already was (ThuHoiHocBa
    is safe to repeat, so a crash between the call and the commit costs nothing);
 3. takes the learner into a batch of a new run (`{"correction": MaHoSo}`) with `replaces`

@@ -10,6 +10,7 @@ from datetime import date
 from hub.cli.operator_common import error_console
 from hub.config import HubConfig
 from hub.errors import UsageError
+from hub.findings import has_errors
 from hub.ministry import MinistryService
 from hub.pipeline.map import Mapped
 from hub.privacy import mask_text
@@ -86,6 +87,51 @@ def find_in_source(config: HubConfig, old: Record, source_name: str) -> Mapped:
     )
 
 
+def preflight(service: MinistryService, corrected: Mapped, today: date) -> None:
+    """Check and build the replacement before anything is withdrawn.
+
+    The rules, the learner look-up (TraCuuHocSinh) and the schema are what stop most
+    replacements; finding them after the withdrawal would leave the learner with no
+    transcript in force until the school fixes its file. Signing is not tried here: a signer
+    that fails leaves the record failed at `sign`, and `hub replace` can simply be run again.
+
+    Raises:
+        UsageError: the problems, each traced to its source cell; nothing was withdrawn.
+    """
+    from hub.codes import load_codes
+    from hub.pipeline.build import build_tree
+    from hub.pipeline.check import LearnerLookup
+    from hub.pipeline.trace import locate_in_raw
+    from hub.plugins import load_plugins
+    from hub.rules import check_transcript
+
+    rules = tuple(load_plugins().rules)
+    findings = check_transcript(corrected.transcript, load_codes(), today, rules)
+    findings += LearnerLookup(service).findings([corrected.transcript])[0]
+    if not has_errors(findings):
+        tree = build_tree(corrected.transcript)
+        if isinstance(tree, list):
+            findings += tree
+    lines = []
+    for finding in findings:
+        if not finding.is_error:
+            continue
+        place = locate_in_raw(corrected.raw, corrected.mapping, finding.xpath)
+        where = " › ".join(x for x in (place.file, place.sheet, place.cell) if x)
+        lines.append(
+            f"  {finding.code} {where or finding.xpath}: {mask_text(finding.message_vi)} / "
+            f"{mask_text(finding.message_en)}"
+        )
+    if lines:
+        ma = corrected.record.ma_ho_so
+        detail = "\n".join(lines)
+        raise UsageError(  # the problem lines are bilingual: printed once, after both
+            f"Bản sửa của {ma} chưa gửi được; sửa nguồn rồi chạy lại. Chưa thu hồi gì.",
+            f"The correction of {ma} cannot be sent yet; fix the source and run again. Nothing "
+            f"was withdrawn.\n{detail}",
+        )
+
+
 def _refuse_in_flight(store: Store, ma_ho_so: str, year: str) -> None:
     from hub.store import records_in
 
@@ -123,12 +169,14 @@ def send_replacement(
         source = batch.source
     with error_console().status("Đọc nguồn / reading the source…"):
         mapped = find_in_source(config, old, source)
-    _refuse_in_flight(store, old.ma_ho_so, old.school_year)
-    _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
     header = dataclasses.replace(mapped.transcript.header, replaces=old.transcript_id)
     corrected = dataclasses.replace(
         mapped, transcript=dataclasses.replace(mapped.transcript, header=header)
     )
+    with error_console().status("Kiểm tra bản sửa / checking the correction…"):
+        preflight(service, corrected, today)
+    _refuse_in_flight(store, old.ma_ho_so, old.school_year)
+    _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
     with store.write() as session:
         run_id = start_run(session, {"correction": old.ma_ho_so, "replaces": old.transcript_id})
         batch_id = open_batch(session, run_id, old.school_code, old.school_year, source)

@@ -167,6 +167,43 @@ def test_withdraw_then_replace_issues_a_transcript_that_names_the_old_one(make_w
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
 
 
+def _edit_learner(world: World, ma_ho_so: str, column: int, value: str) -> None:
+    """The school edits one cell of a learner's row in its learner list."""
+    school, code = ma_ho_so.split("-")[0], ma_ho_so.rsplit("-", 1)[-1]
+    path = world.province.school_folder(school) / "danh-sach-hoc-sinh.xlsx"
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    rows = [row for row in sheet.iter_rows(min_row=1) if str(row[1].value or "") == code]
+    assert len(rows) == 1
+    rows[0][column].value = value
+    book.save(path)
+
+
+def test_replace_withdraws_nothing_while_the_correction_would_be_rejected(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    settings = province_settings(SMALL, seed=13)
+    world = make_world(settings)
+    _sync(world)
+    ma_ho_so = sorted(_current(world))[0]
+    _, _, issued = _current(world)[ma_ho_so]
+    _edit_learner(world, ma_ho_so, 2, "Tên Không Khớp")  # Họ và tên, not the sector database's
+
+    result = hub(world, "replace", ma_ho_so, "--reason", "Sửa họ tên")
+    assert result.exit_code == 2, result.output
+    assert "HB104" in result.output
+    assert "danh-sach-hoc-sinh.xlsx" in result.output
+    assert "Nothing was withdrawn" in result.output
+    assert world.sandbox_rows("SELECT withdrawn_at FROM transcript WHERE id = ?", issued) == [
+        (None,)
+    ]
+    store = world.store()
+    with store.read() as session:
+        kinds = {e.kind for e in session.scalars(sa.select(AuditEntry))}
+    store.dispose()
+    assert AuditKind.WITHDRAWN not in kinds
+    assert _current(world)[ma_ho_so][1:] == (RecordState.ACCEPTED, issued)
+
+
 def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     settings = province_settings(SMALL, seed=11)
     world = make_world(settings)
@@ -174,15 +211,8 @@ def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(
     ma_ho_so = sorted(_current(world))[0]
     _, state, issued = _current(world)[ma_ho_so]
     assert state is RecordState.ACCEPTED
-    school, code = ma_ho_so.split("-")[0], ma_ho_so.rsplit("-", 1)[-1]
-    path = world.province.school_folder(school) / "danh-sach-hoc-sinh.xlsx"
-    book = load_workbook(path)  # the school corrects the learner's address after issue
-    sheet = book.active
-    assert sheet is not None
-    edited = [row for row in sheet.iter_rows(min_row=1) if str(row[1].value or "") == code]
-    assert len(edited) == 1
-    edited[0][9].value = "Số 12 phố Hàng Bạc, quận Hoàn Kiếm"  # Chỗ ở hiện nay
-    book.save(path)
+    # The school corrects the learner's address (Chỗ ở hiện nay) after the issue.
+    _edit_learner(world, ma_ho_so, 9, "Số 12 phố Hàng Bạc, quận Hoàn Kiếm")
 
     for _ in range(2):  # held, not sent to a certain HB301; the same on the next sync
         client = world.client()
