@@ -23,7 +23,9 @@ from pipeline.conftest import (  # noqa: F401 - fixtures
 )
 
 from hub.cli import main
-from hub.pipeline import SyncOptions, run_sync
+from hub.gen import GenSettings
+from hub.ministry import MinistryClient
+from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.store import RecordState, load_documents, problems_of, records_in
 from hub.store.tables import AuditEntry, AuditKind, Record
 
@@ -35,10 +37,15 @@ def hub(world: World, *args: str) -> Result:
     return CliRunner().invoke(main, [*args, "--config", config], env=world.env())
 
 
-def _sync(world: World, **options: object) -> None:
+def _sync(world: World, client: MinistryClient | None = None, **options: object) -> SyncReport:
     store = world.store()
     try:
-        run_sync(world.config, SyncOptions(progress=False, **options), world.client(), store=store)  # type: ignore[arg-type]
+        return run_sync(
+            world.config,
+            SyncOptions(progress=False, **options),  # type: ignore[arg-type]
+            client or world.client(),
+            store=store,
+        )
     finally:
         store.dispose()
 
@@ -157,11 +164,7 @@ def test_withdraw_then_replace_issues_a_transcript_that_names_the_old_one(make_w
     assert status["totals"]["accepted"] == status["totals"]["learners"]
 
     client = world.client()  # the next sync sees the learner unchanged: nothing is sent
-    store = world.store()
-    try:
-        report = run_sync(world.config, SyncOptions(progress=False), client, store=store)
-    finally:
-        store.dispose()
+    report = _sync(world, client)
     assert client.metrics.requests["NopHocBa"] == 0
     assert report.documents_sent == 0
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
@@ -180,12 +183,20 @@ def _edit_learner(world: World, ma_ho_so: str, column: int, value: str) -> None:
     book.save(path)
 
 
-def test_replace_withdraws_nothing_while_the_correction_would_be_rejected(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    settings = province_settings(SMALL, seed=13)
-    world = make_world(settings)
+def _issued_learner(new_world, seed: int) -> tuple[World, GenSettings, str, str]:  # type: ignore[no-untyped-def]
+    """A synced small province, one of its learners and the transcript issued for it."""
+    settings = province_settings(SMALL, seed=seed)
+    world = new_world(settings)
     _sync(world)
     ma_ho_so = sorted(_current(world))[0]
-    _, _, issued = _current(world)[ma_ho_so]
+    _, state, issued = _current(world)[ma_ho_so]
+    assert state is RecordState.ACCEPTED
+    assert issued is not None
+    return world, settings, ma_ho_so, issued
+
+
+def test_replace_withdraws_nothing_while_the_correction_would_be_rejected(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    world, _, ma_ho_so, issued = _issued_learner(make_world, seed=13)
     _edit_learner(world, ma_ho_so, 2, "Tên Không Khớp")  # Họ và tên, not the sector database's
 
     result = hub(world, "replace", ma_ho_so, "--reason", "Sửa họ tên")
@@ -205,22 +216,13 @@ def test_replace_withdraws_nothing_while_the_correction_would_be_rejected(make_w
 
 
 def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    settings = province_settings(SMALL, seed=11)
-    world = make_world(settings)
-    _sync(world)
-    ma_ho_so = sorted(_current(world))[0]
-    _, state, issued = _current(world)[ma_ho_so]
-    assert state is RecordState.ACCEPTED
+    world, settings, ma_ho_so, issued = _issued_learner(make_world, seed=11)
     # The school corrects the learner's address (Chỗ ở hiện nay) after the issue.
     _edit_learner(world, ma_ho_so, 9, "Số 12 phố Hàng Bạc, quận Hoàn Kiếm")
 
     for _ in range(2):  # held, not sent to a certain HB301; the same on the next sync
         client = world.client()
-        store = world.store()
-        try:
-            report = run_sync(world.config, SyncOptions(progress=False), client, store=store)
-        finally:
-            store.dispose()
+        report = _sync(world, client)
         assert client.metrics.requests["NopHocBa"] == 0
         assert report.documents_sent == 0
         assert all(b.balanced for b in report.batches)
@@ -257,10 +259,6 @@ def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(
     assert f"<ThayTheCho>{issued}</ThayTheCho>" in document
 
     client = world.client()  # the correction is what the source holds: nothing more to send
-    store = world.store()
-    try:
-        run_sync(world.config, SyncOptions(progress=False), client, store=store)
-    finally:
-        store.dispose()
+    _sync(world, client)
     assert client.metrics.requests["NopHocBa"] == 0
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
