@@ -47,6 +47,9 @@ class Signers:
     def __init__(self, config: HubConfig) -> None:
         self._config = config
         self._opened: dict[str, tuple[SigningProvider, x509.Certificate]] = {}
+        # Who signs, per provider and role: the certificate's fingerprint and issuer string
+        # cost 3 % of a worker's time when worked out again for every signature.
+        self._signer_ids: dict[tuple[str, Role], SignerId] = {}
 
     def provider_name(self, role: Role, school_code: str) -> str | None:
         """The provider that signs `role` for `school_code`, or None when the hub does not."""
@@ -71,7 +74,10 @@ class Signers:
             found = (provider, provider.certificate_chain()[0])
             self._opened[name] = found
         provider, certificate = found
-        return provider, signer_id(role, certificate)
+        named = self._signer_ids.get((name, role))
+        if named is None:
+            named = self._signer_ids[name, role] = signer_id(role, certificate)
+        return provider, named
 
     def check(self, school_codes: Iterable[str]) -> None:
         """Open every provider the given schools need, so a wrong key fails before any work.
