@@ -35,6 +35,9 @@ SignerId = tuple[str, str, str, str]
 """(role, certificate SHA-256, serial, issuer): who signed, as the audit log names a signer
 (hub.store.SignedBy), in plain values so that a worker does not load the store."""
 
+CertificateNames = tuple[str, str, str]
+"""(certificate SHA-256, serial, issuer): a SignerId without its role."""
+
 SIGN_FAILED = "SIGN_FAILED"
 """The hub's problem code for a document its signers could not sign."""
 
@@ -46,10 +49,9 @@ class Signers:
 
     def __init__(self, config: HubConfig) -> None:
         self._config = config
-        self._opened: dict[str, tuple[SigningProvider, x509.Certificate]] = {}
-        # Who signs, per provider and role: the certificate's fingerprint and issuer string
-        # cost 3 % of a worker's time when worked out again for every signature.
-        self._signer_ids: dict[tuple[str, Role], SignerId] = {}
+        # Each provider with its certificate's names, worked out once when it is opened: the
+        # fingerprint and issuer string cost 3 % of a worker's time at every signature.
+        self._opened: dict[str, tuple[SigningProvider, CertificateNames]] = {}
 
     def provider_name(self, role: Role, school_code: str) -> str | None:
         """The provider that signs `role` for `school_code`, or None when the hub does not."""
@@ -71,13 +73,10 @@ class Signers:
             provider = provider_from_config(
                 section, name=f"signing.providers.{name}", base_dir=self._config.base_dir
             )
-            found = (provider, provider.certificate_chain()[0])
+            found = (provider, certificate_names(provider.certificate_chain()[0]))
             self._opened[name] = found
-        provider, certificate = found
-        named = self._signer_ids.get((name, role))
-        if named is None:
-            named = self._signer_ids[name, role] = signer_id(role, certificate)
-        return provider, named
+        provider, (fingerprint, serial, issuer) = found
+        return provider, (role.value, fingerprint, serial, issuer)
 
     def check(self, school_codes: Iterable[str]) -> None:
         """Open every provider the given schools need, so a wrong key fails before any work.
@@ -128,10 +127,9 @@ class Signers:
         return signed
 
 
-def signer_id(role: Role, certificate: x509.Certificate) -> SignerId:
-    """How the audit log names a signer: never by the person's name (hub.store.SignedBy)."""
+def certificate_names(certificate: x509.Certificate) -> CertificateNames:
+    """How the audit log names a signer's certificate: never by the person's name."""
     return (
-        role.value,
         certificate.fingerprint(hashes.SHA256()).hex(),
         format(certificate.serial_number, "x"),
         certificate.issuer.rfc4514_string(),

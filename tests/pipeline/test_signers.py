@@ -38,12 +38,12 @@ def test_every_signature_is_named_by_its_role_and_the_certificate_that_made_it(
     settings = province_settings(36)  # a primary and a lower-secondary school
     monkeypatch.setenv(PKI_PASSWORD_ENV, DEFAULT_TEST_PASSWORD)
     signers = Signers(load_config(province_cache(settings).config_path))
-    firsts = {}
+    by_school = {}
     for item in generate(settings):
-        firsts.setdefault(item.transcript.header.school_code, []).append(item.transcript)
+        by_school.setdefault(item.transcript.header.school_code, []).append(item.transcript)
     at = datetime(2026, 6, 1, 8, tzinfo=UTC)
     seals = set()
-    for transcripts in firsts.values():
+    for transcripts in by_school.values():
         for transcript in transcripts[:2]:  # the second of a school: names already known
             tree = build_tree(transcript)
             assert not isinstance(tree, list)
@@ -52,4 +52,4 @@ def test_every_signature_is_named_by_its_role_and_the_certificate_that_made_it(
             assert [(role, digest) for role, digest, _serial, _issuer in named] == in_document
             assert {role for role, _ in in_document} >= {"GVCN", "HT", "DV"}
             seals |= {digest for role, digest in in_document if role == "DV"}
-    assert len(seals) == len(firsts) == 2  # each school's seal is its own, not the first's
+    assert len(seals) == len(by_school) == 2  # each school's seal is its own, not the first's
