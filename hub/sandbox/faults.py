@@ -6,6 +6,7 @@ A plan is plain JSON, the same whether it comes from `hub sandbox serve --faults
     {"seed": 7,
      "rate_limit": {"rate": 2, "concurrent": 1},          tighter limits per account
      "maintenance": [{"seconds": 3}],                      503 E_BAO_TRI, ThuLaiSau to the end
+     "maintenance": [{"seconds": 3, "from_request": 20}],  ... from the 20th request on
      "latency": {"seconds": 0.5, "count": 3},              slow answers
      "drop": {"fraction": 0.2},                            close the connection, no answer
      "error_after_store": {"count": 1, "status": 500},     store the submission, then fail
@@ -67,16 +68,25 @@ class RateLimit(_Strict):
 
 
 class Window(_Strict):
-    """A maintenance window: `start`..`end` (UTC), or the next `seconds` from when it is set."""
+    """A maintenance window: `start`..`end` (UTC), or `seconds` long.
+
+    A `seconds` window opens when the plan is set, or, with `from_request`, when the sandbox
+    receives that many-th SOAP request after it: a test then meets the window in the middle of
+    its work however long its own set-up took (a clock-anchored window can close before the
+    first request on a slow machine).
+    """
 
     start: datetime | None = None
     end: datetime | None = None
     seconds: Annotated[float, Field(gt=0.0)] | None = None
+    from_request: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Window:
         if (self.seconds is None) == (self.start is None or self.end is None):
             raise ValueError("give either start and end, or seconds")
+        if self.from_request is not None and self.seconds is None:
+            raise ValueError("from_request goes with seconds, not with start and end")
         for value in (self.start, self.end):
             if value is not None and value.tzinfo is None:
                 raise ValueError("start and end need a UTC offset")
@@ -131,7 +141,9 @@ class FaultInjector:
         with self._lock:
             self.plan = plan
             self._rng = random.Random(plan.seed)
-            self._windows = [w.anchored(now) for w in plan.maintenance]
+            self._windows = [w.anchored(now) for w in plan.maintenance if w.from_request is None]
+            self._waiting = [w for w in plan.maintenance if w.from_request is not None]
+            self._requests = 0
             self._remaining: dict[str, int | None] = {
                 "latency": plan.latency.count if plan.latency else None,
                 "drop": plan.drop.count if plan.drop else None,
@@ -142,8 +154,15 @@ class FaultInjector:
             self.fired = {}
 
     def maintenance_retry_after(self, now: datetime) -> int | None:
-        """ThuLaiSau when `now` is inside a maintenance window, else None."""
+        """ThuLaiSau when `now` is inside a maintenance window, else None.
+
+        Asked once per SOAP request, so it also counts them for `from_request` windows.
+        """
         with self._lock:
+            self._requests += 1
+            opening = [w for w in self._waiting if w.from_request == self._requests]
+            self._windows.extend(w.anchored(now) for w in opening)
+            self._waiting = [w for w in self._waiting if w not in opening]
             ends = [end for start, end in self._windows if start <= now < end]
         if not ends:
             return None

@@ -49,7 +49,7 @@ def test_rate_limit_waits_thu_lai_sau(world: World, make_sandbox: Factory) -> No
 
 
 def test_maintenance_window_waits_thu_lai_sau(world: World, make_sandbox: Factory) -> None:
-    sandbox = make_sandbox(faults=FaultPlan(maintenance=[Window(seconds=1.5)]))
+    sandbox = make_sandbox(faults=FaultPlan(maintenance=[Window(seconds=1.5, from_request=1)]))
     sleeps = Sleeps()
     with make_client(sandbox, sleep=sleeps) as client:
         receipt = client.submit(world.submission([world.document(0)], "lo-bao-tri"))

@@ -9,6 +9,7 @@ from lxml import etree
 
 from hub.ministry.contract import PASSWORD_TEXT, WSSE, WSU, FaultCode
 from hub.sandbox.auth import Account, Accounts
+from hub.sandbox.faults import FaultInjector, FaultPlan, Window
 from hub.sandbox.limits import AccountLimits
 from hub.sandbox.soap import ServiceFault
 
@@ -90,3 +91,24 @@ def test_accounts_keep_no_clear_password() -> None:
     account = Account.with_password("so36", "bi-mat", ["SO36"])
     assert "bi-mat" not in repr(account)
     assert b"bi-mat" not in account.password_sha256
+
+
+def test_a_maintenance_window_from_a_request_opens_at_that_request_and_lasts_its_seconds() -> None:
+    start = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    injector = FaultInjector(FaultPlan(maintenance=[Window(seconds=5, from_request=3)]), start)
+    later = start + timedelta(hours=1)  # however long the caller's own set-up took
+    assert injector.maintenance_retry_after(later) is None
+    assert injector.maintenance_retry_after(later) is None
+    assert injector.maintenance_retry_after(later) == 5  # the third request opens it
+    assert injector.maintenance_retry_after(later + timedelta(seconds=4.5)) == 1
+    assert injector.maintenance_retry_after(later + timedelta(seconds=5)) is None
+    assert injector.snapshot()["fired"] == {"maintenance": 2}
+
+
+def test_a_window_from_a_request_needs_its_seconds() -> None:
+    with pytest.raises(ValueError, match="from_request goes with seconds"):
+        Window(
+            start=datetime(2026, 6, 1, tzinfo=UTC),
+            end=datetime(2026, 6, 2, tzinfo=UTC),
+            from_request=1,
+        )

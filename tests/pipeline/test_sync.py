@@ -134,7 +134,7 @@ def test_faults_of_every_retryable_kind_give_the_same_exactly_once_result(make_w
     plan = FaultPlan(
         seed=3,
         rate_limit=RateLimit(rate=6, concurrent=2),
-        maintenance=[Window(seconds=1.5)],
+        maintenance=[Window(seconds=1.5, from_request=6)],
         latency=Latency(seconds=0.3, fraction=0.1),
         drop=Trigger(fraction=0.12),
         # The worst case for exactly-once: the submission is stored, the answer is a 5xx.
