@@ -6,11 +6,13 @@ A plan is plain JSON, the same whether it comes from `hub sandbox serve --faults
     {"seed": 7,
      "rate_limit": {"rate": 2, "concurrent": 1},          tighter limits per account
      "maintenance": [{"seconds": 3}],                      503 E_BAO_TRI, ThuLaiSau to the end
-     "maintenance": [{"seconds": 3, "from_request": 20}],  ... from the 20th request on
      "latency": {"seconds": 0.5, "count": 3},              slow answers
      "drop": {"fraction": 0.2},                            close the connection, no answer
      "error_after_store": {"count": 1, "status": 500},     store the submission, then fail
      "reject": {"fraction": 0.1, "code": "HB104"}}         reject a share of accepted documents
+
+A `seconds` maintenance window opens when the plan is set, or, given `from_request: N`, when
+the N-th SOAP request after that arrives.
 
 Each request-level fault fires on a request of a listed operation (all by default) when a draw
 from the seeded generator falls under `fraction` and its `count` (if given) is not used up.
@@ -142,7 +144,6 @@ class FaultInjector:
             self.plan = plan
             self._rng = random.Random(plan.seed)
             self._windows = [w.anchored(now) for w in plan.maintenance if w.from_request is None]
-            self._waiting = [w for w in plan.maintenance if w.from_request is not None]
             self._requests = 0
             self._remaining: dict[str, int | None] = {
                 "latency": plan.latency.count if plan.latency else None,
@@ -160,9 +161,9 @@ class FaultInjector:
         """
         with self._lock:
             self._requests += 1
-            opening = [w for w in self._waiting if w.from_request == self._requests]
-            self._windows.extend(w.anchored(now) for w in opening)
-            self._waiting = [w for w in self._waiting if w not in opening]
+            self._windows.extend(
+                w.anchored(now) for w in self.plan.maintenance if w.from_request == self._requests
+            )
             ends = [end for start, end in self._windows if start <= now < end]
         if not ends:
             return None
