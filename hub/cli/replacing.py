@@ -11,6 +11,7 @@ from hub.cli.operator_common import error_console
 from hub.config import HubConfig
 from hub.errors import UsageError
 from hub.findings import has_errors
+from hub.lifecycle import PUSH_STATES, WORK_STATES
 from hub.ministry import MinistryService
 from hub.pipeline.map import Mapped
 from hub.privacy import mask_text
@@ -32,11 +33,6 @@ from hub.store import (
     upsert_records,
 )
 from hub.store.tables import AuditKind, Batch, Record
-
-SETTLED = frozenset({RecordState.ACCEPTED, RecordState.REJECTED, RecordState.FAILED})
-_BEFORE_SIGNING = frozenset(
-    {RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED, RecordState.BUILT}
-)
 
 
 @dataclass
@@ -142,7 +138,7 @@ def _refuse_in_flight(store: Store, ma_ho_so: str, year: str) -> None:
             if r.ma_ho_so == ma_ho_so
         ]
     for ref in current:
-        if ref.state not in SETTLED and ref.state not in _BEFORE_SIGNING:
+        if ref.state in PUSH_STATES:
             raise UsageError(
                 f"Học bạ {ma_ho_so} đang được gửi ({ref.state.value}); chạy `hub sync` cho xong "
                 f"rồi thử lại. Chưa thu hồi gì.",
@@ -222,7 +218,7 @@ def _work(
     from hub.store import Upserted
 
     assert isinstance(answer, Upserted)
-    if answer.state not in _BEFORE_SIGNING:
+    if answer.state not in WORK_STATES:
         return
     pusher = Pusher(store, service, config.ministry.unit)
     spec = WorkerSpec(str(config.path), today)

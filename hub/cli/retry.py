@@ -38,6 +38,7 @@ from hub.cli.operator_common import check_school, config_option, configured_stor
 from hub.cli.sync import report_and_exit_code, run_guarded
 from hub.errors import UsageError
 from hub.findings import Severity
+from hub.lifecycle import STAGE_STARTS_FROM
 from hub.store import (
     Failure,
     ProblemIn,
@@ -59,11 +60,7 @@ _BATCHES = table_of(Batch)
 _PROBLEMS = table_of(Problem)
 
 RESTART: dict[Stage, RecordState] = {
-    Stage.EXTRACT: RecordState.EXTRACTED,
-    Stage.MAP: RecordState.EXTRACTED,
-    Stage.CHECK: RecordState.MAPPED,
-    Stage.BUILD: RecordState.CHECKED,
-    Stage.SIGN: RecordState.BUILT,
+    stage: state for stage, state in STAGE_STARTS_FROM.items() if stage is not Stage.PUSH
 }
 """The state a record is put back to so that the runner does STAGE again (and what follows)."""
 

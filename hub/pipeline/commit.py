@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from hub.findings import Finding, Severity
+from hub.lifecycle import NEXT_WORK_STATE, WORK_STATES, order
 from hub.mapping import RecordMapping
 from hub.pipeline.trace import locate, locate_in_raw
 from hub.pipeline.worker import WorkResult
@@ -32,13 +33,8 @@ from hub.store import (
     mark_signed,
 )
 
-_BEFORE_SIGNED = (RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED)
-_RANK = {state: rank for rank, state in enumerate((*_BEFORE_SIGNED, RecordState.BUILT))}
-_NEXT = {
-    RecordState.EXTRACTED: RecordState.MAPPED,
-    RecordState.MAPPED: RecordState.CHECKED,
-    RecordState.CHECKED: RecordState.BUILT,
-}
+_TO_BUILT = sorted(WORK_STATES - {RecordState.BUILT}, key=order)
+"""The work states a learner the workers signed still walks through, in order, to `built`."""
 
 
 @dataclass(slots=True)
@@ -114,11 +110,11 @@ def commit_results(
             warnings.setdefault(flight.batch_id, []).extend(problems)
     for batch_id, batch_failures in failures.items():
         fail_records(session, batch_id, batch_failures)
-    for state in _BEFORE_SIGNED:  # walk each learner up to `built`, in bulk per state
+    for state in _TO_BUILT:  # walk each learner up to `built`, in bulk per state
         changes = [
-            StateChange(f.record_id, state, _NEXT[state])
+            StateChange(f.record_id, state, NEXT_WORK_STATE[state])
             for f, _ in ok
-            if _RANK[f.state] <= _RANK[state]
+            if order(f.state) <= order(state)
         ]
         if changes:
             advance(session, changes)

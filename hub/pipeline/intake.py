@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from hub.findings import Severity
+from hub.lifecycle import WORK_STATES
 from hub.pipeline.map import Mapped
 from hub.pipeline.trace import locate
 from hub.store import (
@@ -45,11 +46,6 @@ from hub.store import (
     upsert_records,
 )
 from hub.store.issued import transcripts_in_force, withdrawn_transcripts
-
-WORK_STATES = frozenset(
-    {RecordState.EXTRACTED, RecordState.MAPPED, RecordState.CHECKED, RecordState.BUILT}
-)
-"""States from which a learner goes to the workers (check → build → sign)."""
 
 
 @dataclass

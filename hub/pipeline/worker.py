@@ -24,6 +24,7 @@ from hub.codes import CodeLists, load_codes
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
 from hub.findings import Finding, error, has_errors
+from hub.lifecycle import Stage
 from hub.model import Transcript
 from hub.pipeline.build import build_tree
 from hub.pipeline.sign import SignerId, Signers, sign_failure, signed_bytes
@@ -52,7 +53,7 @@ class WorkResult:
     """One learner's outcome: `stage` None and a document, or the stage that stopped it."""
 
     record_id: int
-    stage: str | None  # "check", "build" or "sign" (hub.store.Stage values)
+    stage: Stage | None  # CHECK, BUILD or SIGN
     findings: tuple[Finding, ...] = ()
     document: bytes | None = None
     signatures: tuple[SignerId, ...] = ()
@@ -86,10 +87,10 @@ def work(items: Sequence[WorkItem]) -> list[WorkResult]:
     return [_one(item, state) for item in items]
 
 
-CHECK, BUILD, SIGN = "check", "build", "sign"
+CHECK, BUILD, SIGN = Stage.CHECK, Stage.BUILD, Stage.SIGN
 
 
-def _internal(stage: str, exc: Exception) -> WorkResult:
+def _internal(stage: Stage, exc: Exception) -> WorkResult:
     log.exception("stage %s failed unexpectedly", stage)
     return WorkResult(
         0,

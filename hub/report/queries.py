@@ -24,21 +24,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.findings import Severity
+from hub.lifecycle import TERMINAL_STATES, RecordState, Stage
 from hub.store.issued import withdrawn_transcripts
 from hub.store.records import CHUNK
-from hub.store.tables import (
-    TERMINAL_STATES,
-    AuditEntry,
-    Batch,
-    BatchState,
-    Problem,
-    Record,
-    RecordState,
-    Run,
-    School,
-    Stage,
-    table_of,
-)
+from hub.store.tables import AuditEntry, Batch, BatchState, Problem, Record, Run, School, table_of
 
 _BATCHES = table_of(Batch)
 _PROBLEMS = table_of(Problem)

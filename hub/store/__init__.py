@@ -16,6 +16,7 @@ the operator's commands need, each taking a session from `Store.write()` or `Sto
 See docs/architecture.md ("The store") for the states and the order of commits.
 """
 
+from hub.lifecycle import TERMINAL_STATES, RecordState, Stage
 from hub.store.audit import ChainReport, SignedBy, verify_chain
 from hub.store.batches import (
     BatchAccounting,
@@ -71,15 +72,7 @@ from hub.store.submissions import (
     refuse_submission,
     submission_documents,
 )
-from hub.store.tables import (
-    TERMINAL_STATES,
-    AuditKind,
-    BatchState,
-    RecordState,
-    RunState,
-    Stage,
-    SubmissionState,
-)
+from hub.store.tables import AuditKind, BatchState, RunState, SubmissionState
 
 __all__ = [
     "TERMINAL_STATES",

@@ -21,20 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from hub.lifecycle import TERMINAL_STATES, RecordState
 from hub.store.engine import StoreError
 from hub.store.records import Upserted
-from hub.store.tables import (
-    TERMINAL_STATES,
-    Batch,
-    BatchState,
-    Record,
-    RecordState,
-    Run,
-    RunState,
-    School,
-    table_of,
-    utcnow,
-)
+from hub.store.tables import Batch, BatchState, Record, Run, RunState, School, table_of, utcnow
 
 _BATCHES = table_of(Batch)
 _RECORDS = table_of(Record)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.store.tables import Batch, Record, RecordState, SourceCursor, table_of, utcnow
+from hub.lifecycle import RecordState
+from hub.store.tables import Batch, Record, SourceCursor, table_of, utcnow
 
 _CURSORS = table_of(SourceCursor)
 _BATCHES = table_of(Batch)

@@ -19,8 +19,9 @@ from collections.abc import Collection, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from hub.lifecycle import RecordState
 from hub.store.records import CHUNK
-from hub.store.tables import AuditEntry, AuditKind, Record, RecordState, table_of
+from hub.store.tables import AuditEntry, AuditKind, Record, table_of
 
 _RECORDS = table_of(Record)
 _AUDIT = table_of(AuditEntry)

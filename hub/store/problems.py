@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.findings import Finding, Severity
-from hub.store.tables import Problem, Stage, table_of, utcnow
+from hub.lifecycle import Stage
+from hub.store.tables import Problem, table_of, utcnow
 
 _PROBLEMS = table_of(Problem)
 

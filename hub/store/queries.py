@@ -13,15 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from hub.lifecycle import TERMINAL_STATES, RecordState, Stage
 from hub.store.records import CHUNK
-from hub.store.tables import (
-    TERMINAL_STATES,
-    Record,
-    RecordDocument,
-    RecordState,
-    Stage,
-    table_of,
-)
+from hub.store.tables import Record, RecordDocument, table_of
 
 _RECORDS = table_of(Record)
 _DOCUMENTS = table_of(RecordDocument)

@@ -22,19 +22,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from hub.lifecycle import TERMINAL_STATES, RecordState, Stage, allowed
 from hub.store.engine import StaleStateError, StoreError, rowcount
 from hub.store.problems import ProblemIn, add_problems
-from hub.store.tables import (
-    TERMINAL_STATES,
-    Batch,
-    Problem,
-    Record,
-    RecordDocument,
-    RecordState,
-    Stage,
-    table_of,
-    utcnow,
-)
+from hub.store.tables import Batch, Problem, Record, RecordDocument, table_of, utcnow
 
 CHUNK = 500  # keys per IN (...) list: well under every back end's parameter limit
 _RECORDS = table_of(Record)
@@ -330,11 +321,13 @@ def advance(session: Session, changes: Sequence[StateChange]) -> None:
         StaleStateError: some record was not in its expected state (another process moved
             it); the caller's transaction must be rolled back (leaving `store.write()` by
             this exception does that).
-        ValueError: a value names a column a state change may not set.
+        ValueError: a value names a column a state change may not set, or the move is not
+            one `hub.lifecycle` allows.
     """
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     now = utcnow()
     for change in changes:
+        _check_move(change.expected, change.new)
         unknown = set(change.values) - _SETTABLE
         if unknown:
             raise ValueError(f"advance() cannot set {sorted(unknown)}")
@@ -361,6 +354,7 @@ def move_all(
     session: Session, record_ids: Sequence[int], expected: RecordState, new: RecordState
 ) -> None:
     """Move many records that share one change (no per-record values) in few statements."""
+    _check_move(expected, new)
     c = _RECORDS.c
     for start in range(0, len(record_ids), CHUNK):
         chunk = record_ids[start : start + CHUNK]
@@ -370,6 +364,11 @@ def move_all(
             .values(state=new, updated_at=utcnow())
         )
         _expect_rows(session.execute(statement), len(chunk))
+
+
+def _check_move(old: RecordState, new: RecordState) -> None:
+    if not allowed(old, new):
+        raise ValueError(f"a record may not move from {old} to {new} (hub.lifecycle)")
 
 
 def _expect_rows(result: sa.Result[Any], expected: int) -> None:
@@ -396,6 +395,8 @@ class Failure:
 def fail_records(session: Session, batch_id: int, failures: Sequence[Failure]) -> None:
     """Mark records failed at their stage and store their problems, in the caller's transaction."""
     c = _RECORDS.c
+    for f in failures:
+        _check_move(f.expected, RecordState.FAILED)
     params = [
         {"rid": f.record_id, "expected": f.expected, "stage": f.stage, "now": utcnow()}
         for f in failures

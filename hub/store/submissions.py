@@ -24,6 +24,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from hub.lifecycle import RecordState, Stage
 from hub.store import audit
 from hub.store.engine import StaleStateError, StoreError, rowcount
 from hub.store.problems import ProblemIn, add_problems
@@ -33,8 +34,6 @@ from hub.store.tables import (
     AuditKind,
     Record,
     RecordDocument,
-    RecordState,
-    Stage,
     Submission,
     SubmissionState,
     table_of,

@@ -29,38 +29,9 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from hub.findings import Severity
-
-
-class RecordState(StrEnum):
-    """Where one learner's document is (DESIGN.md: "record")."""
-
-    EXTRACTED = "extracted"
-    MAPPED = "mapped"
-    CHECKED = "checked"
-    BUILT = "built"
-    SIGNED = "signed"
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    FAILED = "failed"  # stopped at `failed_stage`, with its problems
-    SUPERSEDED = "superseded"  # newer source content arrived before this one was sent
-
-
-TERMINAL_STATES = frozenset(
-    {RecordState.ACCEPTED, RecordState.REJECTED, RecordState.FAILED, RecordState.SUPERSEDED}
-)
-"""A record in one of these states needs no more work."""
-
-
-class Stage(StrEnum):
-    """The pipeline's stages, to name where a record failed or a problem was found."""
-
-    EXTRACT = "extract"
-    MAP = "map"
-    CHECK = "check"
-    BUILD = "build"
-    SIGN = "sign"
-    PUSH = "push"
+# Re-exported: the tables store these enums; their one definition is hub.lifecycle.
+from hub.lifecycle import RecordState as RecordState
+from hub.lifecycle import Stage as Stage
 
 
 class RunState(StrEnum):

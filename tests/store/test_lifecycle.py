@@ -1,0 +1,65 @@
+"""The record lifecycle: one table of moves, the sets derived from it, and a store that keeps to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.lifecycle import (
+    FORWARD,
+    NEXT_WORK_STATE,
+    PUSH_STATES,
+    STAGE_STARTS_FROM,
+    TERMINAL_STATES,
+    WORK_STATES,
+    RecordState,
+    Stage,
+    allowed,
+)
+from hub.store import Failure, StateChange, Store, advance, fail_records, migrate, move_all
+
+S = RecordState
+
+
+def test_every_state_has_its_moves_and_the_sets_follow_from_them() -> None:
+    assert set(FORWARD) == set(RecordState)
+    assert {S.ACCEPTED, S.REJECTED, S.FAILED, S.SUPERSEDED} == TERMINAL_STATES
+    assert {S.EXTRACTED, S.MAPPED, S.CHECKED, S.BUILT} == WORK_STATES
+    assert {S.SIGNED, S.SUBMITTED} == PUSH_STATES
+    assert NEXT_WORK_STATE == {
+        S.EXTRACTED: S.MAPPED,
+        S.MAPPED: S.CHECKED,
+        S.CHECKED: S.BUILT,
+        S.BUILT: S.SIGNED,
+    }
+    assert STAGE_STARTS_FROM[Stage.SIGN] is S.BUILT
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "ok"),
+    [
+        (S.EXTRACTED, S.MAPPED, True),
+        (S.MAPPED, S.SIGNED, False),  # skipping check and build
+        (S.SUBMITTED, S.FAILED, False),  # a sent document gets the ministry's answer
+        (S.ACCEPTED, S.EXTRACTED, False),  # an issued transcript is never redone in place
+        (S.REJECTED, S.BUILT, True),  # hub retry --from-stage sign
+        (S.FAILED, S.MAPPED, True),
+        (S.SIGNED, S.EXTRACTED, True),  # new content before anything was sent
+        (S.SUBMITTED, S.EXTRACTED, False),
+    ],
+)
+def test_allowed_moves(old: RecordState, new: RecordState, ok: bool) -> None:
+    assert allowed(old, new) is ok
+
+
+def test_the_store_refuses_a_move_the_table_does_not_hold(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    migrate(store)
+    try:
+        with pytest.raises(ValueError, match="may not move"), store.write() as session:
+            advance(session, [StateChange(1, S.MAPPED, S.SIGNED)])
+        with pytest.raises(ValueError, match="may not move"), store.write() as session:
+            move_all(session, [1], S.ACCEPTED, S.EXTRACTED)
+        with pytest.raises(ValueError, match="may not move"), store.write() as session:
+            fail_records(session, 1, [Failure(1, S.SUBMITTED, Stage.PUSH)])
+    finally:
+        store.dispose()
