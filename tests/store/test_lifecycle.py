@@ -1,4 +1,4 @@
-"""The record lifecycle: one table of moves, the sets derived from it, and a store that keeps to it."""
+"""The record lifecycle: one table of moves, the sets derived from it, a store keeping to it."""
 
 from __future__ import annotations
 
