@@ -44,3 +44,11 @@ class DocumentError(HubError):
         first = findings[0]
         super().__init__(first.message_vi, first.message_en)
         self.findings = findings
+
+
+class StopRequested(BaseException):
+    """The process was asked to stop (SIGTERM, Ctrl-C): what was committed stands; run again.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way turns a
+    stop into a learner's failure.
+    """

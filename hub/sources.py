@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from hub.errors import UsageError
+from hub.findings import Severity as Severity  # one Severity for findings and problems
 
 RawPath = tuple[str | int, ...]
 """Where a value sits in `RawRecord.data`: ("subjects", "Toán", "hk1", "tx", 0)."""
@@ -67,16 +68,12 @@ def _fields(p: Provenance) -> dict[str, Any]:
     }
 
 
-class Severity(StrEnum):
-    """An error keeps the learner's record out of the batch; a warning is for a person."""
-
-    ERROR = "error"
-    WARNING = "warning"
-
-
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something a source or a mapping could not read, with where and what was expected.
+
+    An ERROR keeps the learner's record out of the batch; a WARNING is for a person (one
+    `Severity`, the findings' own).
 
     `record_key` names the learner row the problem keeps out (None for a problem with the
     whole file, which then comes with one problem per learner it affects, so no learner is

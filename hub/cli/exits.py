@@ -10,3 +10,5 @@ SIGNING = 6  # a signing key cannot be opened, or its holder refused
 SOURCE = 7  # a source could not be read to its end (its plugin failed)
 INTERNAL = 8  # a worker process died, or a batch does not add up: a bug to report
 AUDIT_BROKEN = 9  # the audit log's hash chain is broken: an entry was altered, removed or added
+INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): everything committed stands; run again
+TERMINATED = 143  # stopped by SIGTERM (systemd, kill): everything committed stands; run again

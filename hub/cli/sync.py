@@ -10,16 +10,19 @@ failed; 8 internal error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TypeVar
 
 import click
 import sqlalchemy as sa
 
 from hub.cli import exits
-from hub.errors import DataFileError, HubError, UsageError
+from hub.errors import DataFileError, HubError, StopRequested, UsageError
 
 T = TypeVar("T")
 
@@ -27,6 +30,24 @@ T = TypeVar("T")
 def _fail(code: int, message_vi: str, message_en: str) -> SystemExit:
     click.echo(f"{message_vi}\n{message_en}", err=True)
     return SystemExit(code)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested(signum)
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """While a command moves records, SIGTERM stops it like Ctrl-C: in order, nothing lost.
+
+    Python's default for SIGTERM ends the process at once, without closing the run (it would
+    stay "running" until the next sync marks it interrupted) or releasing its lease.
+    """
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_guarded(action: Callable[[], T]) -> T:
@@ -37,7 +58,15 @@ def run_guarded(action: Callable[[], T]) -> T:
     from hub.store import StoreError
 
     try:
-        return action()
+        with stop_on_sigterm():
+            return action()
+    except (StopRequested, KeyboardInterrupt) as exc:
+        terminated = isinstance(exc, StopRequested)
+        raise _fail(
+            exits.TERMINATED if terminated else exits.INTERRUPTED,
+            "Đã dừng theo yêu cầu; mọi bước đã ghi vẫn giữ nguyên, chạy lại để làm tiếp.",
+            "Stopped on request; every step committed stands, run again to go on.",
+        ) from None
     except (ProviderConfigError, SigningRefused) as exc:
         raise _fail(exits.SIGNING, exc.message_vi, exc.message_en) from None
     except (UsageError, DataFileError) as exc:
@@ -67,7 +96,7 @@ def run_guarded(action: Callable[[], T]) -> T:
 
 
 def report_and_exit_code(report: object) -> int:
-    """Print a run's summary per batch; the exit code its outcome deserves."""
+    """Print a run's summary (its batches, then its learners); the exit code it deserves."""
     from hub.pipeline import SyncReport
 
     assert isinstance(report, SyncReport)
@@ -78,9 +107,18 @@ def report_and_exit_code(report: object) -> int:
             f"chấp nhận/accepted {b.accepted}, từ chối/rejected {b.rejected}, "
             f"vấn đề/problems {b.problems}{flying}"
         )
+    o = report.outcome
+    resumed = (
+        f" (tiếp tục từ lượt trước / resumed from earlier runs: {o.resumed})" if o.resumed else ""
+    )
     click.echo(
-        f"Lượt chạy/run {report.run_id}: đọc/read {report.read}, gửi/sent "
+        f"Lượt chạy/run {report.run_id}: đọc/read {report.read} học sinh/learners, gửi/sent "
         f"{report.documents_sent} học bạ/documents in {report.submissions_sent} lô/submissions."
+    )
+    click.echo(
+        f"Học sinh lượt này xử lý / learners this run worked on: chấp nhận/accepted "
+        f"{o.accepted}, từ chối/rejected {o.rejected}, vấn đề/problems {o.problems}, "
+        f"đang chờ/pending {o.pending}, không đổi/unchanged {o.unchanged}{resumed}."
     )
     if report.sources_unchanged:
         click.echo(
@@ -91,9 +129,18 @@ def report_and_exit_code(report: object) -> int:
         ids = ", ".join(str(b.batch_id) for b in report.unbalanced)
         click.echo(f"Lô không khớp số liệu / batches that do not add up: {ids}", err=True)
         return exits.INTERNAL
-    if report.incomplete is not None or report.unsettled:
-        reason = report.incomplete.message_vi if report.incomplete else "Bộ đang xử lý"
-        click.echo(f"Chưa xong / not finished: {reason}. Chạy lại sau / run again later.", err=True)
+    if report.incomplete is not None or report.unsettled or o.pending:
+        if report.incomplete is not None:
+            why_vi, why_en = report.incomplete.message_vi, report.incomplete.message_en
+        elif report.unsettled:
+            why_vi, why_en = "Bộ đang xử lý", "the ministry is still processing"
+        else:
+            why_vi, why_en = f"{o.pending} học sinh chưa xong", f"{o.pending} learners unfinished"
+        click.echo(
+            f"Chưa xong: {why_vi}. Chạy lại `hub sync` sau để làm tiếp.\n"
+            f"Not finished: {why_en}. Run `hub sync` again later to go on.",
+            err=True,
+        )
         return exits.RETRY_LATER
     return exits.FINDINGS if report.problems else exits.OK
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Generator, Iterable, Mapping
+import logging
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,10 @@ from hub.config import HubConfig, SourceConfig
 from hub.datafiles import mappings_dir
 from hub.errors import HubError, UsageError
 from hub.plugins import Registry
-from hub.sources import Checkpoint, Problem, RawRecord
+from hub.sources import Checkpoint, CursorError, Problem, RawRecord
+from hub.store import StoredCursor
+
+log = logging.getLogger(__name__)
 
 SCHOOL_OPTIONS = "source.json"
 """The file that makes a sub-folder of a province folder one school's source."""
@@ -203,3 +207,63 @@ def read_source(
             f"Source {run.label} (plugin {run.plugin}) failed while reading: "
             f"{type(exc).__name__}: {exc}.",
         ) from exc
+
+
+def start_cursor(
+    run: SourceRun,
+    context: str,
+    stored: Mapping[str, StoredCursor],
+    unfinished: Iterable[tuple[str, str]],
+    *,
+    full: bool = False,
+) -> str | None:
+    """The cursor to read a source from: the stored one, if it is still valid and safe to use.
+
+    None (a full read) when `full` is asked, when the source has learners whose last attempt
+    failed or that an earlier run left half-way (`unfinished`: (source, school) pairs from
+    `hub.store.sources_with_unfinished_work`; their rows must be read to try or resume them),
+    or when the stored cursor was made under another reading context.
+    """
+    if full:
+        return None
+    if any(
+        name == run.name and run.school_code in (None, school) for name, school in unfinished
+    ):
+        return None
+    found = stored.get(run.label)
+    if found is None or found.context != context:
+        return None
+    return found.cursor
+
+
+def read_changed(
+    run: SourceRun, registry: Registry, cursor: str | None
+) -> Iterator[RawRecord | Problem | Checkpoint]:
+    """The source read in full, or only its last checkpoint when nothing changed since `cursor`.
+
+    The stored cursor is used as a probe: as soon as the incremental read yields anything
+    (a record or a problem), the source is read again from the start. A batch then always
+    holds its source's every row, so "rows in" of a school's latest batch is the school's
+    whole roster and the report's source problems are never half of what the files hold;
+    a school whose files did not change costs only the plugin's change check.
+    """
+    if cursor is None:
+        yield from read_source(run, registry, None)
+        return
+    last: Checkpoint | None = None
+    probe = read_source(run, registry, cursor)
+    try:
+        for item in probe:
+            if not isinstance(item, Checkpoint):
+                log.info("source %s changed since its last read: read in full", run.label)
+                break
+            last = item
+        else:
+            if last is not None:
+                yield last
+            return
+    except CursorError:  # e.g. a plugin upgrade changed its cursor's format
+        log.warning("source %s: stored cursor not understood; read in full", run.label)
+    finally:
+        probe.close()
+    yield from read_source(run, registry, None)

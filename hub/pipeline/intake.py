@@ -1,4 +1,9 @@
-"""Taking mapped learners into the store, chunk by chunk, with the batch's accounting.
+"""Taking what a source yields into the store, chunk by chunk, with the batch's accounting.
+
+A `SourcePass` routes each item of one source's read: a record goes (mapped) to the batch of
+its school and year, a problem to the batch of the learner or school it concerns (problems met
+before any school is known wait for the first record). It counts the learners read: distinct
+keys, whether they became a record or only a problem.
 
 The end of stage 2 (map): each chunk of one batch is one committed transaction holding
 
@@ -10,6 +15,11 @@ The end of stage 2 (map): each chunk of one batch is one committed transaction h
   the ministry would reject them, HB301), failed at `push` with a problem that says so;
 - the batch's extraction counts so far (rows in, unchanged, unkeyed).
 
+A learner counts once, whatever names them: a source key with an error problem is an
+"unkeyed" learner only if no record with that key came from the same pass (a duplicate row of
+a learner who has a record is a problem of the source, not a second learner), and a MaHoSo met
+twice is taken once (the second row is reported, not counted).
+
 Writing the counts with the rows they count is what keeps "rows in = accepted + rejected +
 problems" true for every batch even when the run is killed half-way: whatever was committed
 is counted, and whatever was not will be read again by the next run, into its own batch.
@@ -18,15 +28,17 @@ is counted, and whatever was not will be read again by the next run, into its ow
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
 from hub.findings import Severity
 from hub.lifecycle import WORK_STATES
-from hub.pipeline.map import Mapped
+from hub.pipeline.extract import SourceRun
+from hub.pipeline.map import Mapped, problem_in
 from hub.pipeline.trace import locate
+from hub.sources import Problem, RawRecord
 from hub.store import (
     Change,
     Failure,
@@ -47,6 +59,8 @@ from hub.store import (
 )
 from hub.store.issued import transcripts_in_force, withdrawn_transcripts
 
+UNKNOWN_SCHOOL = "00000000"  # the batch of problems of a source that names no school
+
 
 @dataclass
 class OpenBatch:
@@ -56,15 +70,32 @@ class OpenBatch:
     school_code: str
     school_year: str
     source: str
-    rows_in: int = 0
+    taken: int = 0  # records taken this pass (one per MaHoSo)
     unchanged: int = 0
-    unkeyed: int = 0
+    unkeyed_before: int = 0  # learners without a record, of passes whose keys were let go
     pending: list[Mapped] = field(default_factory=list)
     problems: list[ProblemIn] = field(default_factory=list)
-    unkeyed_keys: set[str] = field(default_factory=set)  # rows kept out, this pass
-    pending_unkeyed: int = 0
+    unkeyed_keys: set[str] = field(default_factory=set)  # source keys with an error problem
+    record_keys: set[str] = field(default_factory=set)  # source keys that became a record
     seen: set[str] = field(default_factory=set)  # MaHoSo met this pass
     only: frozenset[str] | None = None  # retry --only-rejected: the learners to take
+    dirty: bool = False  # counts changed since the last commit
+
+    @property
+    def unkeyed(self) -> int:
+        """Learners with an error problem and no record (each counted once)."""
+        return self.unkeyed_before + len(self.unkeyed_keys - self.record_keys)
+
+    @property
+    def rows_in(self) -> int:
+        return self.taken + self.unkeyed
+
+    def let_go(self) -> None:
+        """Forget this pass's keys (a school read once need not hold them); counts stay."""
+        self.unkeyed_before = self.unkeyed
+        self.unkeyed_keys.clear()
+        self.record_keys.clear()
+        self.seen.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,22 +154,23 @@ class Intake:
         """Queue a mapped learner; returns the chunk's work when the chunk was committed."""
         if batch.only is not None and mapped.record.ma_ho_so not in batch.only:
             return None  # retry --only-rejected: every other learner is left as it is
+        batch.record_keys.add(mapped.raw.key)
+        batch.dirty = True
         if mapped.record.ma_ho_so in batch.seen:
             batch.problems.append(_duplicate(mapped))
-            batch.pending_unkeyed += 1
             return self._flush_if_full(batch)
         batch.seen.add(mapped.record.ma_ho_so)
         batch.pending.append(mapped)
         return self._flush_if_full(batch)
 
     def reject_row(self, batch: OpenBatch, key: str, problems: Sequence[ProblemIn]) -> None:
-        """A source row that cannot become a record: its problems, counted once per row."""
+        """A learner's row that cannot become a record: its problems; the learner counted once."""
         if batch.only is not None:
             return  # a retry of rejected learners does not re-report other rows
-        batch.problems.extend(problems)
-        if key not in batch.unkeyed_keys and any(p.severity is Severity.ERROR for p in problems):
+        batch.problems.extend(replace(p, learner_key=key) for p in problems)
+        if any(p.severity is Severity.ERROR for p in problems):
             batch.unkeyed_keys.add(key)
-            batch.pending_unkeyed += 1
+            batch.dirty = True
 
     def note(self, batch: OpenBatch, problems: Sequence[ProblemIn]) -> None:
         """Problems about the source as a whole (a file, a sheet): no row of their own."""
@@ -154,8 +186,7 @@ class Intake:
         """Commit the batch's pending learners, problems and counts; return the work."""
         chunk, batch.pending = batch.pending, []
         problems, batch.problems = batch.problems, []
-        unkeyed, batch.pending_unkeyed = batch.pending_unkeyed, 0
-        if not chunk and not problems and not unkeyed:
+        if not chunk and not problems and not batch.dirty:
             return []
         with self.store.write() as session:
             answers = upsert_records(
@@ -176,8 +207,7 @@ class Intake:
             ]
             move_all(session, fresh, RecordState.EXTRACTED, RecordState.MAPPED)
             add_problems(session, batch.id, problems)
-            batch.rows_in += len(chunk) + unkeyed
-            batch.unkeyed += unkeyed
+            batch.taken += len(chunk)
             batch.unchanged += count_unchanged(answers, batch.id)
             set_extraction_counts(
                 session,
@@ -186,6 +216,7 @@ class Intake:
                 unchanged=batch.unchanged,
                 unkeyed=batch.unkeyed,
             )
+            batch.dirty = False
         moved = set(fresh)
         work = []
         for answer, mapped in zip(answers, chunk, strict=True):
@@ -274,3 +305,116 @@ def _duplicate(mapped: Mapped) -> ProblemIn:
         stage=Stage.MAP,
         source=where,
     )
+
+
+class SourcePass:
+    """One source's read into the run's batches: each item routed to the batch it concerns.
+
+    A source that names its school and year (a school folder of a province) has its batch from
+    the start; one that does not learns it from its first record, and problems met before
+    that wait for it. Problems of a source that yields no record at all go to the batch of
+    its school, or of `UNKNOWN_SCHOOL` when not even that is known.
+
+    Args:
+        intake: the run's intake.
+        source: the source read.
+        default_year: the school year a school-less, record-less source's problems are filed
+            under (the run's `--year`, else "0000-0000").
+        on_learner: called once per learner met (progress).
+    """
+
+    def __init__(
+        self,
+        intake: Intake,
+        source: SourceRun,
+        default_year: str | None,
+        on_learner: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.intake, self.source = intake, source
+        self._default_year = default_year or "0000-0000"
+        self._on_learner = on_learner
+        self._last: OpenBatch | None = None
+        self._waiting: list[Problem] = []
+        self._learners: set[str] = set()  # source keys met: records and learners' problems
+        self.changed = False  # the source yielded a record or a problem
+        self.skipped = False  # a record was left out by the run's filters
+
+    @property
+    def learners(self) -> int:
+        """Learners read: distinct source keys, whether they became a record or a problem."""
+        return len(self._learners)
+
+    def _met(self, key: str) -> None:
+        if key not in self._learners:
+            self._learners.add(key)
+            self._on_learner()
+
+    def _own_batch(self) -> OpenBatch | None:
+        source = self.source
+        if source.school_code and source.school_year:
+            return self.intake.batch(source.school_code, source.school_year, source.name)
+        return self._last
+
+    def _fallback_batch(self) -> OpenBatch:
+        source = self.source
+        year = source.school_year or self._default_year
+        return self.intake.batch(source.school_code or UNKNOWN_SCHOOL, year, source.name)
+
+    def _file(self, problem: Problem, batch: OpenBatch) -> None:
+        stored = problem_in(problem, Stage.EXTRACT)
+        if problem.record_key is None or problem.severity is Severity.WARNING:
+            self.intake.note(batch, [stored])
+        else:
+            self.intake.reject_row(batch, problem.record_key, [stored])
+
+    def problem(self, problem: Problem) -> None:
+        """A problem the source reported (with a learner's key, or about a file or the source)."""
+        self.changed = True
+        if problem.record_key is not None and problem.severity is Severity.ERROR:
+            self._met(problem.record_key)
+        batch = self._own_batch()
+        if batch is None:
+            self._waiting.append(problem)
+        else:
+            self._file(problem, batch)
+
+    def record(
+        self, raw: RawRecord, outcome: Mapped | list[ProblemIn], takes: Callable[[Mapped], bool]
+    ) -> list[Work]:
+        """A record the source read, mapped (or the problems that kept it from mapping)."""
+        self.changed = True
+        self._met(raw.key)
+        if isinstance(outcome, list):
+            self.intake.reject_row(self._own_batch() or self._fallback_batch(), raw.key, outcome)
+            return []
+        if not takes(outcome):
+            self.skipped = True  # the next sync must still read this learner
+            return []
+        header = outcome.transcript.header
+        batch = self.intake.batch(
+            header.school_code, header.school_year, self.source.name, header.school_name
+        )
+        self._last = batch
+        for waiting in self._waiting:
+            self._file(waiting, batch)
+        self._waiting.clear()
+        return self.intake.add(batch, outcome) or []
+
+    def finish(self) -> list[Work]:
+        """The end of the read: file what still waits, commit every batch of this source."""
+        if self._waiting:
+            batch = self._own_batch() or self._fallback_batch()
+            for waiting in self._waiting:
+                self._file(waiting, batch)
+            self._waiting.clear()
+        work: list[Work] = []
+        for batch in list(self.intake.batches.values()):
+            if batch.source != self.source.name:
+                continue
+            work += self.intake.flush(batch)
+            if self.source.school_code and batch.school_code == self.source.school_code:
+                # This school's pass is over (a province folder reads each school once): its
+                # keys need not be held for the rest of a province-sized run.
+                batch.let_go()
+        self._learners.clear()
+        return work

@@ -20,12 +20,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from hub.findings import Severity
 from hub.mapping import MappingSet, RecordMapping
 from hub.model import Transcript
 from hub.pipeline.trace import make_trace
 from hub.sources import Problem, RawRecord
-from hub.sources import Severity as SourceSeverity
 from hub.store import ProblemIn, RecordIn, SourceLocation, Stage
 
 PIPELINE_VERSION = "1"
@@ -88,10 +86,9 @@ def problem_in(problem: Problem, stage: Stage) -> ProblemIn:
     """A source's or mapping's problem as the store keeps it, with its source location."""
     where = problem.location
     cell = ", ".join(where.cells) if where.cells else (f"row {where.row}" if where.row else None)
-    severity = Severity.WARNING if problem.severity is SourceSeverity.WARNING else Severity.ERROR
     return ProblemIn(
         code=problem.code[:32],
-        severity=severity,
+        severity=problem.severity,
         message_vi=problem.message_vi,
         message_en=problem.message_en,
         stage=stage,
@@ -102,6 +99,9 @@ def problem_in(problem: Problem, stage: Stage) -> ProblemIn:
             url=where.url,
             vendor_key=where.vendor_key,
         ),
+        learner_key=problem.record_key,
+        found=problem.found or None,
+        expected=problem.expected or None,
     )
 
 

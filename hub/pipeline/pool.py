@@ -47,7 +47,8 @@ class WorkPool:
         lookup: the learner look-up (check stage, in the parent).
         pusher: where signed learners go.
         workers: processes; one per core by default.
-        on_signed: progress callback with the number of learners finished by the workers.
+        on_handed: progress callback: learners handed to the check stage.
+        on_signed: progress callback: learners finished (first argument), signed (second).
     """
 
     def __init__(
@@ -58,11 +59,12 @@ class WorkPool:
         pusher: Pusher,
         *,
         workers: int | None = None,
-        on_signed: Callable[[int], None] = lambda n: None,
+        on_handed: Callable[[int], None] = lambda n: None,
+        on_signed: Callable[[int, int], None] = lambda done, ok: None,
     ) -> None:
         self.store, self.lookup, self.pusher = store, lookup, pusher
         self.workers = workers or default_workers()
-        self._on_signed = on_signed
+        self._on_handed, self._on_signed = on_handed, on_signed
         # spawn: a forked child would inherit the parent's database connections.
         self._executor = ProcessPoolExecutor(
             self.workers,
@@ -92,6 +94,7 @@ class WorkPool:
         """Look a chunk's learners up, fail the mismatches, and send the rest to the workers."""
         if not batch_work:
             return
+        self._on_handed(len(batch_work))
         answers = self.lookup.findings([w.mapped.transcript for w in batch_work])
         flights: list[InFlight] = []
         stopped: list[InFlight] = []
@@ -112,7 +115,7 @@ class WorkPool:
         if stopped:
             with self.store.write() as session:
                 fail_before_work(session, stopped, Stage.CHECK)
-            self._on_signed(len(stopped))
+            self._on_signed(len(stopped), 0)
         transcripts = {w.answer.record_id: w.mapped.transcript for w in batch_work}
         for start in range(0, len(flights), WORKER_CHUNK):
             part = flights[start : start + WORKER_CHUNK]
@@ -124,13 +127,14 @@ class WorkPool:
 
     def _collect(self) -> None:
         done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED)
-        signed = []
+        signed, finished = [], 0
         with self.store.write() as session:  # every finished chunk in one commit (one fsync)
             for future in done:
                 flights = self._inflight.pop(future)
                 results = future.result()  # a dead worker raises BrokenProcessPool: stop
                 signed += commit_results(session, flights, results)
-                self._on_signed(len(results))
+                finished += len(results)
+        self._on_signed(finished, len(signed))
         for learner in signed:
             self.pusher.queue(learner)
 

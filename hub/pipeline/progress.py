@@ -2,8 +2,10 @@
 
 Four counters an operator watches on a long run: learners read, signed, sent and settled.
 The number of learners a source holds is not known before it is read, so "read" counts up
-without a total; the others take the learners read as theirs, so their bars fill as the work
-catches up with the reading.
+without a total. Each other bar's total is what is known to be on its way to that step: the
+learners handed to the workers (signed), the learners signed or found signed and waiting from
+an earlier run (sent), the documents sent or found sent and waiting for their answer
+(settled). A bar therefore never counts past its total, resumed work included.
 """
 
 from __future__ import annotations
@@ -67,7 +69,22 @@ class SyncProgress:
         if self._progress is None or amount == 0:
             return
         self._progress.advance(self._tasks[step], amount)
-        if step == "read":
-            total = self._progress.tasks[self._tasks["read"]].completed
-            for other in ("signed", "sent", "settled"):
-                self._progress.update(self._tasks[other], total=total)
+        if step == "sent":
+            self.expect("settled", amount)
+
+    def expect(self, step: str, amount: int) -> None:
+        """`amount` more learners are on their way to `step` (its bar's total grows)."""
+        if self._progress is None or amount == 0:
+            return
+        task = self._progress.tasks[self._tasks[step]]
+        self._progress.update(self._tasks[step], total=(task.total or 0) + amount)
+
+    def signed(self, done: int, ok: int) -> None:
+        """The workers finished `done` learners, `ok` of them signed (now on their way out)."""
+        self.advance("signed", done)
+        self.expect("sent", ok)
+
+    def resumed(self, to_send: int, to_settle: int) -> None:
+        """An earlier run's learners: `to_send` signed and waiting, `to_settle` sent."""
+        self.expect("sent", to_send)
+        self.expect("settled", to_settle)

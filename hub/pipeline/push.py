@@ -56,6 +56,8 @@ from hub.store import (
     batches,
     document_sizes,
     mark_sent,
+    mark_submission_worked,
+    mark_worked,
     open_submissions,
     prepare_submission,
     record_results,
@@ -119,7 +121,10 @@ class Pusher:
         store: the hub's store.
         service: the ministry (hub.ministry.client.MinistryClient, or a fake).
         unit: MaDonViGui.
+        run_id: the run sending (resumed learners are counted as its own).
         on_sent, on_settled: progress callbacks, with a number of documents.
+        on_known: progress callback: learners found waiting to be sent (first argument) or
+            only to be settled (second), so the bars' totals include resumed work.
         max_documents, max_bytes: the submission limits (the ministry's by default).
     """
 
@@ -129,13 +134,16 @@ class Pusher:
         service: MinistryService,
         unit: str,
         *,
+        run_id: int | None = None,
         on_sent: Callable[[int], None] = lambda n: None,
         on_settled: Callable[[int], None] = lambda n: None,
+        on_known: Callable[[int, int], None] = lambda to_send, to_settle: None,
         max_documents: int = MAX_DOCUMENTS_PER_SUBMISSION,
         max_bytes: int = MAX_SUBMISSION_BYTES,
     ) -> None:
         self.store, self.service, self.unit = store, service, unit
-        self._on_sent, self._on_settled = on_sent, on_settled
+        self.run_id = run_id
+        self._on_sent, self._on_settled, self._on_known = on_sent, on_settled, on_known
         self.max_documents, self.max_bytes = max_documents, max_bytes
         self._queues: dict[int, _Queue] = {}
         self._to_poll: list[tuple[str, str, int]] = []  # (batch key, receipt, batch id)
@@ -222,6 +230,12 @@ class Pusher:
         """
         with self.store.read() as session:
             found = open_submissions(session)
+        if found and self.run_id is not None:
+            with self.store.write() as session:
+                for ref in found:
+                    mark_submission_worked(session, self.run_id, ref.batch_key)
+        sent = sum(ref.documents for ref in found if ref.state is SubmissionState.SENT)
+        self._on_known(sum(ref.documents for ref in found) - sent, sent)
         for ref in found:
             if ref.state is SubmissionState.SENT:
                 assert ref.receipt is not None
@@ -247,6 +261,10 @@ class Pusher:
                 for ref in records_to_resume(session, batch.id or 0)
                 if ref.state is RecordState.SIGNED and ref.batch_key is None
             ]
+        if waiting and self.run_id is not None:
+            with self.store.write() as session:
+                mark_worked(session, self.run_id, [ref.id for ref in waiting])
+        self._on_known(len(waiting), 0)
         for start in range(0, len(waiting), CHUNK):
             part = waiting[start : start + CHUNK]
             with self.store.read() as session:

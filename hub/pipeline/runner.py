@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from hub.config import HubConfig
-from hub.errors import UsageError
+from hub.errors import StopRequested, UsageError
 from hub.mapping import MappingSet, load_mappings
 from hub.ministry import Credentials, MinistryClient, MinistryService
 from hub.ministry.contract import MAX_DOCUMENTS_PER_SUBMISSION
@@ -37,12 +37,13 @@ from hub.pipeline.extract import (
     SourceRun,
     check_options,
     mappings_digest,
-    read_source,
+    read_changed,
     reading_context,
     source_runs,
+    start_cursor,
 )
-from hub.pipeline.intake import Intake, OpenBatch
-from hub.pipeline.map import PIPELINE_VERSION, Mapped, map_record, problem_in
+from hub.pipeline.intake import Intake, SourcePass
+from hub.pipeline.map import PIPELINE_VERSION, Mapped, map_record
 from hub.pipeline.pool import WorkPool
 from hub.pipeline.progress import SyncProgress
 from hub.pipeline.push import Pusher
@@ -50,12 +51,12 @@ from hub.pipeline.sign import Signers
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
 from hub.signing.providers.secrets import read_secret
-from hub.sources import Checkpoint, CursorError, Problem, RawRecord, Severity
+from hub.sources import Checkpoint, Problem
 from hub.store import (
     BatchAccounting,
     BatchState,
+    RunOutcome,
     RunState,
-    Stage,
     Store,
     StoredCursor,
     StoreError,
@@ -66,20 +67,19 @@ from hub.store import (
     finish_run,
     load_cursors,
     migrate,
+    run_outcome,
     save_cursors,
-    sources_with_failures,
+    sources_with_unfinished_work,
     start_run,
     unfinished_runs,
 )
+from hub.store.leases import SYNC, acquire
 from hub.store.migrate import current_revision
 
 log = logging.getLogger(__name__)
 
 ENDPOINT_ENV = "HUB_MINISTRY_ENDPOINT"
 """Overrides [ministry].endpoint (a sandbox started by a test or a script, on loopback)."""
-
-UNKNOWN_SCHOOL = "00000000"  # the batch of problems of a source that names no school
-
 
 @dataclass(frozen=True)
 class SyncOptions:
@@ -104,11 +104,17 @@ class SyncOptions:
 
 @dataclass
 class SyncReport:
-    """What a run did, for the command line and the tests."""
+    """What a run did, for the command line and the tests.
+
+    `outcome` counts the learners this run worked on by where they stand at its end, those it
+    resumed from earlier runs included; `batches` are the accounts of every batch it touched
+    (its own, and the earlier ones whose learners it finished).
+    """
 
     run_id: int
     batches: list[BatchAccounting] = field(default_factory=list)
-    read: int = 0
+    outcome: RunOutcome = field(default_factory=RunOutcome)
+    read: int = 0  # learners read from the sources (records and learners' problems)
     sources_unchanged: int = 0  # sources with nothing new since their stored cursor
     resumed_submissions: int = 0
     requeued: int = 0
@@ -119,10 +125,12 @@ class SyncReport:
     incomplete: MinistryError | None = None  # the ministry stopped us; run again later
     unsettled: list[str] = field(default_factory=list)  # receipts still processing
     unbalanced: list[BatchAccounting] = field(default_factory=list)  # a bug if ever non-empty
+    stopped: bool = False  # SIGTERM or Ctrl-C ended the run early (nothing lost)
 
     @property
     def problems(self) -> int:
-        return sum(b.rejected + b.problems for b in self.batches)
+        """Learners of this run rejected by the ministry or with a problem of the hub's."""
+        return self.outcome.rejected + self.outcome.problems
 
 
 def open_store(config: HubConfig, environ: Mapping[str, str] | None = None) -> Store:
@@ -222,7 +230,7 @@ class _Run:
         self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
         self._cursors_read: dict[str, StoredCursor] = {}  # saved once their learners are past work
         self._stored: dict[str, StoredCursor] = {}  # the cursors of the last complete reads
-        self._failing: set[tuple[str, str]] = set()  # (source, school) with failed learners
+        self._unfinished: set[tuple[str, str]] = set()  # (source, school) to read in full
 
     def _wanted(self, source: SourceRun) -> bool:
         school, year = self.options.school, self.options.year
@@ -232,11 +240,16 @@ class _Run:
         )
 
     def run(self) -> SyncReport:
-        with self.store.write() as session:
-            for stale in unfinished_runs(session):
-                assert stale.id is not None
-                finish_run(session, stale.id, RunState.INTERRUPTED)
-            run_id = start_run(session, self.options.parameters())
+        with acquire(self.store, SYNC) as lease:
+            with self.store.write() as session:
+                for stale in unfinished_runs(session):  # killed or crashed: the lease was free
+                    assert stale.id is not None
+                    finish_run(session, stale.id, RunState.INTERRUPTED)
+                run_id = start_run(session, self.options.parameters())
+            lease.set_run(run_id)
+            return self._run(run_id)
+
+    def _run(self, run_id: int) -> SyncReport:
         report = SyncReport(run_id)
         today = self.options.today or date.today()
         spec = WorkerSpec(str(self.config.path), today)
@@ -250,8 +263,10 @@ class _Run:
                 self.store,
                 self.service,
                 self.config.ministry.unit,
+                run_id=run_id,
                 on_sent=lambda n: progress.advance("sent", n),
                 on_settled=lambda n: progress.advance("settled", n),
+                on_known=progress.resumed,
                 max_documents=min(self.options.submission_size, MAX_DOCUMENTS_PER_SUBMISSION),
             )
             try:
@@ -263,11 +278,12 @@ class _Run:
                     lookup,
                     pusher,
                     workers=self.options.workers,
-                    on_signed=lambda n: progress.advance("signed", n),
+                    on_handed=lambda n: progress.expect("signed", n),
+                    on_signed=progress.signed,
                 ) as pool:
                     with self.store.read() as session:
                         self._stored = load_cursors(session)
-                        self._failing = sources_with_failures(session)
+                        self._unfinished = sources_with_unfinished_work(session)
                     for source in self.sources:
                         report.read += self._read(source, intake, pool, progress, report)
                     pool.drain()
@@ -277,6 +293,9 @@ class _Run:
                 pusher.flush()
                 pusher.settle()
                 state = RunState.FINISHED
+            except (StopRequested, KeyboardInterrupt):
+                state, report.stopped = RunState.INTERRUPTED, True
+                raise
             finally:
                 report.lookups = lookup.calls
                 report.incomplete = pusher.stopped
@@ -285,138 +304,38 @@ class _Run:
                 report.submissions_sent = counts.submissions_sent
                 report.documents_sent = counts.documents_sent
                 report.documents_settled = counts.documents_settled
-                self._close(report, [b.id for b in intake.batches.values()], state)
+                self._close(report, state)
         return report
-
-    def _start_from(self, source: SourceRun, context: str) -> str | None:
-        """The cursor to read a source from: the stored one, if still valid and wanted."""
-        if self.options.full_read or self.options.only_rejected:
-            return None  # a retry of rejected learners looks at every row, changed or not
-        if any(
-            name == source.name and (source.school_code in (None, school))
-            for name, school in self._failing
-        ):
-            return None  # its failed learners are tried again (upsert_records: retry_failed)
-        found = self._stored.get(source.label)
-        if found is None or found.context != context:
-            return None
-        return found.cursor
-
-    def _whole_or_nothing(
-        self, source: SourceRun, cursor: str | None
-    ) -> Iterator[RawRecord | Problem | Checkpoint]:
-        """The source read in full, or only its last checkpoint when nothing changed.
-
-        The stored cursor is used as a probe: as soon as the incremental read yields anything
-        (a record or a problem), the source is read again from the start. A batch then always
-        holds its source's every row, so "rows in" of a school's latest batch is the school's
-        whole roster and the report's source problems are never half of what the files hold;
-        a school whose files did not change costs only the plugin's change check.
-        """
-        if cursor is None:
-            yield from read_source(source, self.registry, None)
-            return
-        last: Checkpoint | None = None
-        probe = read_source(source, self.registry, cursor)
-        try:
-            for item in probe:
-                if not isinstance(item, Checkpoint):
-                    log.info("source %s changed since its last read: read in full", source.label)
-                    break
-                last = item
-            else:
-                if last is not None:
-                    yield last
-                return
-        except CursorError:  # e.g. a plugin upgrade changed its cursor's format
-            log.warning("source %s: stored cursor not understood; read in full", source.label)
-        finally:
-            probe.close()
-        yield from read_source(source, self.registry, None)
 
     def _read(
         self,
         source: SourceRun,
         intake: Intake,
         pool: WorkPool,
-        progress: Any,
+        progress: SyncProgress,
         report: SyncReport,
     ) -> int:
-        """Extract and map one source into the run's batches; returns the rows read."""
-        read = 0
+        """Extract and map one source into the run's batches; returns the learners read."""
         context = reading_context(source, self.registry, self._mappings_digest, PIPELINE_VERSION)
-        cursor = self._start_from(source, context)
-        changed = False  # the source yielded a record or a problem
+        full = self.options.full_read or self.options.only_rejected
+        cursor = start_cursor(source, context, self._stored, self._unfinished, full=full)
+        reading = SourcePass(intake, source, self.options.year, lambda: progress.advance("read"))
         checkpoint: str | None = None
-        complete = not self.options.only_rejected  # False once a record is left out by a filter
-        last: list[OpenBatch] = []
-        waiting: list[Problem] = []  # problems met before the source's batch is known
-
-        def source_batch() -> OpenBatch:
-            if source.school_code and source.school_year:
-                return intake.batch(source.school_code, source.school_year, source.name)
-            if last:
-                return last[-1]
-            year = source.school_year or self.options.year or "0000-0000"
-            return intake.batch(source.school_code or UNKNOWN_SCHOOL, year, source.name)
-
-        def take_problem(problem: Problem, batch: OpenBatch) -> None:
-            stored = problem_in(problem, Stage.EXTRACT)
-            if problem.record_key is None or problem.severity is Severity.WARNING:
-                intake.note(batch, [stored])
-            else:
-                intake.reject_row(batch, problem.record_key, [stored])
-
-        for item in self._whole_or_nothing(source, cursor):
+        for item in read_changed(source, self.registry, cursor):
             if isinstance(item, Checkpoint):
                 checkpoint = item.cursor
-                continue
-            changed = True
-            if isinstance(item, Problem):
-                if item.record_key is not None and item.severity is Severity.ERROR:
-                    read += 1
-                    progress.advance("read")
-                if not last and not (source.school_code and source.school_year):
-                    waiting.append(item)
-                    continue
-                take_problem(item, source_batch())
-                continue
-            assert isinstance(item, RawRecord)
-            read += 1
-            progress.advance("read")
-            outcome = map_record(item, self.mappings)
-            if isinstance(outcome, list):
-                intake.reject_row(source_batch(), item.key, outcome)
-                continue
-            if not self._takes(outcome):
-                complete = False  # the next sync must still read this learner
-                continue
-            header = outcome.transcript.header
-            batch = intake.batch(header.school_code, header.school_year, source.name,
-                                 header.school_name)  # fmt: skip
-            last.append(batch)
-            del last[:-1]
-            for problem in waiting:
-                take_problem(problem, batch)
-            waiting.clear()
-            pool.submit(intake.add(batch, outcome) or [])
-        if waiting:
-            batch = source_batch()
-            for problem in waiting:
-                take_problem(problem, batch)
-        for batch in list(intake.batches.values()):
-            if batch.source == source.name:
-                pool.submit(intake.flush(batch))
-                if source.school_code and batch.school_code == source.school_code:
-                    # This school's pass is over (a province folder reads each school once):
-                    # its keys need not be held for the rest of a province-sized run.
-                    batch.seen.clear()
-                    batch.unkeyed_keys.clear()
-        if cursor is not None and not changed:
+            elif isinstance(item, Problem):
+                reading.problem(item)
+            else:
+                pool.submit(reading.record(item, map_record(item, self.mappings), self._takes))
+        learners = reading.learners
+        pool.submit(reading.finish())
+        if cursor is not None and not reading.changed:
             report.sources_unchanged += 1
+        complete = not (self.options.only_rejected or reading.skipped)
         if complete and checkpoint is not None:
             self._cursors_read[source.label] = StoredCursor(checkpoint, context)
-        return read
+        return learners
 
     def _takes(self, mapped: Mapped) -> bool:
         school, year = self.options.school, self.options.year
@@ -424,8 +343,8 @@ class _Run:
             not year or mapped.school_year == year
         )
 
-    def _close(self, report: SyncReport, run_batches: list[int], state: RunState) -> None:
-        """Close every open batch whose learners have all finished; finish the run."""
+    def _close(self, report: SyncReport, state: RunState) -> None:
+        """Close every open batch whose learners have all finished; count; finish the run."""
         with self.store.read() as session:
             open_ids = [b.id for b in batches(session, state=BatchState.OPEN) if b.id is not None]
         for batch_id in open_ids:
@@ -438,8 +357,11 @@ class _Run:
                         report.unbalanced.append(counts)
                         log.error("batch %s does not add up: %s", batch_id, counts)
         with self.store.write() as session:
-            report.batches = [batch_accounting(session, b) for b in run_batches]
+            report.outcome = run_outcome(session, report.run_id)
+            report.batches = [batch_accounting(session, b) for b in report.outcome.batch_ids]
             ended = state
-            if state is RunState.FINISHED and (report.incomplete or report.unsettled):
+            if state is RunState.FINISHED and (
+                report.incomplete or report.unsettled or report.outcome.pending
+            ):
                 ended = RunState.FAILED
             finish_run(session, report.run_id, ended)

@@ -16,6 +16,7 @@ hub.pipeline.commit writes the results in the parent.
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -74,6 +75,11 @@ _state: _Worker | None = None
 def init_worker(spec: WorkerSpec) -> None:
     """Open the worker's resources (ProcessPoolExecutor initializer)."""
     global _state
+    # The parent decides when its workers stop: SIGTERM or Ctrl-C sent to the whole process
+    # group (systemd, a terminal) must not kill a worker mid-chunk, or the parent would meet a
+    # broken pool instead of stopping in order after the chunks in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     config = load_config(spec.config_path)
     registry = load_plugins()
     _state = _Worker(config, load_codes(), tuple(registry.rules), Signers(config), spec.today)

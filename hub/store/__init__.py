@@ -20,6 +20,7 @@ from hub.lifecycle import TERMINAL_STATES, RecordState, Stage
 from hub.store.audit import ChainReport, SignedBy, verify_chain
 from hub.store.batches import (
     BatchAccounting,
+    RunOutcome,
     batch_accounting,
     batches,
     close_batch,
@@ -27,6 +28,7 @@ from hub.store.batches import (
     ensure_schools,
     finish_run,
     open_batch,
+    run_outcome,
     set_extraction_counts,
     start_run,
     unfinished_runs,
@@ -36,7 +38,7 @@ from hub.store.cursors import (
     forget_cursors,
     load_cursors,
     save_cursors,
-    sources_with_failures,
+    sources_with_unfinished_work,
 )
 from hub.store.engine import StaleStateError, Store, StoreError
 from hub.store.migrate import check_schema, migrate
@@ -57,6 +59,7 @@ from hub.store.records import (
     Upserted,
     advance,
     fail_records,
+    mark_worked,
     move_all,
     upsert_records,
 )
@@ -66,6 +69,7 @@ from hub.store.submissions import (
     SubmissionRef,
     mark_sent,
     mark_signed,
+    mark_submission_worked,
     open_submissions,
     prepare_submission,
     record_results,
@@ -87,6 +91,7 @@ __all__ = [
     "RecordIn",
     "RecordRef",
     "RecordState",
+    "RunOutcome",
     "RunState",
     "SignedBy",
     "SignedDocument",
@@ -116,6 +121,8 @@ __all__ = [
     "load_documents",
     "mark_sent",
     "mark_signed",
+    "mark_submission_worked",
+    "mark_worked",
     "migrate",
     "move_all",
     "open_batch",
@@ -127,9 +134,10 @@ __all__ = [
     "records_to_resume",
     "refuse_submission",
     "rejected_records",
+    "run_outcome",
     "save_cursors",
     "set_extraction_counts",
-    "sources_with_failures",
+    "sources_with_unfinished_work",
     "start_run",
     "submission_documents",
     "unfinished_runs",

@@ -230,3 +230,66 @@ def batches(
         if value is not None:
             query = query.where(column == value)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What one run did to each learner it worked on, counted from where they stand now.
+
+    A learner counts once, in the state of its current record, if this run took that record
+    forward (`records.worked_by_run`): new and changed learners, failed ones tried again, and
+    those resumed from an earlier run's batches or submissions. `unchanged` and `unkeyed` are
+    the run's batches' own counts (learners skipped by content hash; learners whose row never
+    became a record).
+    """
+
+    accepted: int = 0
+    rejected: int = 0
+    failed: int = 0
+    pending: int = 0  # still on the way when the run ended (the next sync resumes them)
+    unkeyed: int = 0
+    unchanged: int = 0
+    resumed: int = 0  # of the counted learners, those whose record an earlier run began
+    batch_ids: tuple[int, ...] = ()  # every batch whose records this run worked on
+
+    @property
+    def problems(self) -> int:
+        return self.failed + self.unkeyed
+
+    @property
+    def learners(self) -> int:
+        return self.accepted + self.rejected + self.problems + self.pending + self.unchanged
+
+
+def run_outcome(session: Session, run_id: int) -> RunOutcome:
+    """The learners of run `run_id` by where they stand now (see `RunOutcome`)."""
+    r, b = _RECORDS.c, _BATCHES.c
+    by_state: dict[RecordState, int] = {}
+    for state, count in session.execute(
+        sa.select(r.state, sa.func.count())
+        .where(r.worked_by_run == run_id, r.is_current)
+        .group_by(r.state)
+    ):
+        by_state[RecordState(state)] = int(count)
+    worked: dict[int, int] = {
+        int(batch_id): int(count)
+        for batch_id, count in session.execute(
+            sa.select(r.batch_id, sa.func.count())
+            .where(r.worked_by_run == run_id, r.is_current)
+            .group_by(r.batch_id)
+        )
+    }
+    own = list(
+        session.execute(sa.select(b.id, b.unkeyed, b.unchanged).where(b.run_id == run_id))
+    )
+    own_ids = {int(row.id) for row in own}
+    return RunOutcome(
+        accepted=by_state.get(RecordState.ACCEPTED, 0),
+        rejected=by_state.get(RecordState.REJECTED, 0),
+        failed=by_state.get(RecordState.FAILED, 0),
+        pending=sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
+        unkeyed=sum(int(row.unkeyed) for row in own),
+        unchanged=sum(int(row.unchanged) for row in own),
+        resumed=sum(n for batch_id, n in worked.items() if batch_id not in own_ids),
+        batch_ids=tuple(sorted(set(worked) | own_ids)),
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.lifecycle import RecordState
+from hub.lifecycle import WORK_STATES, RecordState
 from hub.store.tables import Batch, Record, SourceCursor, table_of, utcnow
 
 _CURSORS = table_of(SourceCursor)
@@ -60,18 +60,23 @@ def forget_cursors(session: Session, sources: list[str] | None = None) -> int:
     return session.connection().execute(statement).rowcount
 
 
-def sources_with_failures(session: Session) -> set[tuple[str, str]]:
-    """(source, school) pairs with a learner whose current record failed.
+def sources_with_unfinished_work(session: Session) -> set[tuple[str, str]]:
+    """(source, school) pairs with a learner whose current record failed or is still in work.
 
-    A plain sync tries such learners again even when their source did not change (the
-    failure may have been the signer, the network, the sector database), so their source is
-    read in full rather than from its cursor.
+    A plain sync reads such a source in full rather than from its cursor, whatever the cursor
+    says: a failed learner is tried again (the failure may have been the signer, the network,
+    the sector database), and a learner an earlier run left half-way (killed, stopped by the
+    ministry or a signer) is resumed. Without this, a source whose files did not change would
+    not be read, and its half-done learners would wait for ever (a cursor must never stand
+    ahead of work that is not finished). Signed learners are not listed: the push stage
+    resumes them without reading anything.
     """
     b, r = _BATCHES.c, _RECORDS.c
+    states = [state.value for state in (RecordState.FAILED, *WORK_STATES)]
     query = (
         sa.select(b.source, r.school_code)
         .distinct()
         .select_from(_RECORDS.join(_BATCHES, b.id == r.batch_id))
-        .where(r.is_current, r.state == RecordState.FAILED.value)
+        .where(r.is_current, r.state.in_(states))
     )
     return {(source, school) for source, school in session.connection().execute(query)}

@@ -33,7 +33,12 @@ class SourceLocation:
 
 @dataclass(frozen=True, slots=True)
 class ProblemIn:
-    """A problem to store; `record_id` is None for a source row that never became a record."""
+    """A problem to store; `record_id` is None for a source row that never became a record.
+
+    `learner_key` is the source's key of the learner such a row stops (None when the problem
+    names no learner: a whole file, a row that matches nobody); `found` and `expected` are
+    what was at the problem's place and what would have been accepted there.
+    """
 
     code: str
     severity: Severity
@@ -43,6 +48,9 @@ class ProblemIn:
     xpath: str | None = None
     source: SourceLocation = SourceLocation()
     record_id: int | None = None
+    learner_key: str | None = None
+    found: str | None = None
+    expected: str | None = None
 
     @classmethod
     def from_finding(
@@ -90,6 +98,9 @@ def add_problems(session: Session, batch_id: int, problems: Sequence[ProblemIn])
                 "source_cell": location["cell"],
                 "source_url": location["url"],
                 "vendor_key": location["vendor_key"],
+                "learner_key": p.learner_key[:64] if p.learner_key else None,
+                "found": p.found,
+                "expected": p.expected,
                 "created_at": now,
             }
         )

@@ -162,6 +162,8 @@ def upsert_records(
             retire.append({"rid": prev.id, "state": prev.state, "now": now})
             insert.append((i, _new_row(batch, row, now)))
     _write_upserts(session, retire, reset)
+    resumed = [a.record_id for a in out if a is not None and a.change is Change.RESUME]
+    mark_worked(session, batch.run_id, resumed)
     if insert:
         # A plain executemany and one look-up of the new ids: INSERT ... RETURNING in order
         # makes SQLAlchemy send SQLite one statement per row (ten times slower).
@@ -245,6 +247,7 @@ def _new_row(batch: Batch, row: RecordIn, now: Any) -> dict[str, Any]:
         "is_current": True,
         "state": RecordState.EXTRACTED,
         "content_hash": row.content_hash,
+        "worked_by_run": batch.run_id,
         "created_at": now,
         "updated_at": now,
     }
@@ -294,6 +297,18 @@ def _write_upserts(
             session.execute(
                 sa.delete(problems).where(problems.c.record_id.in_(ids[start : start + CHUNK]))
             )
+
+
+def mark_worked(session: Session, run_id: int, record_ids: Sequence[int]) -> None:
+    """Name `run_id` as the run that took these records forward (resumed from older batches).
+
+    A run's summary (`run_outcome`) counts what it did to each learner by this mark, so a
+    learner resumed from a killed run's batch is counted by the run that finished it.
+    """
+    c = _RECORDS.c
+    for start in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[start : start + CHUNK]
+        session.execute(sa.update(_RECORDS).where(c.id.in_(chunk)).values(worked_by_run=run_id))
 
 
 def forget_documents(session: Session, record_ids: Sequence[int]) -> None:

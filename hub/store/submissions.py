@@ -346,3 +346,11 @@ def submission_documents(session: Session, batch_key: str) -> list[SubmissionDoc
         .order_by(c.ma_ho_so)
     )
     return [SubmissionDocument(*row) for row in session.execute(query)]
+
+
+def mark_submission_worked(session: Session, run_id: int, batch_key: str) -> None:
+    """Name `run_id` as the run that resumed this submission's records (hub.store.run_outcome)."""
+    c = _RECORDS.c
+    session.execute(
+        sa.update(_RECORDS).where(c.batch_key == batch_key).values(worked_by_run=run_id)
+    )

@@ -29,6 +29,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from hub.findings import Severity
+
 # Re-exported: the tables store these enums; their one definition is hub.lifecycle.
 from hub.lifecycle import RecordState as RecordState
 from hub.lifecycle import Stage as Stage
@@ -247,6 +248,9 @@ class Record(StoreTable, table=True):
     receipt: str | None = Field(default=None, max_length=64)  # MaTiepNhan
     transcript_id: str | None = Field(default=None, max_length=32)  # MaDinhDanhHocBa
     replaces: str | None = Field(default=None, max_length=32)  # ThayTheCho, for a correction
+    # The run that last took this record forward: its batch's run, or a later run that resumed
+    # it. A run's summary counts its learners by this, resumed ones included.
+    worked_by_run: int | None = Field(default=None, index=True)
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -287,6 +291,11 @@ class Problem(StoreTable, table=True):
     source_cell: str | None = Field(default=None, max_length=32)
     source_url: str | None = None
     vendor_key: str | None = Field(default=None, max_length=128)
+    # For a source row that never became a record: the source's key of the learner it stops
+    # (None for a problem with no learner: a stray file, a row matching nobody).
+    learner_key: str | None = Field(default=None, max_length=64)
+    found: str | None = Field(default=None, sa_type=sa.Text)  # the value as found there
+    expected: str | None = Field(default=None, sa_type=sa.Text)  # what would be accepted
     created_at: datetime = _when()
 
 
@@ -306,6 +315,20 @@ class SourceCursor(StoreTable, table=True):
     context: str = Field(max_length=64)
     run_id: int = Field(foreign_key="runs.id")
     updated_at: datetime = _when()
+
+
+class Lease(StoreTable, table=True):
+    """Who works on a piece of the store now (hub.store.leases): one holder per name."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=200)  # what is held, e.g. "sync"
+    holder: str = Field(max_length=64)  # a random token of the holding process
+    host: str = Field(max_length=255)
+    pid: int
+    run_id: int | None = None
+    since: datetime = _when()
+    renewed_at: datetime = _when()  # the holder's last heartbeat
 
 
 class AuditEntry(StoreTable, table=True):

@@ -81,18 +81,48 @@ def test_a_database_at_the_first_revision_keeps_its_data_when_upgraded(db_url: s
         store.dispose()
 
 
+def _old_records(store: Store, *keys: str) -> dict[str, int]:
+    """Records written as a hub at an old revision wrote them (plain SQL: today's code knows
+    columns the old schema does not have)."""
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO schools (code, created_at) VALUES "
+                                   "('01000001', CURRENT_TIMESTAMP)"))  # fmt: skip
+        connection.execute(sa.text("INSERT INTO runs (state, parameters, started_at, rows_in, "
+                                   "unchanged, accepted, rejected, failed) VALUES ('finished', "
+                                   "'{}', CURRENT_TIMESTAMP, 0, 0, 0, 0, 0)"))  # fmt: skip
+        run_id = connection.execute(sa.text("SELECT max(id) FROM runs")).scalar_one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO batches (run_id, school_code, school_year, source, state, "
+                "created_at, rows_in, unchanged, unkeyed, accepted, rejected, failed, "
+                "superseded) VALUES (:run, '01000001', '2024-2025', 's', 'open', "
+                "CURRENT_TIMESTAMP, 0, 0, 0, 0, 0, 0, 0)"
+            ),
+            {"run": run_id},
+        )
+        batch = connection.execute(sa.text("SELECT max(id) FROM batches")).scalar_one()
+        for key in keys:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO records (batch_id, ma_ho_so, school_code, school_year, "
+                    "learner_key, is_current, state, content_hash, created_at, updated_at) "
+                    "VALUES (:b, :k, '01000001', '2024-2025', :k, :t, 'extracted', 'h', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"b": batch, "k": key, "t": True},
+            )
+        rows = connection.execute(sa.text("SELECT ma_ho_so, id FROM records"))
+        return {ma: int(rid) for ma, rid in rows}
+
+
 def test_documents_kept_in_records_move_to_their_own_table_on_upgrade(db_url: str) -> None:
-    from hub.store import RecordIn, load_documents, open_batch, start_run, upsert_records
+    from hub.store import load_documents
 
     store = Store(db_url)
     try:
-        migrate(store, "0002")  # records.document still exists; no column of the code differs
+        migrate(store, "0002")  # records.document still exists
+        ids = _old_records(store, "HS1", "HS2")
         with store.write() as session:
-            session.execute(sa.text("INSERT INTO schools (code, created_at) VALUES "
-                                    "('01000001', CURRENT_TIMESTAMP)"))  # fmt: skip
-            batch = open_batch(session, start_run(session, {}), "01000001", "2024-2025", "s")
-            rows = [RecordIn("HS1", "k1", "h1"), RecordIn("HS2", "k2", "h2")]
-            ids = {a.ma_ho_so: a.record_id for a in upsert_records(session, batch, rows)}
             session.execute(
                 sa.text("UPDATE records SET document = :d WHERE id = :id"),
                 {"d": b"<d>1</d>", "id": ids["HS1"]},
@@ -103,5 +133,23 @@ def test_documents_kept_in_records_move_to_their_own_table_on_upgrade(db_url: st
             assert load_documents(session, list(ids.values())) == {ids["HS1"]: b"<d>1</d>"}
         columns = {c["name"] for c in sa.inspect(store.engine).get_columns("records")}
         assert "document" not in columns
+    finally:
+        store.dispose()
+
+
+def test_records_of_an_old_store_are_counted_as_worked_by_their_batch_run(db_url: str) -> None:
+    from hub.store.tables import Batch, Record
+
+    store = Store(db_url)
+    try:
+        migrate(store, "0003")
+        ids = _old_records(store, "HS1")
+        migrate(store)
+        with store.read() as session:
+            record = session.get(Record, ids["HS1"])
+            assert record is not None
+            batch = session.get(Batch, record.batch_id)
+            assert batch is not None
+            assert record.worked_by_run == batch.run_id
     finally:
         store.dispose()
