@@ -136,7 +136,7 @@ class HeldLease:
         """Heartbeat; False when the lease was taken over (this holder was thought dead)."""
         c = _LEASES.c
         with self.store.write() as session:
-            result = session.execute(
+            result = session.connection().execute(
                 sa.update(_LEASES)
                 .where(c.name == self.name, c.holder == self.holder)
                 .values(renewed_at=utcnow())
@@ -188,14 +188,19 @@ def acquire(store: Store, name: str = SYNC) -> HeldLease:
         values = {"holder": token, "host": host, "pid": pid, "run_id": None}
         values |= {"since": now, "renewed_at": now}
         with store.write() as session:
-            if rowcount(session.execute(_insert(store), [{"name": name, **values}])) == 1:
+            # RETURNING says whether the row went in (psycopg reports no rowcount for an
+            # INSERT ... ON CONFLICT DO NOTHING).
+            inserted = session.connection().execute(
+                _insert(store).values(name=name, **values).returning(c.name)
+            )
+            if inserted.first() is not None:
                 return HeldLease(store, name, token)
             row = session.get(Lease, name)
             if row is None:
                 continue
             if not _dead(row, now, host):
                 raise LeaseHeld(_holder(row), now)
-            taken = session.execute(
+            taken = session.connection().execute(
                 sa.update(_LEASES).where(c.name == name, c.holder == row.holder).values(**values)
             )
             if rowcount(taken) == 1:
