@@ -110,14 +110,27 @@ def _insert(store: Store) -> sa.Insert:
     return sqlite.insert(_LEASES).on_conflict_do_nothing()
 
 
+_HELD: dict[tuple[int, str], HeldLease] = {}
+"""The leases this process holds, by store object and name: taking one again through the same
+store nests (a retry's sync runs under the retry's lease)."""
+
+
+def _key(store: Store, name: str) -> tuple[int, str]:
+    return (id(store), name)
+
+
 class HeldLease:
     """A lease this process holds; renewed by a daemon thread until released.
 
-    Use `acquire(store, name)` to get one, as a context manager or with `release()`.
+    Use `acquire(store, name)` to get one, as a context manager or with `release()`. Taken
+    again by the same process, the same lease is handed out and only the outermost release
+    gives it back.
     """
 
     def __init__(self, store: Store, name: str, holder: str) -> None:
         self.store, self.name, self.holder = store, name, holder
+        self._depth = 1
+        _HELD[_key(store, name)] = self
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{name}", daemon=True)
         self._thread.start()
@@ -151,7 +164,12 @@ class HeldLease:
                 continue
 
     def release(self) -> None:
-        """Give the lease back (only if still ours)."""
+        """Give the lease back (only if still ours); a nested hold only unwinds one level."""
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        if _HELD.get(_key(self.store, self.name)) is self:
+            del _HELD[_key(self.store, self.name)]
         self._stop.set()
         self._thread.join(timeout=5)
         c = _LEASES.c
@@ -180,6 +198,10 @@ def acquire(store: Store, name: str = SYNC) -> HeldLease:
     Raises:
         LeaseHeld: a live process holds it.
     """
+    mine = _HELD.get(_key(store, name))
+    if mine is not None:
+        mine._depth += 1
+        return mine
     token = secrets.token_hex(16)
     host, pid = socket.gethostname()[:255], os.getpid()
     c = _LEASES.c

@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 from operator_seed import SCHOOL_B, Seeded
 
-from hub.cli.retry import RESTART, Scope, fail_not_found, reset_records, select_records
+from hub.lifecycle import STAGE_STARTS_FROM
+from hub.pipeline.retry import RetryScope
+from hub.pipeline.retry import select as select_records
 from hub.store import (
     BatchState,
     RecordState,
@@ -16,16 +18,18 @@ from hub.store import (
     StaleStateError,
     batch_accounting,
     problems_of,
+    records_in,
 )
+from hub.store.redo import fail_not_found, reset_records
 from hub.store.tables import Batch, Record
 
 
-def _scope(seeded: Seeded, **changes: object) -> Scope:
+def _scope(seeded: Seeded, **changes: object) -> RetryScope:
     base: dict[str, object] = {
         "batch_id": seeded.batch_a, "school": None, "year": None, "source": None,
         "only_rejected": False, "from_stage": Stage.EXTRACT,
     }  # fmt: skip
-    return Scope(**{**base, **changes})  # type: ignore[arg-type]
+    return RetryScope(**{**base, **changes})  # type: ignore[arg-type]
 
 
 def _chosen(seeded: Seeded, **changes: object) -> set[str]:
@@ -46,12 +50,16 @@ def _snapshot(seeded: Seeded) -> dict[str, tuple[object, ...]]:
         }  # fmt: skip
 
 
-def test_selection_takes_the_rejected_and_failed_never_the_accepted(seeded: Seeded) -> None:
-    assert _chosen(seeded) == {"a2", "a3", "a4"}
+def test_selection_takes_the_rejected_failed_and_half_done_never_the_accepted(
+    seeded: Seeded,
+) -> None:
+    # a5 (mapped) and a7 (checked) were left half-way by a run that no longer holds the store:
+    # a retry shows them too (its sync resumes them where they stand).
+    assert _chosen(seeded) == {"a2", "a3", "a4", "a5", "a7"}
     assert _chosen(seeded, only_rejected=True) == {"a2"}
     assert _chosen(seeded, from_stage=Stage.SIGN) == {"a2", "a4"}  # rejected = after push
-    assert _chosen(seeded, from_stage=Stage.BUILD) == {"a2", "a4"}
-    assert _chosen(seeded, from_stage=Stage.CHECK) == {"a2", "a3", "a4"}
+    assert _chosen(seeded, from_stage=Stage.BUILD) == {"a2", "a4", "a7"}
+    assert _chosen(seeded, from_stage=Stage.CHECK) == {"a2", "a3", "a4", "a5", "a7"}
     assert _chosen(seeded, batch_id=None, school=SCHOOL_B) == {"b2"}
     assert _chosen(seeded, batch_id=None, only_rejected=True) == {"a2", "b2"}
 
@@ -63,7 +71,7 @@ def test_reset_moves_only_the_chosen_records_back_and_reopens_their_batch(
     scope = _scope(seeded, batch_id=None, school=SCHOOL_B, from_stage=Stage.SIGN)
     with seeded.store.write() as session:
         chosen = select_records(session, scope)
-        reopened = reset_records(session, chosen, Stage.SIGN)
+        reopened = reset_records(session, chosen, STAGE_STARTS_FROM[Stage.SIGN])
     assert reopened == {seeded.batch_b}
     after = _snapshot(seeded)
     assert after["b2"] == (RecordState.BUILT, None, None, None, None, None, True)
@@ -81,14 +89,15 @@ def test_reset_moves_only_the_chosen_records_back_and_reopens_their_batch(
 def test_a_record_moved_meanwhile_stops_the_whole_reset(seeded: Seeded) -> None:
     before = _snapshot(seeded)
     with seeded.store.read() as session:
-        chosen = select_records(session, _scope(seeded))
+        chosen = select_records(session, _scope(seeded, only_rejected=False))
+        chosen = [ref for ref in chosen if ref.state in (RecordState.FAILED, RecordState.REJECTED)]
     with seeded.store.write() as session:  # another process retires a3 meanwhile
         session.execute(
             sa.update(Record).where(Record.id == seeded.ids["a3"]).values(is_current=False)  # type: ignore[arg-type]
         )
     before["a3"] = (*before["a3"][:-1], False)
     with pytest.raises(StaleStateError), seeded.store.write() as session:
-        reset_records(session, chosen, Stage.EXTRACT)
+        reset_records(session, chosen, RecordState.EXTRACTED)
     assert _snapshot(seeded) == before
 
 
@@ -96,9 +105,9 @@ def test_records_the_run_did_not_meet_again_fail_and_their_batch_closes(seeded: 
     scope = _scope(seeded, batch_id=seeded.batch_b)
     with seeded.store.write() as session:
         chosen = select_records(session, scope)
-        reset_records(session, chosen, Stage.EXTRACT)
+        reset_records(session, chosen, RecordState.EXTRACTED)
     with seeded.store.write() as session:
-        gone = fail_not_found(session, chosen, RESTART[Stage.EXTRACT])
+        gone = fail_not_found(session, chosen, run_id=99)
     assert gone == [seeded.ids["b2"]]
     with seeded.store.read() as session:
         record = session.get(Record, seeded.ids["b2"])
@@ -133,4 +142,14 @@ def test_retry_refuses_what_it_cannot_do_narrowly(
     before = _snapshot(seeded)
     result = seeded.run(tmp_path, "retry", *args, "--dry-run")
     assert result.exit_code == 2, result.output
+    assert _snapshot(seeded) == before
+
+
+def test_a_reset_never_redoes_an_accepted_transcript(seeded: Seeded) -> None:
+    with seeded.store.read() as session:
+        accepted = [r for r in records_in(session) if r.state is RecordState.ACCEPTED]
+    assert accepted
+    before = _snapshot(seeded)
+    with pytest.raises(ValueError, match="may not go back"), seeded.store.write() as session:
+        reset_records(session, accepted[:1], RecordState.EXTRACTED)
     assert _snapshot(seeded) == before

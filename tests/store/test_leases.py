@@ -21,21 +21,32 @@ def _set(store: Store, **values: object) -> None:
 
 
 def test_a_second_contender_is_told_who_holds_the_lease(store: Store) -> None:
+    other = Store(store.url)  # another opener of the same database, as a second process is
     with acquire(store) as held:
         held.set_run(7)
         with pytest.raises(LeaseHeld) as refused:
-            acquire(store)
+            acquire(other)
         holder = refused.value.holder
         assert holder.run_id == 7
         assert f"process {holder.pid} on host {holder.host}" in refused.value.message_en
         assert f"tiến trình {holder.pid} trên máy {holder.host}" in refused.value.message_vi
     assert holder_of(store) is None  # released at the end of the block
-    with acquire(store):
+    with acquire(other):
         pass
+    other.dispose()
+
+
+def test_the_same_store_taking_its_lease_again_nests(store: Store) -> None:
+    with acquire(store) as outer:
+        with acquire(store) as inner:
+            assert inner is outer
+        assert holder_of(store) is not None  # the inner release leaves the outer hold
+    assert holder_of(store) is None
 
 
 def test_a_holder_whose_process_died_on_this_machine_is_taken_over_at_once(store: Store) -> None:
-    first = acquire(store)
+    elsewhere = Store(store.url)
+    first = acquire(elsewhere)
     dead_pid = int(subprocess.check_output(["sh", "-c", "echo $$"]).decode())  # it has ended
     _set(store, pid=dead_pid)
     second = acquire(store)
@@ -45,10 +56,12 @@ def test_a_holder_whose_process_died_on_this_machine_is_taken_over_at_once(store
     assert held is not None
     assert held.pid != dead_pid
     second.release()
+    elsewhere.dispose()
 
 
 def test_a_holder_elsewhere_is_taken_over_only_after_its_heartbeat_stops(store: Store) -> None:
-    first = acquire(store)
+    elsewhere = Store(store.url)
+    first = acquire(elsewhere)
     _set(store, host="another-machine", pid=1)
     with pytest.raises(LeaseHeld):
         acquire(store)  # alive by its heartbeat
@@ -59,3 +72,4 @@ def test_a_holder_elsewhere_is_taken_over_only_after_its_heartbeat_stops(store: 
     assert held.host != "another-machine"
     second.release()
     first.release()
+    elsewhere.dispose()
