@@ -76,9 +76,7 @@ def retry_command(
             if dry_run:
                 return retry(config, store, None, scope, dry_run=True)
             with ministry_client(config) as ministry:
-                return retry(
-                    config, store, ministry, scope, workers=workers, progress=not quiet
-                )
+                return retry(config, store, ministry, scope, workers=workers, progress=not quiet)
 
     result = run_guarded(action)
     assert isinstance(result, RetryResult)

@@ -226,9 +226,7 @@ def start_cursor(
     """
     if full:
         return None
-    if any(
-        name == run.name and run.school_code in (None, school) for name, school in unfinished
-    ):
+    if any(name == run.name and run.school_code in (None, school) for name, school in unfinished):
         return None
     found = stored.get(run.label)
     if found is None or found.context != context:

@@ -81,6 +81,7 @@ log = logging.getLogger(__name__)
 ENDPOINT_ENV = "HUB_MINISTRY_ENDPOINT"
 """Overrides [ministry].endpoint (a sandbox started by a test or a script, on loopback)."""
 
+
 @dataclass(frozen=True)
 class SyncOptions:
     """What one `hub sync` (or `hub retry --only-rejected`) is asked to do."""

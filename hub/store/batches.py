@@ -279,9 +279,7 @@ def run_outcome(session: Session, run_id: int) -> RunOutcome:
             .group_by(r.batch_id)
         )
     }
-    own = list(
-        session.execute(sa.select(b.id, b.unkeyed, b.unchanged).where(b.run_id == run_id))
-    )
+    own = list(session.execute(sa.select(b.id, b.unkeyed, b.unchanged).where(b.run_id == run_id)))
     own_ids = {int(row.id) for row in own}
     return RunOutcome(
         accepted=by_state.get(RecordState.ACCEPTED, 0),
