@@ -28,19 +28,19 @@ from hub.cli.sync import run_guarded
 from hub.report.queries import Reason, SchoolYearStatus, reason_json, total_reasons
 
 _FIGURES = ("learners", "accepted", "withdrawn", "rejected", "problems", "pending")
+_MORE = ("failed", "unkeyed", "halfway", "changed_since_issued", "source_problems")
 
 
 def _totals(statuses: list[SchoolYearStatus]) -> dict[str, int]:
-    totals = {name: sum(getattr(s, name) for s in statuses) for name in _FIGURES}
-    totals["failed"] = sum(s.failed for s in statuses)
-    totals["unkeyed"] = sum(s.unkeyed for s in statuses)
-    return totals
+    return {name: sum(getattr(s, name) for s in statuses) for name in (*_FIGURES, *_MORE)}
 
 
 def _stages(status: SchoolYearStatus) -> str:
     parts = [f"{stage} {n}" for stage, n in sorted(status.failed_by_stage.items())]
     if status.unkeyed:
         parts.append(f"source-row {status.unkeyed}")
+    if status.halfway:
+        parts.append(f"half-way {status.halfway}")
     return ", ".join(parts)
 
 
@@ -130,6 +130,26 @@ def status_command(
             f"Thiếu học bạ / without a transcript: {missing} — từ chối/rejected "
             f"{totals['rejected']}, vấn đề/problems {totals['problems']}, đang xử lý/pending "
             f"{totals['pending']}, đã thu hồi/withdrawn {totals['withdrawn']}."
+        )
+    if totals["halfway"]:
+        out.print(
+            f"{totals['halfway']} học sinh bị bỏ dở do một lượt chạy kết thúc sớm; `hub sync` "
+            f"sẽ làm tiếp. / {totals['halfway']} learners were left half-way by a run that "
+            f"ended early; `hub sync` resumes them."
+        )
+    if totals["changed_since_issued"]:
+        n = totals["changed_since_issued"]
+        out.print(
+            f"{n} học sinh đã có học bạ nhưng nguồn đổi sau đó (ISSUED_CHANGED): nếu là sửa "
+            f'sai, `hub replace MaHoSo --reason "..."`. / {n} learners have a transcript in '
+            f"force but their source changed since: if it is a correction, `hub replace`."
+        )
+    if totals["source_problems"]:
+        n = totals["source_problems"]
+        out.print(
+            f"{n} lỗi của nguồn không gắn với học sinh nào (tệp thừa, dòng không khớp danh "
+            f"sách): xem `hub report`. / {n} source errors name no learner (a stray file, a "
+            f"row matching nobody on the learner list): see `hub report`."
         )
     if reasons:
         out.print("Lý do chính / top reasons (mã, số học sinh / code, learners):")

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from hub.report.queries import SchoolYearStatus
-from hub.report.rows import SOURCE_ROW, ProblemRow
+from hub.report.rows import HALFWAY, SOURCE_ROW, ProblemRow
 
 XLSX_NAME = "bao-cao.xlsx"
 SUMMARY_CSV = "tong-hop.csv"
@@ -43,6 +43,7 @@ STATE_LABELS = {
     "rejected": "Bộ từ chối / rejected",
     "failed": "lỗi / failed",
     SOURCE_ROW: "dòng nguồn / source row",
+    HALFWAY: "bỏ dở, sync làm tiếp / half-way, sync resumes",
 }
 SEVERITY_LABELS = {"error": "lỗi / error", "warning": "cảnh báo / warning"}
 
@@ -68,6 +69,8 @@ PROBLEM_COLUMNS: tuple[Column, ...] = (
     Column("Tệp / File", 28, lambda r: r.file or ""),
     Column("Trang tính / Sheet", 16, lambda r: r.sheet or ""),
     Column("Ô / Cell", 10, lambda r: r.cell or ""),
+    Column("Tìm thấy / Found", 16, lambda r: r.found or ""),
+    Column("Cần / Expected", 18, lambda r: r.expected or ""),
     Column("Bản ghi API / API record", 30, lambda r: r.url or ""),
     Column("Khóa nhà cung cấp / Vendor key", 16, lambda r: r.vendor_key or ""),
     Column("XPath", 45, lambda r: r.xpath or ""),

@@ -56,7 +56,13 @@ class Reason:
 
 @dataclass
 class SchoolYearStatus:
-    """Where the learners of one school and year stand now."""
+    """Where the learners of one school and year stand now; each learner counted once.
+
+    `learners` = accepted + withdrawn + rejected + problems + pending. A learner whose
+    transcript is in force but whose source changed since (`changed_since_issued`, held until
+    `hub replace`) counts as accepted: they have a transcript. Problems of the source that
+    name no learner (a stray file, a row matching nobody) are `source_problems`, not learners.
+    """
 
     school_code: str
     school_name: str | None
@@ -65,8 +71,11 @@ class SchoolYearStatus:
     withdrawn: int = 0  # accepted, then withdrawn; no replacement accepted yet
     rejected: int = 0
     failed: int = 0
-    unkeyed: int = 0  # source rows that could not become a record
-    pending: int = 0  # on their way (a run is going, or one was killed)
+    unkeyed: int = 0  # learners the source names whose row could not become a record
+    pending: int = 0  # on their way: in a running sync, or left half-way (`halfway`)
+    halfway: int = 0  # of `pending`, left by a run that ended early: `hub sync` resumes them
+    changed_since_issued: int = 0  # of `accepted`: source changed after issue (hub replace)
+    source_problems: int = 0  # errors of the source that name no learner
     failed_by_stage: dict[str, int] = field(default_factory=dict)
     reasons: list[Reason] = field(default_factory=list)
 
@@ -94,6 +103,9 @@ class SchoolYearStatus:
             "failed_by_stage": dict(sorted(self.failed_by_stage.items())),
             "unkeyed": self.unkeyed,
             "pending": self.pending,
+            "halfway": self.halfway,
+            "changed_since_issued": self.changed_since_issued,
+            "source_problems": self.source_problems,
             "reasons": [reason_json(r) for r in self.reasons],
         }
 
@@ -136,6 +148,10 @@ def _current_filter(query: Any, school_code: str | None, school_year: str | None
     return query
 
 
+HOLD_CODE = "ISSUED_CHANGED"
+"""The problem of a learner held back because their transcript is in force (hub.pipeline.intake)."""
+
+
 def school_status(
     session: Session,
     *,
@@ -143,7 +159,13 @@ def school_status(
     school_year: str | None = None,
     top: int = 5,
 ) -> list[SchoolYearStatus]:
-    """Each school × year's learners by where they stand, with the top reasons of the missing."""
+    """Each school × year's learners by where they stand, with the top reasons of the missing.
+
+    Each learner counts once: current records by state, plus the learners a source names
+    whose row never became a record (distinct source keys with an error problem in the
+    latest full read, and no current record of that key). The reasons count each missing
+    learner once, under their first error problem, so they add up to rejected + problems.
+    """
     r = _RECORDS.c
     rows: dict[tuple[str, str], SchoolYearStatus] = {}
     names: dict[str, str | None] = {}
@@ -175,13 +197,126 @@ def school_status(
         elif state not in TERMINAL_STATES:
             status.pending += count
     _count_withdrawn(session, school_code, school_year, row)
+    _count_held(session, school_code, school_year, row)
+    for (school, year), n in _count_halfway(session, school_code, school_year).items():
+        row(school, year).halfway = n
     latest = latest_full_batches(session, school_code=school_code, school_year=school_year)
-    for batch in latest:
-        if batch.unkeyed:
-            row(batch.school_code, batch.school_year).unkeyed += batch.unkeyed
+    for (school, year), (learners, source) in _source_rows(session, latest).items():
+        status = row(school, year)
+        status.unkeyed += learners
+        status.source_problems += source
     for (school, year), reasons in _reasons(session, school_code, school_year, latest).items():
         row(school, year).reasons = reasons[:top]
     return [rows[key] for key in sorted(rows)]
+
+
+def _count_held(session: Session, school: str | None, year: str | None, row: Any) -> None:
+    """Learners held because their issued transcript is in force: accepted, not failed."""
+    r, p = _RECORDS.c, _PROBLEMS.c
+    query = _current_filter(
+        sa.select(r.school_code, r.school_year, sa.func.count(sa.distinct(r.id))).join(
+            _PROBLEMS, p.record_id == r.id
+        ),
+        school,
+        year,
+    ).where(r.state == RecordState.FAILED, p.code == HOLD_CODE)
+    for school_code, school_year, count in session.execute(
+        query.group_by(r.school_code, r.school_year)
+    ):
+        status = row(school_code, school_year)
+        status.failed -= count
+        status.accepted += count
+        status.changed_since_issued += count
+        stage = Stage.PUSH.value
+        status.failed_by_stage[stage] = status.failed_by_stage.get(stage, 0) - count
+        if status.failed_by_stage[stage] <= 0:
+            del status.failed_by_stage[stage]
+
+
+def running_run(session: Session) -> int | None:
+    """The run a live sync works in now (its lease renewed within the lease timeout), if any."""
+    from datetime import UTC, timedelta
+    from datetime import datetime as dt
+
+    from hub.store.leases import TIMEOUT
+    from hub.store.tables import Lease
+
+    found = session.get(Lease, "sync")
+    if found is None or found.run_id is None:
+        return None
+    if dt.now(UTC) - found.renewed_at > timedelta(seconds=TIMEOUT):
+        return None
+    return found.run_id
+
+
+def _count_halfway(
+    session: Session, school: str | None, year: str | None
+) -> dict[tuple[str, str], int]:
+    """Current records still in work or push states that no live sync is working on."""
+    r = _RECORDS.c
+    query = _current_filter(
+        sa.select(r.school_code, r.school_year, sa.func.count()), school, year
+    ).where(r.state.not_in(list(TERMINAL_STATES)))
+    live = running_run(session)
+    if live is not None:
+        query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run != live))
+    return {
+        (s, y): int(n) for s, y, n in session.execute(query.group_by(r.school_code, r.school_year))
+    }
+
+
+def _unkeyed_learner(b: Any, p: Any) -> Any:
+    """SQL: the problem names a learner (by source key) with no current record of that key."""
+    r = _RECORDS.c
+    has_record = (
+        sa.select(r.id)
+        .where(
+            r.is_current,
+            r.school_code == b.school_code,
+            r.school_year == b.school_year,
+            r.learner_key == p.learner_key,
+        )
+        .exists()
+    )
+    return sa.and_(p.learner_key.is_not(None), ~has_record)
+
+
+def _source_rows(
+    session: Session, latest: Sequence[Batch]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per school and year: (learners without a record, source problems naming no learner)."""
+    p, b = _PROBLEMS.c, _BATCHES.c
+    ids = [x.id for x in latest]
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    if not ids:
+        return found
+    base = (
+        sa.select(b.school_code, b.school_year)
+        .select_from(_PROBLEMS.join(_BATCHES, p.batch_id == b.id))
+        .where(p.batch_id.in_(ids), p.record_id.is_(None), p.severity == Severity.ERROR)
+        .group_by(b.school_code, b.school_year)
+    )
+    learners = base.add_columns(sa.func.count(sa.distinct(p.learner_key))).where(
+        _unkeyed_learner(b, p)
+    )
+    source = base.add_columns(sa.func.count()).where(p.learner_key.is_(None))
+    for s, y, n in session.execute(learners):
+        found[(s, y)] = (int(n), found.get((s, y), (0, 0))[1])
+    for s, y, n in session.execute(source):
+        found[(s, y)] = (found.get((s, y), (0, 0))[0], int(n))
+    # Batches written before problems named their learner (revision 0004) kept only a count.
+    named = {
+        int(batch_id)
+        for (batch_id,) in session.execute(
+            sa.select(p.batch_id).where(p.batch_id.in_(ids), p.learner_key.is_not(None)).distinct()
+        )
+    }
+    for batch in latest:
+        if batch.unkeyed and batch.id not in named:
+            learners_n, source_n = found.get((batch.school_code, batch.school_year), (0, 0))
+            key = (batch.school_code, batch.school_year)
+            found[key] = (learners_n + batch.unkeyed, max(0, source_n - batch.unkeyed))
+    return found
 
 
 def _count_withdrawn(session: Session, school: str | None, year: str | None, row: Any) -> None:
@@ -206,47 +341,48 @@ def _count_withdrawn(session: Session, school: str | None, year: str | None, row
 def _reasons(
     session: Session, school: str | None, year: str | None, latest: Sequence[Batch]
 ) -> dict[tuple[str, str], list[Reason]]:
-    """Error codes of the missing learners (and of source rows), most learners first."""
+    """The first error of each missing learner, by code and stage, most learners first."""
     p, r, b = _PROBLEMS.c, _RECORDS.c, _BATCHES.c
     tally: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     examples: dict[tuple[str, str], tuple[str, str]] = {}
-    of_records = _current_filter(
-        sa.select(
-            r.school_code,
-            r.school_year,
-            p.code,
-            p.stage,
-            sa.func.count(sa.distinct(r.id)),
-            sa.func.min(p.message_vi),
-            sa.func.min(p.message_en),
-        ).join(_RECORDS, p.record_id == r.id),
+    first_of_record = _current_filter(
+        sa.select(sa.func.min(p.id).label("first"))
+        .select_from(_PROBLEMS.join(_RECORDS, p.record_id == r.id))
+        .where(r.state.in_(MISSING_STATES), p.severity == Severity.ERROR)
+        .group_by(p.record_id),
         school,
         year,
-    ).where(r.state.in_(MISSING_STATES), p.severity == Severity.ERROR)
-    of_rows = (
-        sa.select(
-            b.school_code,
-            b.school_year,
-            p.code,
-            p.stage,
-            sa.func.count(),
-            sa.func.min(p.message_vi),
-            sa.func.min(p.message_en),
-        )
-        .join(_BATCHES, p.batch_id == b.id)
+    )
+    first_of_row = (
+        sa.select(sa.func.min(p.id).label("first"))
+        .select_from(_PROBLEMS.join(_BATCHES, p.batch_id == b.id))
         .where(
             p.record_id.is_(None),
             p.severity == Severity.ERROR,
             p.batch_id.in_([x.id for x in latest]),
+            _unkeyed_learner(b, p),
         )
+        .group_by(b.school_code, b.school_year, p.learner_key)
     )
-    for query in (
-        of_records.group_by(r.school_code, r.school_year, p.code, p.stage),
-        of_rows.group_by(b.school_code, b.school_year, p.code, p.stage),
-    ):
+    for firsts in (first_of_record, first_of_row):
+        chosen = firsts.subquery()
+        query = (
+            sa.select(
+                b.school_code,
+                b.school_year,
+                p.code,
+                p.stage,
+                sa.func.count(),
+                sa.func.min(p.message_vi),
+                sa.func.min(p.message_en),
+            )
+            .select_from(_PROBLEMS.join(_BATCHES, p.batch_id == b.id))
+            .where(p.id.in_(sa.select(chosen.c.first)), p.code != HOLD_CODE)
+            .group_by(b.school_code, b.school_year, p.code, p.stage)
+        )
         for s, y, code, stage, count, vi, en in session.execute(query):
-            tally[(s, y)][(code, stage)] += count
-            examples.setdefault((code, stage), (vi, en))
+            tally[(s, y)][(code, str(stage))] += count
+            examples.setdefault((code, str(stage)), (vi, en))
     return {
         key: [
             Reason(code, stage, count, *examples[(code, stage)])

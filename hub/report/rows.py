@@ -8,6 +8,7 @@ location the runner traced (file, sheet, cell; or URL and vendor key).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from hub.lifecycle import PUSH_STATES, STAGE_STARTS_FROM, TERMINAL_STATES, RecordState
 from hub.privacy import mask_text
-from hub.report.queries import MISSING_STATES, latest_full_batches
+from hub.report.queries import HOLD_CODE, MISSING_STATES, latest_full_batches, running_run
 from hub.store.tables import Batch, Problem, Record, School, table_of
 
 _BATCHES = table_of(Batch)
@@ -26,6 +28,12 @@ _SCHOOLS = table_of(School)
 
 SOURCE_ROW = "source-row"
 """The `state` of a problem of a source row that never became a record (no MaHoSo)."""
+
+HALFWAY = "half-way"
+"""The `state` of a learner an earlier run left half-way (no sync works on it now)."""
+
+UNFINISHED = "UNFINISHED"
+"""The code of the row that says a learner was left half-way, and what resumes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,8 @@ class ProblemRow:
     vendor_key: str | None
     receipt: str | None  # MaTiepNhan of the submission that carried it
     batch_key: str | None  # MaLoGui
+    found: str | None = None  # what was at the problem's place
+    expected: str | None = None  # what would have been accepted there
 
     @property
     def location(self) -> str:
@@ -72,7 +82,7 @@ _COLUMNS = (
     _PROBLEMS.c.batch_id,
     _PROBLEMS.c.record_id,
     _RECORDS.c.ma_ho_so,
-    _RECORDS.c.learner_key,
+    sa.func.coalesce(_RECORDS.c.learner_key, _PROBLEMS.c.learner_key),
     _RECORDS.c.state,
     _RECORDS.c.failed_stage,
     _PROBLEMS.c.stage,
@@ -88,6 +98,8 @@ _COLUMNS = (
     _PROBLEMS.c.vendor_key,
     _RECORDS.c.receipt,
     _RECORDS.c.batch_key,
+    _PROBLEMS.c.found,
+    _PROBLEMS.c.expected,
 )
 
 
@@ -112,6 +124,7 @@ def _row(values: Sequence[Any]) -> ProblemRow:
     v[8] = str(v[8]) if v[8] is not None else None
     v[9], v[11] = str(v[9]), str(v[11])
     v[12], v[13] = mask_text(v[12]), mask_text(v[13])
+    v[22] = mask_text(v[22]) if v[22] is not None else None
     return ProblemRow(*v)
 
 
@@ -126,8 +139,10 @@ def missing_problems(
 ) -> Iterator[ProblemRow]:
     """The problems behind every learner without a transcript now, by school, year, MaHoSo.
 
-    That is: the problems of current records that were rejected or failed, and those of the
-    source rows that never became a record in the latest full read of each source.
+    That is: the problems of current records that were rejected or failed, those of the
+    source rows that never became a record in the latest full read of each source, and, for
+    each learner an earlier run left half-way, a row that says so (with what resumes it) and
+    the problems of that learner's last finished attempt.
     """
     p, r = _PROBLEMS.c, _RECORDS.c
     latest = [
@@ -135,7 +150,7 @@ def missing_problems(
     ]
     query = _base().where(
         sa.or_(
-            sa.and_(r.is_current, r.state.in_(MISSING_STATES)),
+            sa.and_(r.is_current, r.state.in_(MISSING_STATES), p.code != HOLD_CODE),
             sa.and_(p.record_id.is_(None), p.batch_id.in_(latest)),
         )
     )
@@ -144,9 +159,111 @@ def missing_problems(
         query = query.where(b.school_code == school_code)
     if school_year is not None:
         query = query.where(b.school_year == school_year)
+    halfway = _halfway_rows(session, school_code, school_year)
     result = session.execute(query.execution_options(yield_per=2000))
     try:
+        current: str | None = None
         for values in result:
-            yield _row(values)
+            row = _row(values)
+            if row.school_code != current:
+                yield from halfway.pop(current, [])
+                current = row.school_code
+            yield row
+        yield from halfway.pop(current, [])
+        for school in sorted(k for k in halfway if k is not None):
+            yield from halfway[school]
     finally:
         result.close()
+
+
+def _halfway_rows(
+    session: Session, school_code: str | None, school_year: str | None
+) -> dict[str | None, list[ProblemRow]]:  # None never a key: only to pop() a missing school
+    """Per school: the learners no live sync works on that are still on their way."""
+    r, b = _RECORDS.c, _BATCHES.c
+    query = (
+        sa.select(Record, b.school_code, _SCHOOLS.c.name)
+        .select_from(
+            _RECORDS.join(_BATCHES, r.batch_id == b.id).outerjoin(
+                _SCHOOLS, b.school_code == _SCHOOLS.c.code
+            )
+        )
+        .where(r.is_current, r.state.not_in(list(TERMINAL_STATES)))
+        .order_by(r.school_code, r.school_year, r.ma_ho_so)
+    )
+    if school_code is not None:
+        query = query.where(r.school_code == school_code)
+    if school_year is not None:
+        query = query.where(r.school_year == school_year)
+    live = running_run(session)
+    if live is not None:
+        query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run != live))
+    found: dict[str | None, list[ProblemRow]] = {}
+    for record, school, name in session.execute(query):  # school: a batch's, never None
+        rows = found.setdefault(school, [])
+        rows.append(_halfway(record, name))
+        rows.extend(_last_attempt(session, record, name))
+    return found
+
+
+def _halfway(record: Record, school_name: str | None) -> ProblemRow:
+    state = RecordState(record.state)
+    stage = "push" if state in PUSH_STATES else _next_stage(state)
+    run = record.worked_by_run
+    return ProblemRow(
+        record.school_code,
+        school_name,
+        record.school_year,
+        record.batch_id,
+        record.id,
+        record.ma_ho_so,
+        record.learner_key,
+        HALFWAY,
+        None,
+        stage,
+        UNFINISHED,
+        "warning",
+        f"Học sinh dừng ở bước {stage} ({state.value}) vì lượt chạy {run} kết thúc sớm; "
+        f"`hub sync` sẽ làm tiếp, không gửi trùng.",
+        f"The learner stopped at stage {stage} ({state.value}) because run {run} ended "
+        f"early; `hub sync` resumes it, without sending anything twice.",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        record.receipt,
+        record.batch_key,
+    )
+
+
+def _next_stage(state: RecordState) -> str:
+    return next(stage.value for stage, start in STAGE_STARTS_FROM.items() if start is state)
+
+
+def _last_attempt(session: Session, record: Record, school_name: str | None) -> list[ProblemRow]:
+    """The error problems of the learner's latest earlier record (its last finished attempt)."""
+    r, p = _RECORDS.c, _PROBLEMS.c
+    earlier = session.scalar(
+        sa.select(sa.func.max(r.id)).where(
+            r.ma_ho_so == record.ma_ho_so,
+            r.school_year == record.school_year,
+            r.id < record.id,
+        )
+    )
+    if earlier is None:
+        return []
+    query = _base().where(p.record_id == earlier, p.severity == "error")
+    rows = []
+    for values in session.execute(query):
+        row = _row(values)
+        rows.append(
+            dataclasses.replace(
+                row,
+                state=HALFWAY,
+                message_vi=f"Lần trước: {row.message_vi}",
+                message_en=f"Last attempt: {row.message_en}",
+            )
+        )
+    return rows

@@ -192,6 +192,7 @@ def seed(store: Store, db_url: str) -> Seeded:
             "No learner code on row 20.",
             Stage.MAP,
             source=SourceLocation(file="danh-sach.xlsx", sheet="Lớp 6A", cell="B20"),
+            learner_key="danh-sach.xlsx!Lớp 6A!20",
         )
         add_problems(session, batch_a, [unkeyed])
         set_extraction_counts(session, batch_a, rows_in=8, unchanged=0, unkeyed=1)

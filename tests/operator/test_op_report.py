@@ -8,7 +8,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 from operator_seed import PERSONAL_ID, SCHOOL_A, SCHOOL_B, YEAR, Seeded, ma
 
-CODE, REASON_VI, REASON_EN, FILE, SHEET, CELL, XPATH, RECEIPT = 6, 8, 9, 10, 11, 12, 15, 16
+CODE, REASON_VI, REASON_EN, FILE, SHEET, CELL, FOUND, EXPECTED = 6, 8, 9, 10, 11, 12, 13, 14
+XPATH, RECEIPT = 17, 18
+STATE = 4
 
 
 def _report(seeded: Seeded, tmp_path: Path, *extra: str) -> Path:
@@ -28,7 +30,8 @@ def test_the_xlsx_has_a_summary_and_a_sheet_per_school(seeded: Seeded, tmp_path:
         )
     summary = list(book["Tổng hợp"].iter_rows(values_only=True))
     assert summary[1][:9] == (SCHOOL_A, None, YEAR, 8, 2, 0, 1, 3, 2)
-    assert summary[1][9] == "HB102 ×1; HB104 ×1; HB201 ×1; MISSING_VALUE ×1; SIGNING_REFUSED ×1"
+    # Each missing learner once, under its first error (a3's HB201 follows its HB102).
+    assert summary[1][9] == "HB102 ×1; HB104 ×1; MISSING_VALUE ×1; SIGNING_REFUSED ×1"
     assert summary[2][:9] == (SCHOOL_B, None, YEAR, 2, 1, 0, 1, 0, 0)
     assert book[SCHOOL_A].column_dimensions["I"].width == 60
 
@@ -40,7 +43,9 @@ def test_each_row_is_traced_to_its_cell_with_the_reason_in_vietnamese_first(
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert header[REASON_VI] == "Lý do (tiếng Việt)"
     assert header[REASON_EN] == "Reason (English)"
-    assert len(rows) == 5  # a source row, the rejection, two check problems, the sign failure
+    # a source row, the rejection, two check problems, the sign failure; and the two learners
+    # a run left half-way (a5 mapped, a7 checked), each with a row that says what resumes it
+    assert len(rows) == 7
     rejected = next(r for r in rows if r[2] == ma(SCHOOL_A, 2))
     assert rejected[CODE] == "HB104"
     assert (rejected[FILE], rejected[SHEET], rejected[CELL]) == ("danh-sach.xlsx", "Lớp 6A", "C12")
@@ -49,8 +54,14 @@ def test_each_row_is_traced_to_its_cell_with_the_reason_in_vietnamese_first(
     assert rejected[REASON_VI].startswith("Bộ từ chối")
     source_row = rows[0]
     assert (source_row[2], source_row[CODE], source_row[CELL]) == (None, "MISSING_VALUE", "B20")
-    # accepted and pending learners have no row
-    assert {r[2] for r in rows} == {None, ma(SCHOOL_A, 2), ma(SCHOOL_A, 3), ma(SCHOOL_A, 4)}
+    # accepted learners have no row
+    assert {r[2] for r in rows} == {
+        None, ma(SCHOOL_A, 2), ma(SCHOOL_A, 3), ma(SCHOOL_A, 4), ma(SCHOOL_A, 5), ma(SCHOOL_A, 7),
+    }  # fmt: skip
+    halfway = [r for r in rows if r[2] in (ma(SCHOOL_A, 5), ma(SCHOOL_A, 7))]
+    assert {r[CODE] for r in halfway} == {"UNFINISHED"}
+    assert all("hub sync" in r[REASON_VI] and "hub sync" in r[REASON_EN] for r in halfway)
+    assert {r[STATE] for r in halfway} == {"bỏ dở, sync làm tiếp / half-way, sync resumes"}
 
 
 def test_no_personal_id_and_no_formula_reaches_the_files(seeded: Seeded, tmp_path: Path) -> None:

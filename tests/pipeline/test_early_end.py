@@ -25,7 +25,9 @@ from hub.ministry import Credentials, MinistryClient, PollPolicy, RetryPolicy
 from hub.ministry.errors import AuthenticationFailed
 from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.pipeline import runner as runner_module
+from hub.pipeline.retry import RetryScope, select
 from hub.report.queries import school_status
+from hub.report.rows import missing_problems
 from hub.store import RecordState, RunState, records_in
 from hub.store.tables import Run
 
@@ -100,9 +102,32 @@ def test_after_the_ministry_refused_the_credentials(make_world) -> None:  # type
     world.clients.append(wrong)
     with pytest.raises(AuthenticationFailed):
         _sync(world, wrong)
-    assert _stranded(world) & failed, "the refused run left the taken-up learners half-way"
+    stranded = _stranded(world)
+    assert stranded & failed, "the refused run left the taken-up learners half-way"
+    _assert_visible(world, stranded)
     report = _sync(world)
     _assert_all_settled(world, report, failed)
+
+
+def _assert_visible(world: World, stranded: set[str]) -> None:
+    """Before the next sync: `hub retry` chooses the stranded learners, `hub report` names them
+    (with their last attempt's problems) and `hub status` counts them as left half-way."""
+    store = world.store()
+    try:
+        with store.read() as session:
+            for school in {ma.split("-")[0] for ma in stranded}:
+                chosen = select(session, RetryScope(school=school))
+                assert {ma for ma in stranded if ma.startswith(school)} <= {
+                    r.ma_ho_so for r in chosen
+                }
+            rows = list(missing_problems(session))
+            named = {r.ma_ho_so for r in rows if r.code == "UNFINISHED"}
+            assert named == stranded
+            last = {r.ma_ho_so for r in rows if r.message_en.startswith("Last attempt: ")}
+            assert last == stranded  # their last attempt failed at check: its problems stay
+            assert sum(s.halfway for s in school_status(session)) == len(stranded)
+    finally:
+        store.dispose()
 
 
 def _closed_port() -> int:
