@@ -114,7 +114,25 @@ def _selected(env: Mapping[str, str]) -> set[str] | None:
 
 
 def _entry_points(selected: set[str] | None) -> Iterable[metadata.EntryPoint]:
-    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    """The installed entry points `selected` names (all when None).
+
+    Raises:
+        UsageError: `selected` names a plugin that is not installed (a typo would otherwise
+            load nothing, and a sync would read no source and say all is well).
+    """
+    found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    if selected is not None:
+        known = {ep.name for ep in found} | {ep.dist.name for ep in found if ep.dist is not None}
+        unknown = sorted(selected - known)
+        if unknown:
+            names, installed = ", ".join(unknown), ", ".join(sorted(known)) or "-"
+            raise UsageError(
+                f"HUB_LOAD_PLUGINS nêu plugin chưa cài: {names}. Plugin đã cài: {installed} "
+                f"(`hub plugins` liệt kê).",
+                f"HUB_LOAD_PLUGINS names plugins that are not installed: {names}. Installed: "
+                f"{installed} (`hub plugins` lists them).",
+            )
+    for ep in found:
         dist = ep.dist.name if ep.dist is not None else None
         if selected is None or ep.name in selected or dist in selected:
             yield ep

@@ -19,6 +19,7 @@ from rich.text import Text
 from hub.cli import exits
 from hub.cli.operator_common import (
     check_school,
+    check_year,
     config_option,
     configured_store,
     console,
@@ -56,6 +57,7 @@ def list_command(
 ) -> None:
     """Liệt kê các lô / list batches with their figures."""
     check_school(school)
+    check_year(year)
     from hub.report.queries import BatchRow, batch_rows
     from hub.store import batches
 

@@ -54,6 +54,25 @@ def check_school(school: str | None) -> None:
         fail(exits.USAGE, "--school: MaTruong có 8 chữ số.", "--school: MaTruong has 8 digits.")
 
 
+def check_year(year: str | None) -> None:
+    """`--year` is a school year as the document writes it: YYYY-YYYY, the second one later."""
+    if year is None:
+        return
+    first, dash, second = year.partition("-")
+    if not (dash and len(first) == len(second) == 4 and first.isdigit() and second.isdigit()):
+        fail(
+            exits.USAGE,
+            f"--year {year!r}: năm học viết dạng YYYY-YYYY, ví dụ 2024-2025.",
+            f"--year {year!r}: a school year is written YYYY-YYYY, e.g. 2024-2025.",
+        )
+    if int(second) != int(first) + 1:
+        fail(
+            exits.USAGE,
+            f"--year {year}: năm thứ hai phải là năm thứ nhất + 1 ({first}-{int(first) + 1}).",
+            f"--year {year}: the second year must be the first + 1 ({first}-{int(first) + 1}).",
+        )
+
+
 def fail(code: int, message_vi: str, message_en: str) -> None:
     """Print the message (Vietnamese, then English) on stderr and exit with `code`."""
     click.echo(f"{message_vi}\n{message_en}", err=True)

@@ -16,7 +16,13 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from hub.cli import exits
-from hub.cli.operator_common import check_school, config_option, configured_store, error_console
+from hub.cli.operator_common import (
+    check_school,
+    check_year,
+    config_option,
+    configured_store,
+    error_console,
+)
 from hub.cli.sync import run_guarded
 from hub.errors import UsageError
 from hub.report.files import WrittenReport
@@ -43,6 +49,7 @@ def report_command(
 ) -> None:
     """Báo cáo lỗi và từ chối theo trường / problems and rejections per school (xlsx, csv)."""
     check_school(school)
+    check_year(year)
     from hub.report.files import write_report
     from hub.report.queries import school_status
     from hub.report.rows import missing_problems

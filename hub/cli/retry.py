@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from hub.cli import exits
-from hub.cli.operator_common import check_school, config_option, configured_store, fail
+from hub.cli.operator_common import check_school, check_year, config_option, configured_store, fail
 from hub.cli.sync import report_and_exit_code, run_guarded
 from hub.lifecycle import RecordState, Stage, stage_of_failure
 
@@ -48,6 +48,7 @@ def retry_command(
 ) -> None:
     """Gửi lại học sinh chưa có học bạ / retry the learners of a batch or school without one."""
     check_school(school)
+    check_year(year)
     if batch_id is None and school is None and not only_rejected:
         fail(
             exits.USAGE,

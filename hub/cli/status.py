@@ -18,6 +18,7 @@ from rich.text import Text
 from hub.cli import exits
 from hub.cli.operator_common import (
     check_school,
+    check_year,
     config_option,
     configured_store,
     console,
@@ -95,6 +96,7 @@ def status_command(
 ) -> None:
     """Tình trạng học bạ theo trường / where each school's learners stand now."""
     check_school(school)
+    check_year(year)
     from hub.privacy import mask_text
     from hub.report.queries import school_status
 

@@ -173,8 +173,10 @@ def sync_command(
     full_read: bool,
 ) -> None:
     """Đồng bộ học bạ lên Bộ / sync transcripts from the sources to the ministry."""
-    if school is not None and not (len(school) == 8 and school.isdigit()):
-        raise _fail(exits.USAGE, "--school: MaTruong có 8 chữ số.", "--school: 8 digits.")
+    from hub.cli.operator_common import check_school, check_year
+
+    check_school(school)
+    check_year(year)
     from hub.config import load_config
     from hub.pipeline import SyncOptions, ministry_client, run_sync
 

@@ -215,6 +215,29 @@ def retry_rejected(
     return run_sync(config, SyncOptions(school=school, only_rejected=True, **kw), service)
 
 
+def _check_filters(options: SyncOptions, every: list[SourceRun], config: HubConfig) -> None:
+    """`--school` and `--year` must name something a configured source holds.
+
+    A filter that matches nothing would read nothing and report all is well. When every
+    source says its school (and year), that is known before reading; a source that learns its
+    school from its rows is read, and `_Run.run` checks afterwards.
+
+    Raises:
+        UsageError: the filter matches no configured source.
+    """
+    for asked, declared, flag in (
+        (options.school, {r.school_code for r in every}, "--school"),
+        (options.year, {r.school_year for r in every}, "--year"),
+    ):
+        if asked is None or None in declared or asked in declared:
+            continue
+        known = ", ".join(sorted(str(d) for d in declared)) or "-"
+        raise UsageError(
+            f"{flag} {asked}: không nguồn nào trong {config.path} có giá trị này (có: {known}).",
+            f"{flag} {asked}: no source in {config.path} holds it (they hold: {known}).",
+        )
+
+
 class _Run:
     def __init__(
         self, config: HubConfig, options: SyncOptions, service: MinistryService, store: Store
@@ -224,7 +247,9 @@ class _Run:
         self.mappings: MappingSet = load_mappings(
             self.registry.mapping_dirs, self.registry.transforms
         )
-        self.sources = [r for r in source_runs(config, options.source) if self._wanted(r)]
+        every = source_runs(config, options.source)
+        _check_filters(options, every, config)
+        self.sources = [r for r in every if self._wanted(r)]
         for source in self.sources:
             check_options(source, self.registry, config.path)
         Signers(config).check({s.school_code for s in self.sources if s.school_code})
@@ -248,7 +273,25 @@ class _Run:
                     finish_run(session, stale.id, RunState.INTERRUPTED)
                 run_id = start_run(session, self.options.parameters())
             lease.set_run(run_id)
-            return self._run(run_id)
+            report = self._run(run_id)
+        self._check_found(report)
+        return report
+
+    def _check_found(self, report: SyncReport) -> None:
+        """After a filtered run over sources that learn their school from their rows."""
+        school, year = self.options.school, self.options.year
+        if not (school or year) or report.batches or report.read == 0:
+            return
+        with self.store.read() as session:
+            seen = batches(session, school_code=school, school_year=year)
+        if not seen:
+            what = " ".join(
+                f"{flag} {v}" for flag, v in (("--school", school), ("--year", year)) if v
+            )
+            raise UsageError(
+                f"{what}: các nguồn đã đọc không có học sinh nào như vậy.",
+                f"{what}: the sources read hold no such learner.",
+            )
 
     def _run(self, run_id: int) -> SyncReport:
         report = SyncReport(run_id)
