@@ -36,6 +36,12 @@ if TYPE_CHECKING:
     from hub.store.tables import Problem
 
 DEMO_SEED = 2020  # a seed whose province shows every kind of outcome
+DEMO_PORT = 8765
+"""Where `hub sandbox serve --demo` listens, and so the ministry address var/demo/hub.toml names
+(`hub demo` itself runs its sandbox on a free port for the length of the run)."""
+DEMO_ENDPOINT = f"http://127.0.0.1:{DEMO_PORT}/ketnoi"
+ENV_FILE = "demo.env"
+MARKER = "demo.json"  # what `hub sandbox serve --demo` reads: the demo's account and port
 
 
 def _settings() -> object:
@@ -125,6 +131,7 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
             settings,
             database_url=f"sqlite:///{directory / 'hub.sqlite3'}",
             unit=unit,
+            endpoint=DEMO_ENDPOINT,
         )
         moved = _move_enrolments(province.roster_path, every=19)
     console.print(
@@ -151,8 +158,59 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
             f"show a rejection.)[/dim]"
         )
     code = report_and_exit_code(report)
+    _write_next_steps(directory, province.config_path, province.unit, province.username, password)
+    _print_next_steps(console, directory)
     # The demo's province has problems and rejections on purpose: showing them is success.
     return exits.OK if code == exits.FINDINGS else code
+
+
+def _write_next_steps(
+    directory: Path, config_path: Path, unit: str, username: str, password: str
+) -> None:
+    """demo.env (the environment the operator's commands need) and demo.json (the sandbox's
+    account), so the commands of docs/operations.md run against the demo without editing."""
+    import shlex
+    import sys
+
+    from hub.cli.demo_province import MINISTRY_PASSWORD_ENV, PKI_PASSWORD_ENV
+    from hub.signing.pki import DEFAULT_TEST_PASSWORD
+
+    bin_dir = Path(sys.executable).parent
+    lines = [
+        "# Written by `hub demo`. Source it in a shell (. var/demo/demo.env) to run the",
+        "# operator's commands on the demo's store and sandbox. The passwords are throw-away",
+        "# ones of a generated province and its test PKI, never real secrets.",
+        f"export HUB_CONFIG={shlex.quote(str(config_path))}",
+        f"export {MINISTRY_PASSWORD_ENV}={shlex.quote(password)}",
+        f"export {PKI_PASSWORD_ENV}={shlex.quote(DEFAULT_TEST_PASSWORD)}",
+        f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"',
+        "",
+    ]
+    env_file = directory / ENV_FILE
+    env_file.write_text("\n".join(lines), encoding="utf-8")
+    env_file.chmod(0o600)
+    marker = {
+        "unit": unit,
+        "username": username,
+        "password_env": MINISTRY_PASSWORD_ENV,
+        "port": DEMO_PORT,
+    }
+    (directory / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+
+
+def _print_next_steps(console: Console, directory: Path) -> None:
+    env = directory / ENV_FILE
+    console.print(
+        "\n[bold]Tiếp theo / next[/bold] (docs/operations.md):\n"
+        f"  . {escape(str(env))}              # HUB_CONFIG, mật khẩu thử / throw-away passwords\n"
+        "  hub sandbox serve --demo &      # sandbox của Bộ / the demo's ministry sandbox\n"
+        "  hub status                      # từng trường / every school\n"
+        "  hub report --out var/demo/bao-cao\n"
+        "  hub retry --only-rejected       # sau khi sửa nguồn / after a fix at the source\n"
+        "  hub sync                        # không đổi: không gửi lại / unchanged: nothing sent",
+        markup=True,
+        highlight=False,
+    )
 
 
 def _where(problem: Problem) -> str:

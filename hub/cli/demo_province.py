@@ -112,7 +112,7 @@ def _pki(province: Province, code: str, name: str) -> None:
         shutil.copyfile(path, province.trust_dir / f"{code}-{path.name}")
 
 
-def _config_text(province: Province, database_url: str) -> str:
+def _config_text(province: Province, database_url: str, endpoint: str) -> str:
     first = next(iter(province.schools))
 
     def p12(code: str, signer: str) -> str:
@@ -127,7 +127,7 @@ def _config_text(province: Province, database_url: str) -> str:
         f"url = {json.dumps(database_url)}",
         "",
         "[ministry]",
-        'endpoint = "sandbox"',
+        f"endpoint = {json.dumps(endpoint)}",
         f'unit = "{province.unit}"',
         f'username = "{province.username}"',
         f'password_env = "{MINISTRY_PASSWORD_ENV}"',
@@ -162,6 +162,7 @@ def build_province(
     database_url: str,
     unit: str | None = None,
     username: str | None = None,
+    endpoint: str = "sandbox",
 ) -> Province:
     """Generate `settings`' province into `directory` (made empty first).
 
@@ -171,6 +172,8 @@ def build_province(
         database_url: the hub's store, written into hub.toml.
         unit: MaDonViGui; SO<province> by default.
         username: the ministry account; the unit by default.
+        endpoint: the ministry's address written into hub.toml ("sandbox": a sandbox whose
+            address HUB_MINISTRY_ENDPOINT gives, as tests start one on a free port).
     """
     if directory.exists():
         shutil.rmtree(directory)
@@ -195,5 +198,7 @@ def build_province(
             _export_school(transcripts, province.school_folder(header.school_code))
         for future in made:
             future.result()
-    province.config_path.write_text(_config_text(province, database_url), encoding="utf-8")
+    province.config_path.write_text(
+        _config_text(province, database_url, endpoint), encoding="utf-8"
+    )
     return province

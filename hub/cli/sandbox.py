@@ -8,11 +8,15 @@ HUB_SANDBOX_ADMIN_TOKEN_FILE); without it the admin endpoint is off.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hub.cli import exits
 from hub.errors import HubError, UsageError
+
+if TYPE_CHECKING:
+    from hub.sandbox import Accounts
 
 ADMIN_TOKEN_ENV = "HUB_SANDBOX_ADMIN_TOKEN"  # noqa: S105 -- the variable's name
 
@@ -24,28 +28,30 @@ def sandbox_group() -> None:
 
 @sandbox_group.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only.")
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", type=int, help="Default 8080 (with --demo: the demo's, 8765).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Over the state `hub demo` left (var/demo, or $HUB_CONFIG's folder): the demo's "
+    "roster, trust folder, account and port / sandbox trên dữ liệu của `hub demo`.",
+)
 @click.option(
     "--state",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="SQLite file of the sandbox's state (kept across restarts).",
 )
 @click.option(
     "--roster",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="roster.json of the sector database (as `hub gen` writes it).",
 )
 @click.option(
     "--trust",
-    required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Trust folder: root and intermediate certificates and CRLs (`hub pki init`).",
 )
 @click.option(
     "--accounts",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="TOML file of accounts; each names the variable holding its password.",
 )
@@ -65,11 +71,12 @@ def sandbox_group() -> None:
 @click.option("--path", "endpoint_path", default="/ketnoi", show_default=True)
 def serve_command(
     host: str,
-    port: int,
-    state: Path,
-    roster: Path,
-    trust: Path,
-    accounts: Path,
+    port: int | None,
+    demo: bool,
+    state: Path | None,
+    roster: Path | None,
+    trust: Path | None,
+    accounts: Path | None,
     faults: Path | None,
     seed: int | None,
     processing_delay: float,
@@ -86,6 +93,30 @@ def serve_command(
     from hub.signing.providers.secrets import read_secret, secret_is_set
 
     try:
+        marker: dict[str, Any] = {}
+        if demo:
+            folder, marker = _demo_folder()
+            state = state or folder / "sandbox.sqlite3"
+            roster = roster or folder / "roster.json"
+            trust = trust or folder / "trust"
+            port = port or int(marker["port"])
+        missing = [
+            f"--{name}"
+            for name, value in (("state", state), ("roster", roster), ("trust", trust))
+            if value is None
+        ] + (["--accounts"] if accounts is None and not demo else [])
+        if missing:
+            raise UsageError(
+                f"Thiếu {', '.join(missing)} (hoặc dùng --demo sau `hub demo`).",
+                f"Missing {', '.join(missing)} (or use --demo after `hub demo`).",
+            )
+        assert state is not None
+        assert roster is not None
+        assert trust is not None
+        if accounts is not None:
+            account_list = Accounts.from_toml(accounts)
+        else:
+            account_list = _demo_accounts(marker)
         plan = FaultPlan()
         if faults is not None:
             try:
@@ -104,14 +135,57 @@ def serve_command(
             state=state,
             roster=roster,
             trust=trust,
-            accounts=Accounts.from_toml(accounts),
+            accounts=account_list,
             faults=plan,
             processing_delay=processing_delay,
             admin_token=token,
             path=endpoint_path,
         )
+        port = port or 8080
         click.echo(f"Sandbox: http://{host}:{port}{endpoint_path}?wsdl", err=True)
         serve(config, host, port)
     except (HubError, OSError) as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(exits.USAGE) from None
+
+
+def _demo_folder() -> tuple[Path, dict[str, Any]]:
+    """The folder `hub demo` wrote (its demo.json): $HUB_CONFIG's folder, else ./var/demo.
+
+    Raises:
+        UsageError: no demo was run here.
+    """
+    import json
+    import os
+
+    from hub.cli.demo import MARKER
+
+    candidates = []
+    if os.environ.get("HUB_CONFIG"):
+        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
+    candidates.append(Path("var/demo").resolve())
+    for folder in candidates:
+        if (folder / MARKER).is_file():
+            return folder, json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    raise UsageError(
+        f"Không thấy dữ liệu của `hub demo` ({', '.join(str(c) for c in candidates)}); "
+        f"chạy `make demo` trước.",
+        f"No `hub demo` state found ({', '.join(str(c) for c in candidates)}); run `make demo` "
+        f"first.",
+    )
+
+
+def _demo_accounts(marker: dict[str, Any]) -> Accounts:
+    """The demo's one account, its password from the variable demo.env sets."""
+    from hub.sandbox import Account, Accounts
+    from hub.signing.providers.secrets import read_secret
+
+    variable = str(marker["password_env"])
+    password = read_secret(
+        variable,
+        f"Mật khẩu tài khoản demo (chạy `. var/demo/demo.env` để đặt {variable})",
+        f"The demo account's password (`. var/demo/demo.env` sets {variable})",
+    )
+    return Accounts(
+        [Account.with_password(str(marker["username"]), password, [str(marker["unit"])])]
+    )

@@ -32,7 +32,7 @@ def test_the_shipped_config_loads_and_its_database_opens(
     config = load_config(PROJECT_CONFIG)
     assert config.ministry.endpoint == "sandbox"
     assert config.signing.roles == {"DV": "school-seal"}
-    assert config.source("demo-excel").plugin == "generic_excel"
+    assert config.source("excel").plugin == "generic_excel"
     url = config.database_url()
     assert url == f"sqlite:///{PROJECT_CONFIG.parent / 'var' / 'hub.sqlite3'}"
     # The same settings on a scratch copy, so the test does not touch the checkout's ./var.
