@@ -210,9 +210,11 @@ def _work(
     today: date,
 ) -> None:
     """Check, build, sign (one worker process), send and settle the one learner."""
+    from hub.pipeline.chain import Chain
     from hub.pipeline.check import LearnerLookup
     from hub.pipeline.intake import Work
     from hub.pipeline.pool import WorkPool
+    from hub.pipeline.progress import SyncProgress
     from hub.pipeline.push import Pusher
     from hub.pipeline.worker import WorkerSpec
     from hub.store import Upserted
@@ -223,9 +225,10 @@ def _work(
     pusher = Pusher(store, service, config.ministry.unit)
     spec = WorkerSpec(str(config.path), today)
     with error_console().status("Ký và gửi / signing and sending…"):
-        with WorkPool(store, spec, LearnerLookup(service), pusher, workers=1) as pool:
-            pool.submit([Work(answer, corrected)])
-            pool.drain()
+        with WorkPool(spec, workers=1) as pool, SyncProgress(False) as progress:
+            chain = Chain(store, LearnerLookup(service), pool, pusher, progress)
+            chain.hand([Work(answer, corrected)])
+            chain.drain()
         pusher.flush()
         pusher.settle()
 

@@ -20,11 +20,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from hub import xpath
-from hub.findings import Finding, error
+from hub.findings import Finding, error, has_errors
 from hub.ministry import MinistryService
 from hub.ministry.errors import GaveUp, Retryable
 from hub.ministry.messages import LearnerQuery, LearnerRecord
 from hub.model import Transcript
+from hub.pipeline.commit import InFlight
+from hub.pipeline.intake import Work
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +138,30 @@ def identity_findings(transcript: Transcript, found: LearnerRecord | None) -> li
             )
         )
     return findings
+
+
+def look_up(lookup: LearnerLookup, work: Sequence[Work]) -> tuple[list[InFlight], list[InFlight]]:
+    """The check stage's parent half for a chunk: (learners to hand on, learners stopped).
+
+    Each learner becomes an `InFlight` (what the parent remembers while the workers have it)
+    carrying the look-up's findings; those whose identity disagrees with the sector database
+    are stopped here, before anything is signed, with the cell to fix.
+    """
+    answers = lookup.findings([w.mapped.transcript for w in work])
+    ahead: list[InFlight] = []
+    stopped: list[InFlight] = []
+    for item, found in zip(work, answers, strict=True):
+        flight = InFlight(
+            item.answer.record_id,
+            item.answer.batch_id,
+            item.answer.state,
+            item.answer.ma_ho_so,
+            item.mapped.school_code,
+            item.mapped.school_year,
+            item.mapped.record.source_ref,
+            list(found),
+            item.mapped.raw,
+            item.mapped.mapping,
+        )
+        (stopped if has_errors(found) else ahead).append(flight)
+    return ahead, stopped

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -17,6 +18,9 @@ from hub.lifecycle import NEXT_WORK_STATE, WORK_STATES, order
 from hub.mapping import RecordMapping
 from hub.pipeline.trace import locate, locate_in_raw
 from hub.pipeline.worker import WorkResult
+
+if TYPE_CHECKING:
+    from hub.pipeline.pool import Finished
 from hub.sources import RawRecord
 from hub.store import (
     Failure,
@@ -27,6 +31,7 @@ from hub.store import (
     SourceLocation,
     Stage,
     StateChange,
+    Store,
     add_problems,
     advance,
     fail_records,
@@ -141,3 +146,20 @@ def commit_results(
         )
         for (flight, result), document in zip(ok, documents, strict=True)
     ]
+
+
+def commit_finished(store: Store, finished: Sequence[Finished]) -> list[Signed]:
+    """Commit chunks the workers finished, in one transaction (one fsync); the signed ones."""
+    signed: list[Signed] = []
+    if finished:
+        with store.write() as session:
+            for chunk in finished:
+                signed += commit_results(session, chunk.flights, chunk.results)
+    return signed
+
+
+def commit_stopped(store: Store, stopped: Sequence[InFlight]) -> None:
+    """Commit the learners the look-up stopped (failed at `check`, with the cell to fix)."""
+    if stopped:
+        with store.write() as session:
+            fail_before_work(session, stopped, Stage.CHECK)

@@ -32,6 +32,7 @@ from hub.mapping import MappingSet, load_mappings
 from hub.ministry import Credentials, MinistryClient, MinistryService
 from hub.ministry.contract import MAX_DOCUMENTS_PER_SUBMISSION
 from hub.ministry.errors import MinistryError
+from hub.pipeline.chain import Chain
 from hub.pipeline.check import LearnerLookup
 from hub.pipeline.extract import (
     SourceRun,
@@ -316,21 +317,14 @@ class _Run:
             try:
                 report.resumed_submissions = pusher.resume()
                 report.requeued = pusher.requeue_signed()
-                with WorkPool(
-                    self.store,
-                    spec,
-                    lookup,
-                    pusher,
-                    workers=self.options.workers,
-                    on_handed=lambda n: progress.expect("signed", n),
-                    on_signed=progress.signed,
-                ) as pool:
+                with WorkPool(spec, workers=self.options.workers) as pool:
+                    chain = Chain(self.store, lookup, pool, pusher, progress)
                     with self.store.read() as session:
                         self._stored = load_cursors(session)
                         self._unfinished = sources_with_unfinished_work(session)
                     for source in self.sources:
-                        report.read += self._read(source, intake, pool, progress, report)
-                    pool.drain()
+                        report.read += self._read(source, intake, chain, progress, report)
+                    chain.drain()
                 if self._cursors_read:  # every learner read is now signed or finished
                     with self.store.write() as session:
                         save_cursors(session, run_id, self._cursors_read)
@@ -355,7 +349,7 @@ class _Run:
         self,
         source: SourceRun,
         intake: Intake,
-        pool: WorkPool,
+        chain: Chain,
         progress: SyncProgress,
         report: SyncReport,
     ) -> int:
@@ -371,9 +365,9 @@ class _Run:
             elif isinstance(item, Problem):
                 reading.problem(item)
             else:
-                pool.submit(reading.record(item, map_record(item, self.mappings), self._takes))
+                chain.hand(reading.record(item, map_record(item, self.mappings), self._takes))
         learners = reading.learners
-        pool.submit(reading.finish())
+        chain.hand(reading.finish())
         if cursor is not None and not reading.changed:
             report.sources_unchanged += 1
         complete = not (self.options.only_rejected or reading.skipped)
