@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.mapping import LabelList
+from hub.mapping.legacy import to_unicode
 from hub.sources import Problem, ProblemCode, Provenance, Severity
 from hub_generic_excel.headers import Header, aliases, find_header, text_of
 from hub_generic_excel.learner_list import header_problem, hidden_warning
@@ -53,6 +54,9 @@ class ClassFile:
     subjects: dict[str, Provenance] = field(default_factory=dict)  # label → where it is named
     problems: list[Problem] = field(default_factory=list)
     teachers: dict[str, tuple[str, Provenance]] = field(default_factory=dict)
+    # Subject sheets whose label names no subject: label → where it is written. The whole
+    # class is kept out (a transcript without one of its subjects would be wrong).
+    unknown_subjects: dict[str, Provenance] = field(default_factory=dict)
     _by_code: dict[str, int] = field(default_factory=dict, repr=False)
     _by_name: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _indexed: int = field(default=0, repr=False)
@@ -181,6 +185,11 @@ def _classify(
     return slots, unknown
 
 
+def _resolve(labels: LabelList, label: str) -> str | None:
+    """The subject code of a label, read as the mapping reads it (legacy fonts decoded)."""
+    return labels.resolve(label) or labels.resolve(to_unicode(label.strip())[0])
+
+
 def _fix_values(slots: dict[int, Slot], labels: LabelList, scored: set[str]) -> None:
     """A bare "HK1 / HK2 / Cả năm" column is an average for a scored subject, a result otherwise."""
     for c, slot in slots.items():
@@ -288,6 +297,8 @@ def read_gradebook(
         sheet_labels = {slot[1] for slot in slots.values() if slot[0] == "subjects"}
         for label in sheet_labels:
             if label == sheet_label:
+                if _resolve(labels, label) is None:
+                    book.unknown_subjects.setdefault(label, label_where)
                 book.subjects.setdefault(label, label_where)
             else:
                 c = next(c for c, s in slots.items() if s[0] == "subjects" and s[1] == label)

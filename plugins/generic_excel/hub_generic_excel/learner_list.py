@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class Listed:
     code: str
     name: str  # folded, legacy fonts decoded
     class_name: str
+    problems: list[Problem] = field(default_factory=list)  # of its row; keyed when joined
 
 
 def header_problem(file: str, sheet: Sheet, expected: str, what_vi: str, what_en: str) -> Problem:
