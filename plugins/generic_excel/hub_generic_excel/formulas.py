@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
@@ -130,3 +132,32 @@ def _uncomputed_cells(stream: IO[bytes]) -> dict[tuple[int, int], str]:
                     found[where] = formula.text or ""
         element.clear()
     return found
+
+
+class BlankWatch:
+    """Watches one sheet's learner rows for a blank where a value must be.
+
+    The cheap half of the check, run on every row: the columns that must hold a value
+    (`required`, 0-based) are fetched with one itemgetter and searched for "" or None. Only
+    when one is blank is the sheet's XML read (`Sheet.uncomputed`), once, and every formula
+    without a value in a learner's mapped cell reported.
+    """
+
+    __slots__ = ("_get", "_width", "seen_blank")
+
+    def __init__(self, required: Iterable[int]) -> None:
+        columns = sorted(set(required))
+        self._width = columns[-1] + 1 if columns else 0
+        self._get: Callable[[Sequence[Any]], Any] | None = (
+            itemgetter(*columns, columns[0]) if columns else None  # always a tuple
+        )
+        self.seen_blank = False
+
+    def watch(self, row: Sequence[Any]) -> None:
+        if self.seen_blank or self._get is None:
+            return
+        if len(row) < self._width:
+            self.seen_blank = True
+            return
+        values = self._get(row)
+        self.seen_blank = "" in values or None in values
