@@ -1,4 +1,4 @@
-"""`hub gen OUT_DIR`: write a synthetic province of transcripts, its roster and defect ledger."""
+"""`hub gen OUT_DIR`: write a synthetic province (documents or spreadsheets), roster and ledger."""
 
 from __future__ import annotations
 
@@ -70,6 +70,15 @@ def _defects(pairs: tuple[str, ...]) -> dict[DefectKind, float]:
     metavar="KIND=RATE",
     help="Inject a defect kind into this share of applicable transcripts (repeatable).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["xml", "xlsx"]),
+    default="xml",
+    show_default=True,
+    help="xml: one signed-ready document per learner; xlsx: each school's spreadsheets, "
+    "as generic_excel reads them.",
+)
 def gen_command(
     out_dir: Path,
     seed: int,
@@ -81,14 +90,27 @@ def gen_command(
     school_year: str,
     today: datetime,
     defects: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """Sinh dữ liệu học bạ của một tỉnh giả lập / generate a synthetic province.
 
-    Writes OUT_DIR/<MaTruong>/<MaHoSo>.xml, OUT_DIR/roster.json (the sector database's rows)
-    and OUT_DIR/defects.json (each injected defect with the finding it must produce).
+    Writes OUT_DIR/roster.json (the sector database's rows), OUT_DIR/defects.json (each
+    injected defect with the finding it must produce) and, with --format xml (the default),
+    OUT_DIR/<MaTruong>/<MaHoSo>.xml.
+
+    With --format xlsx, OUT_DIR/<MaTruong>/ holds each school's spreadsheets (the learner list
+    danh-sach-hoc-sinh.xlsx and lop/<class>.xlsx) and source.json (its generic_excel
+    options); learners exempt from assessment are not written. OUT_DIR/sources.toml is the
+    entry to add to config.toml to read them:
+
+    \b
+        [[sources]]
+        name = "gen-excel"
+        plugin = "generic_excel"
+        options = { folder = "/absolute/path/to/OUT_DIR" }
     """
     # Imported here so that `hub --help` does not load the generator and the document builder.
-    from hub.gen.output import write_province
+    from hub.gen.output import SOURCES_SNIPPET, write_province, write_spreadsheets
 
     try:
         settings = GenSettings(
@@ -106,14 +128,22 @@ def gen_command(
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeRemainingColumn(), transient=True) as progress:
             task = progress.add_task("hub gen", total=settings.learner_count())
-            summary = write_province(settings, out_dir, lambda: progress.advance(task))
+            write = write_spreadsheets if output_format == "xlsx" else write_province
+            summary = write(settings, out_dir, lambda: progress.advance(task))
         elapsed = time.perf_counter() - started
     except HubError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(exits.USAGE) from None
     levels_text = ", ".join(f"{k}: {v}" for k, v in sorted(summary.by_level.items()))
+    what = "học bạ / documents" if output_format == "xml" else "học sinh / learners"
     click.echo(
-        f"{summary.documents} học bạ / documents ({levels_text}) in {len(summary.schools)} "
+        f"{summary.documents} {what} ({levels_text}) in {len(summary.schools)} "
         f"schools, {summary.roster_rows} roster rows, {sum(summary.defects.values())} defects "
         f"→ {out_dir} in {elapsed:.1f} s ({summary.documents / max(elapsed, 1e-9):.0f}/s)"
     )
+    if output_format == "xlsx":
+        click.echo(
+            f"{summary.files} tệp bảng tính / spreadsheets; {summary.left_out} học sinh miễn "
+            f"đánh giá không ghi / exempt learners not written. Nguồn / source for config.toml: "
+            f"{out_dir / SOURCES_SNIPPET}"
+        )

@@ -107,13 +107,23 @@ def source_runs(config: HubConfig, only: str | None = None) -> list[SourceRun]:
     """The sources this sync reads, in config order (one per school of a province folder).
 
     Raises:
-        UsageError: `only` names no configured source, or a `source.json` is unreadable.
+        UsageError: `only` names no configured source, a source's `folder` does not exist, or
+            a `source.json` is unreadable.
     """
     sections = [config.source(only)] if only else list(config.sources)
     runs: list[SourceRun] = []
     for section in sections:
         options = _resolve_paths(section.options, config.base_dir)
         folder = Path(options["folder"]) if isinstance(options.get("folder"), str) else None
+        if folder is not None and not folder.is_dir():
+            # Said before the plugin's options are checked: a province folder's options are
+            # in its schools' source.json, which a missing folder cannot provide.
+            raise UsageError(
+                f"{config.path}: nguồn {section.name}: thư mục `options.folder` không tồn tại "
+                f"hoặc không phải thư mục: {folder}; sửa đường dẫn hoặc tạo thư mục.",
+                f"{config.path}: source {section.name}: the folder of `options.folder` does not "
+                f"exist or is not a folder: {folder}; correct the path or create the folder.",
+            )
         schools = _school_folders(folder) if folder is not None else []
         if not schools:
             runs.append(_run_of(section, section.name, options))

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hub import xpath
 from hub.mapping import RecordMapping
+from hub.mapping.engine import FieldRule
 from hub.sources import Provenance, RawPath, RawRecord
 from hub.store import SourceLocation
 
@@ -56,27 +57,29 @@ _SUBJECT = re.compile(r"MonHoc\[@MaMon='([^']+)'\]/?(.*)$")
 _ROW = "row"
 _CONFIG = "config"  # the file name a plugin gives values it took from the hub's configuration
 
-# The tail of a subject's XPath (after MonHoc[...]/) → the mapping file's field of the subject.
-_SUBJECT_FIELDS: dict[str, str] = {
-    "MucDat": "rating",
-    "DiemKTCuoiNam": "test_score",
-    "NhanXet": "comment",
-    "GiaoVien": "teacher",
-    "CaNam/DTB": "year_average",
-    "CaNam/KetQua": "year_result",
-    "KiemTraLai": "retest",
-    **{
-        f"HocKy[@So='{n}']/{element}": f"semester{n}.{target}"
-        for n in (1, 2)
-        for element, target in (
-            ("DDGtx", "regular"),
-            ("DDGgk", "midterm"),
-            ("DDGck", "final"),
-            ("DTB", "average"),
-            ("KetQua", "result"),
-        )
-    },
+# The tail of a subject's XPath (after MonHoc[...]/) → the mapping file's fields of the subject,
+# the first one the record has being the place; a semester's elements are in _SEMESTER_FIELDS.
+_SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
+    "MucDat": ("rating",),
+    "DiemKTCuoiNam": ("test_score",),
+    "NhanXet": ("comment",),
+    "GiaoVien": ("teacher",),
+    "CaNam": ("year_average", "year_result"),
+    "CaNam/DTB": ("year_average",),
+    "CaNam/KetQua": ("year_result",),
+    "KiemTraLai": ("retest_score", "retest_result"),
+    "KiemTraLai/Diem": ("retest_score",),
+    "KiemTraLai/KetQua": ("retest_result",),
 }
+_SEMESTER_FIELDS = {
+    "DDGtx": "regular",
+    "DDGgk": "midterm",
+    "DDGck": "final",
+    "DTB": "average",
+    "KetQua": "result",
+}
+_SEMESTER = re.compile(r"^HocKy\[@So='([12])'\](?:/([A-Za-z]+)(?:\[(\d+)\])?)?")
+_MAX_ITEMS = 64  # a list's items are looked up one by one; no subject has more scores
 
 
 def _json(where: Provenance) -> dict[str, Any]:
@@ -143,11 +146,7 @@ def locate_in_raw(raw: RawRecord, mapping: RecordMapping, where: str | None) -> 
             path = _subject_labels(mapping, raw).get(subject[1])
             group = mapping.groups.get("subjects")
             if path is not None and group is not None:
-                found = raw.location_of(path)
-                target = _SUBJECT_FIELDS.get(subject[2])
-                for rule in group.fields:
-                    if rule.target == target and rule.source:
-                        found = raw.location_of((*path, *rule.source))
+                found = _in_subject(raw, group.fields, path, subject[2])
         else:
             parts = re.sub(r"\[[^\]]*\]", "", rest).split("/")
             element = "/".join(parts[:2])
@@ -158,6 +157,108 @@ def locate_in_raw(raw: RawRecord, mapping: RecordMapping, where: str | None) -> 
     if found.file == _CONFIG:
         found = row
     return _location(_json(found))
+
+
+def _in_subject(
+    raw: RawRecord, rules: Sequence[FieldRule], subject: RawPath, tail: str
+) -> Provenance:
+    """Where an element of one subject was read: its cell, or the cells of a list of scores.
+
+    A list (a semester's ĐĐGtx) has a location per item, not one for itself: `DDGtx[2]` is
+    its second item's cell, and `DDGtx` (too few scores, say) the first item's cell left empty
+    in the learner's row, or the range of the row's ĐĐGtx cells when none is empty. A whole
+    semester (`HocKy[@So='1']`) is the range of its cells. Anything unlocated falls back to the
+    subject's own place (its sheet or column), then the record's row.
+    """
+    sources = {rule.target: rule.source for rule in rules if rule.source}
+    semester = _SEMESTER.match(tail)
+    index: int | None = None
+    if semester is not None:
+        number, element = semester[1], semester[2]
+        if element is None:  # the whole semester
+            targets = [f"semester{number}.{field}" for field in _SEMESTER_FIELDS.values()]
+            places = [
+                p for t in targets if t in sources for p in _items(raw, (*subject, *sources[t]))
+            ]
+            return _span(places) or raw.location_of(subject)
+        targets = [f"semester{number}.{_SEMESTER_FIELDS.get(element, '')}"]
+        index = int(semester[3]) - 1 if semester[3] else None
+    else:
+        key = "GiaoVien" if tail.startswith("GiaoVien") else tail
+        targets = list(_SUBJECT_FIELDS.get(key, ()))
+    for target in targets:
+        source = sources.get(target)
+        if source is None:
+            continue
+        path = (*subject, *source)
+        found = raw.locations.get((*path, index)) if index is not None else _cells(raw, path)
+        if found is not None:
+            return found
+    for target in targets:  # nothing of its own: the nearest located parent, as before
+        if target in sources:
+            return raw.location_of((*subject, *sources[target]))
+    return raw.location_of(subject)
+
+
+def _items(raw: RawRecord, path: RawPath) -> list[Provenance]:
+    """The value's own location, or each of its items' (a list's item has one, not the list)."""
+    found = raw.locations.get(path)
+    if found is not None:
+        return [found]
+    items = []
+    for index in range(_MAX_ITEMS):
+        item = raw.locations.get((*path, index))
+        if item is None:
+            break
+        items.append(item)
+    return items
+
+
+def _cells(raw: RawRecord, path: RawPath) -> Provenance | None:
+    """The value's own location, or for a list the first empty item's, else all of them."""
+    found = raw.locations.get(path)
+    if found is not None:
+        return found
+    items = _items(raw, path)
+    if not items:
+        return None
+    values = _value(raw.data, path)
+    for index, item in enumerate(items):
+        value = values[index] if isinstance(values, list) and index < len(values) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return item
+    return _span(items)
+
+
+def _value(data: Any, path: RawPath) -> Any:
+    for step in path:
+        if isinstance(data, Mapping):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
+def _span(places: Sequence[Provenance]) -> Provenance | None:
+    """One location covering several cells of one row: "E7:H7" (else the first of them)."""
+    if not places:
+        return None
+    first = places[0]
+    same_row = all(
+        (p.file, p.sheet, p.row) == (first.file, first.sheet, first.row) and p.cells for p in places
+    )
+    if len(places) == 1 or not same_row or not first.cells:
+        return first
+    cells = [part for p in places for c in p.cells for part in c.split(":")]
+    ordered = sorted(cells, key=_column_order)
+    return Provenance(first.file, first.sheet, first.row, (f"{ordered[0]}:{ordered[-1]}",))
+
+
+def _column_order(cell: str) -> tuple[int, str]:
+    letters = cell.rstrip("0123456789")
+    return len(letters), letters
 
 
 def _location(entry: Mapping[str, Any]) -> SourceLocation:

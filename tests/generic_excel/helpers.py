@@ -47,6 +47,7 @@ class Outcome:
     problems: list[Problem]
     rows_in: int
     cursor: str | None
+    source_problems: list[Problem] = dataclasses.field(default_factory=list)  # the plugin's
 
     @property
     def errors(self) -> list[Problem]:
@@ -70,7 +71,7 @@ def read_and_map(config: dict[str, Any], cursor: str | None = None) -> Outcome:
         problems.extend(outcome.problems)
         if outcome.transcript is not None:
             mapped[record.key] = outcome.transcript
-    return Outcome(mapped, problems, source.rows_in, result.cursor)
+    return Outcome(mapped, problems, source.rows_in, result.cursor, list(result.problems))
 
 
 def comparable(t: Transcript) -> Transcript:

@@ -10,6 +10,7 @@ are located by their header text in the written file, not by the reader under te
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hub.model import ScoredSubject, SecondaryResults, Transcript
+from hub.sources import Severity
 
 from .helpers import Outcome, comparable, convert, read_and_map, transcripts
 from .legacy_encode import to_tcvn3, to_vni
@@ -231,10 +233,8 @@ def _(s: School) -> tuple[list[Expected], int]:
 
     s.edit(s.list_path, copy)
     code = s.learners[0].learner.learner_code
-    return [
-        ("DUPLICATE_LEARNER", LIST, LIST_SHEET, (), code, "one row per learner"),
-        ("DUPLICATE_LEARNER", LIST, LIST_SHEET, (), code, "one row per learner"),
-    ], 2
+    # One learner, one problem (issue 14): the two rows are counted as that learner once.
+    return [("DUPLICATE_LEARNER", LIST, LIST_SHEET, (), code, "one row per learner")], 2
 
 
 @case("blank-rows-in-the-middle")
@@ -337,7 +337,9 @@ def _(s: School) -> tuple[list[Expected], int]:
 
     s.edit(s.book_path, rename)
     found = "Tin học ứng dụng"
-    return [("LABEL_UNKNOWN", BOOK, "Tin học ứng dụng", ("A3",), found, "*")] * 3, 0
+    # Once at the sheet's subject line, and once for each learner it keeps out, at their row.
+    learners = [("LABEL_UNKNOWN", LIST, LIST_SHEET, (), found, "a subject of the subject list")]
+    return [("LABEL_UNKNOWN", BOOK, "Tin học ứng dụng", ("A3",), found, "*"), *learners * 3], 0
 
 
 @case("class-without-a-gradebook")
@@ -356,10 +358,10 @@ def _(s: School) -> tuple[list[Expected], int]:
 @case("gradebook-unreadable")
 def _(s: School) -> tuple[list[Expected], int]:
     s.book_path.write_bytes(b"PK\x03\x04 this is not a workbook")
-    problems: list[Expected] = [
-        ("FILE_UNREADABLE", BOOK, None, (), "*", ".xlsx, .xls or .ods, not password-protected")
-    ]
-    return problems * 4, 0
+    expected = ".xlsx, .xls or .ods, not password-protected"
+    # Once at the file, and once for each learner of the class, at their row of the list.
+    learners: list[Expected] = [("FILE_UNREADABLE", LIST, LIST_SHEET, (), "*", expected)] * 3
+    return [("FILE_UNREADABLE", BOOK, None, (), "*", expected), *learners], 0
 
 
 @case("gradebook-without-header")
@@ -376,6 +378,61 @@ def _(s: School) -> tuple[list[Expected], int]:
         for t in s.learners
     ]
     return [("HEADER_NOT_FOUND", BOOK, "Sheet1", (), "*", "Họ và tên / Họ tên"), *missing], 0
+
+
+@case("class-file-copied")
+def _(s: School) -> tuple[list[Expected], int]:
+    copy = s.book_path.with_name("6A1 (1).xlsx")  # a browser's second download of one file
+    shutil.copyfile(s.book_path, copy)
+    # Identical: read once, the copy named (a warning: nothing can be wrong with it).
+    return [("DUPLICATE_LEARNER", copy.name, None, (), copy.name, "one file for class 6A1")], 3
+
+
+@case("class-file-copied-then-changed")
+def _(s: School) -> tuple[list[Expected], int]:
+    copy = s.book_path.with_name("6A1 (1).xlsx")
+    shutil.copyfile(s.book_path, copy)
+    column = col(load_workbook(copy)["Toán"], "ĐĐGgk", BOOK_HEADER_ROW)
+    s.edit(copy, lambda wb: setattr(wb["Toán"].cell(BOOK_HEADER_ROW + 1, column), "value", 5))
+    files = f"{BOOK}, {copy.name}"
+    expected = "one file for class 6A1"
+    # Which of two different files is right cannot be known: one problem names both files,
+    # and each learner of the class is kept out once, naming them (not as self-duplicates).
+    learners = [("DUPLICATE_LEARNER", LIST, LIST_SHEET, (), files, expected)] * 3
+    return [("DUPLICATE_LEARNER", copy.name, None, (), files, expected), *learners], 0
+
+
+@case("class-file-with-an-empty-copy")
+def _(s: School) -> tuple[list[Expected], int]:
+    copy = s.book_path.with_name("6A1 - Copy.xlsx")
+    copy.write_bytes(b"")
+    expected = ".xlsx, .xls or .ods, not password-protected"
+    return [("FILE_UNREADABLE", copy.name, None, (), "0 byte", expected)], 3
+
+
+@case("class-file-titled-for-another-class")
+def _(s: School) -> tuple[list[Expected], int]:
+    other = s.book_path.with_name("6A2.xlsx")  # copied to start 6A2, its title left at 6A1
+    shutil.copyfile(s.book_path, other)
+    first_sheet = load_workbook(other).sheetnames[0]
+    return [
+        ("DUPLICATE_LEARNER", other.name, first_sheet, ("A2",), "6A1", "one file for class 6A1")
+    ], 3
+
+
+@case("learner-twice-in-a-subject-sheet")
+def _(s: School) -> tuple[list[Expected], int]:
+    def copy(wb: Workbook) -> None:
+        ws = wb["Toán"]
+        ws.insert_rows(BOOK_HEADER_ROW + 3)
+        for c in ws[BOOK_HEADER_ROW + 1]:
+            ws.cell(BOOK_HEADER_ROW + 3, c.column, c.value)
+
+    s.edit(s.book_path, copy)
+    name_column = col(load_workbook(s.book_path)["Toán"], "Họ và tên", BOOK_HEADER_ROW - 1)
+    cell = addr(name_column, BOOK_HEADER_ROW + 3)
+    name = s.learners[0].learner.full_name
+    return [("DUPLICATE_LEARNER", BOOK, "Toán", (cell,), name, "one row per learner")], 2
 
 
 def _school(tmp_path: Path) -> School:
@@ -401,6 +458,8 @@ def _check(outcome: Outcome, expected: list[Expected], mapped: int, s: School) -
         assert p.message_vi.startswith(where)
         assert p.message_en.startswith(where)
         assert p.message_vi != p.message_en
+        assert not p.message_vi.startswith(f"{where}: {where}"), f"said twice: {p.message_vi}"
+    _check_learners_named(outcome, s)
     assert len(outcome.transcripts) == mapped
     assert outcome.accounted(), "rows in ≠ records out + learners with problems"
     originals = {t.learner.learner_code: t for t in s.learners}
@@ -410,6 +469,23 @@ def _check(outcome: Outcome, expected: list[Expected], mapped: int, s: School) -
             assert toan(t).semester1.midterm == s.changes["midterm"]
             continue
         assert comparable(t) == original
+
+
+def _check_learners_named(outcome: Outcome, s: School) -> None:
+    """Each learner the plugin keeps out is named (code, class), never with birth date or ID."""
+    by_code = {t.learner.learner_code: t for t in s.learners}
+    for p in outcome.source_problems:
+        for message in (p.message_vi, p.message_en):
+            for t in s.learners:
+                assert not (t.learner.personal_id and t.learner.personal_id in message), message
+                born = t.learner.birth_date
+                assert born.strftime("%d/%m/%Y") not in message, message
+                assert born.isoformat() not in message, message
+        learner = by_code.get(p.record_key or "")
+        if learner is not None and p.severity is Severity.ERROR:
+            for message in (p.message_vi, p.message_en):
+                assert learner.learner.learner_code in message, message
+                assert learner.header.class_name in message, message
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.mapping import LabelList
+from hub.mapping.legacy import to_unicode
 from hub.sources import Problem, ProblemCode, Provenance, Severity
+from hub_generic_excel.formulas import BlankWatch
 from hub_generic_excel.headers import Header, aliases, find_header, text_of
 from hub_generic_excel.learner_list import header_problem, hidden_warning
 from hub_generic_excel.sheets import (
@@ -26,6 +28,7 @@ from hub_generic_excel.sheets import (
     learner_rows,
     name_key,
     title_values,
+    uncomputed_formulas,
 )
 from hub_generic_excel.workbook import Sheet, cell
 
@@ -53,6 +56,9 @@ class ClassFile:
     subjects: dict[str, Provenance] = field(default_factory=dict)  # label → where it is named
     problems: list[Problem] = field(default_factory=list)
     teachers: dict[str, tuple[str, Provenance]] = field(default_factory=dict)
+    # Subject sheets whose label names no subject: label → where it is written. The whole
+    # class is kept out (a transcript without one of its subjects would be wrong).
+    unknown_subjects: dict[str, Provenance] = field(default_factory=dict)
     _by_code: dict[str, int] = field(default_factory=dict, repr=False)
     _by_name: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _indexed: int = field(default=0, repr=False)
@@ -181,6 +187,11 @@ def _classify(
     return slots, unknown
 
 
+def _resolve(labels: LabelList, label: str) -> str | None:
+    """The subject code of a label, read as the mapping reads it (legacy fonts decoded)."""
+    return labels.resolve(label) or labels.resolve(to_unicode(label.strip())[0])
+
+
 def _fix_values(slots: dict[int, Slot], labels: LabelList, scored: set[str]) -> None:
     """A bare "HK1 / HK2 / Cả năm" column is an average for a scored subject, a result otherwise."""
     for c, slot in slots.items():
@@ -288,6 +299,8 @@ def read_gradebook(
         sheet_labels = {slot[1] for slot in slots.values() if slot[0] == "subjects"}
         for label in sheet_labels:
             if label == sheet_label:
+                if _resolve(labels, label) is None:
+                    book.unknown_subjects.setdefault(label, label_where)
                 book.subjects.setdefault(label, label_where)
             else:
                 c = next(c for c, s in slots.items() if s[0] == "subjects" and s[1] == label)
@@ -336,11 +349,14 @@ def _read_rows(
     ]
     named_at = [(("subjects", label), book.subjects[label]) for label in labels]
     seen_here: dict[str, int] = {}
+    watch = BlankWatch(c for c, slot in slots.items() if must_have(slot))
+    read: dict[int, GradeRow] = {}
     for item in learner_rows(sheet, header, mapped, file):
         if isinstance(item, Problem):
             book.problems.append(item)
             continue
         r, row = item
+        watch.watch(row)
         code = (
             text_of(row[code_col]).strip() if code_col is not None and code_col < len(row) else ""
         )
@@ -368,6 +384,7 @@ def _read_rows(
             )
             continue
         seen_here[identity_key] = r + 1
+        read[r] = target
         target.seen.update(labels)
         target.entry.fill(plan, r, row)
         for teacher_path, teacher, where in teachers:
@@ -375,3 +392,24 @@ def _read_rows(
         explicit = target.entry.locations.explicit
         for label_path, where in named_at:
             explicit.setdefault(label_path, where)
+    if watch.seen_blank:
+        for target, problem in uncomputed_formulas(sheet, file, read, slots):
+            target.problems.append(problem)
+
+
+def must_have(slot: Slot) -> bool:
+    """Whether a gradebook cell must hold a value for every learner assessed.
+
+    A semester's first two ĐĐGtx (the least any subject has), its ĐĐGgk, ĐĐGck and ĐTBmhk, a
+    result (KQ), the year's average, the learning and training levels and the conclusion.
+    Other cells (more ĐĐGtx, KTL, comments, after re-test) may be blank in a good file.
+    """
+    if slot[0] == "subjects":
+        last = slot[-1]
+        if len(slot) > 4 and slot[-2] == "regular":
+            return isinstance(last, int) and last < 2
+        return last in ("midterm", "final", "average", "result")
+    if slot[0] == "year":
+        group, when = slot[1], slot[-1]
+        return group == "conclusion" or (group in ("learning", "training") and when != "after")
+    return False

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.mapping import clean
 from hub.sources import Problem, ProblemCode, Provenance, Severity
+from hub_generic_excel.formulas import BlankWatch
 from hub_generic_excel.headers import aliases, find_header, text_of
 from hub_generic_excel.sheets import (
     Blank,
@@ -17,6 +18,7 @@ from hub_generic_excel.sheets import (
     decode_legacy_columns,
     learner_rows,
     name_key,
+    uncomputed_formulas,
 )
 from hub_generic_excel.workbook import Sheet, cell
 
@@ -30,6 +32,7 @@ class Listed:
     code: str
     name: str  # folded, legacy fonts decoded
     class_name: str
+    problems: list[Problem] = field(default_factory=list)  # of its row; keyed when joined
 
 
 def header_problem(file: str, sheet: Sheet, expected: str, what_vi: str, what_en: str) -> Problem:
@@ -111,16 +114,22 @@ def read_learner_list(
             Blank.RAW,
         )
         entries: list[Entry] = []
+        required = template.get("required", [])
+        watch = BlankWatch(c for key, c in header.columns.items() if key in required)
+        rows: list[int] = []
         for item in learner_rows(sheet, header, mapped, file):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue
             r, row = item
+            watch.watch(row)
             entry = Entry(Provenance(file, sheet.name, r + 1))
             entry.locations.explicit[()] = entry.row
             entry.fill(plan, r, row)
             entries.append(entry)
+            rows.append(r)
         decode_legacy_columns([e.data["learner"] for e in entries], header.columns)
+        start = len(listed)
         for entry in entries:
             values = entry.data["learner"]
             code = clean(text_of(values.get("learner_code", "")))
@@ -134,6 +143,10 @@ def read_learner_list(
                     clean(text_of(values.get("class_name", ""))).upper(),
                 )
             )
+        if watch.seen_blank:
+            by_row = dict(zip(rows, listed[start:], strict=True))
+            for learner, problem in uncomputed_formulas(sheet, file, by_row, mapped):
+                learner.problems.append(problem)
     if not found_any:
         first = sheets[0] if sheets else Sheet("?", False, [])
         expected = " + ".join(" / ".join(template["columns"][k][:2]) for k in template["anchor"])

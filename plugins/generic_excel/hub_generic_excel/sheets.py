@@ -23,6 +23,7 @@ from typing import Any
 from hub.mapping import fold
 from hub.mapping.legacy import column_encoding, decode_as, to_unicode
 from hub.mapping.text import CACHE_SIZE
+from hub.privacy import mask_text
 from hub.sources import Problem, ProblemCode, Provenance, RawPath, Severity
 from hub_generic_excel.headers import Header, is_numbering_row, text_of
 from hub_generic_excel.workbook import Row, Sheet, cell
@@ -339,3 +340,38 @@ def decode_legacy_columns(rows: list[dict[str, Any]], columns: Iterable[str]) ->
         for row in rows:
             if isinstance(row.get(key), str):
                 row[key] = decode_as(row[key], encoding)
+
+
+FORMULA_WITHOUT_VALUE = "FORMULA_WITHOUT_VALUE"
+
+
+def uncomputed_formulas(
+    sheet: Sheet, file: str, rows: Mapping[int, Any], mapped: Iterable[int]
+) -> Iterator[tuple[Any, Problem]]:
+    """(the row's learner, its problem) for each mapped cell holding a formula with no value.
+
+    Args:
+        sheet: the sheet, whose XML is read here (once): call only when a blank was seen.
+        rows: 0-based row → what the row was read into (a GradeRow, a Listed).
+        mapped: the 0-based columns whose values the learner's record takes.
+    """
+    columns = set(mapped)
+    for (r, c), formula in sorted(sheet.uncomputed().items()):
+        target = rows.get(r)
+        if target is None or c not in columns:
+            continue
+        where = Provenance(file, sheet.name, r + 1, (cell(r, c),))
+        found = mask_text(f"={formula}" if formula else "= (công thức dùng chung / shared)")
+        yield (
+            target,
+            Problem.at(
+                FORMULA_WITHOUT_VALUE,
+                where,
+                found[:80],
+                "the formula's value, saved with the file",
+                "ô có công thức nhưng không có giá trị đã tính (tệp được lưu mà không tính công "
+                "thức); mở tệp bằng Excel hoặc LibreOffice rồi lưu lại",
+                "the cell holds a formula with no computed value (the file was saved without "
+                "computing its formulas); open it in Excel or LibreOffice and save it again",
+            ),
+        )

@@ -6,10 +6,16 @@
                                   summary (primary), in .xlsx, .xls or .ods
 
 A class file and the learner list make one *bundle*; the cursor keeps each bundle's content
-digest, so the next read only reads bundles whose files changed. Every learner row of a bundle
-ends as exactly one RawRecord or at least one error Problem keyed to it (rows in = records out
-+ learners with problems): a learner missing from the gradebook, a duplicate, a class without
-a file, a file that cannot be opened — each is reported at its cell.
+digest, so the next read only reads bundles whose files changed. Every learner of the list
+ends as exactly one RawRecord or at least one error Problem keyed to them (rows in = records
+out + learners with problems), named in its message (hub_generic_excel.problems): a learner
+missing from the gradebook, a duplicate, a class without a file, a file that cannot be opened,
+a sheet that names no subject, a class held by two different files — each is reported at its
+cell, and a cause that lies in a whole file is reported once more at that file.
+
+Files of one class by their names ("9A1.xlsx" and its copy "9A1 (1).xlsx") are read together:
+identical copies are read once, with a warning naming the copy; different files of one class
+are refused, because which one is right cannot be known (docs/writing-a-plugin.md).
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +42,12 @@ from hub.sources import (
     ReadItem,
     Severity,
 )
+from hub_generic_excel import problems as said
 from hub_generic_excel.gradebook import ClassFile, GradeRow, read_gradebook
 from hub_generic_excel.learner_list import Listed, read_learner_list
 from hub_generic_excel.sheets import CellLocations
 from hub_generic_excel.summary import read_summary
+from hub_generic_excel.unreadable import Diagnosis
 from hub_generic_excel.workbook import Sheet, UnreadableWorkbook, read_workbook
 
 LIST_BUNDLE = "@list"
@@ -53,6 +62,8 @@ CONTEXT_KEYS = (
     "principal",
     "principal_title",
 )
+Duplicates = dict[int, Problem | None]  # id(Listed) → its problem, or None: counted elsewhere
+Member = tuple[str, Path]  # a class file's bundle key and path
 
 
 class ExcelSource:
@@ -88,31 +99,46 @@ class ExcelSource:
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
         state = parse_cursor(cursor)
+        if not self.folder.is_dir():
+            raise missing_folder(self.folder)
         now = datetime.now(UTC)
         future = state["as_of"] is not None and state["as_of"] > now
         bundles: dict[str, dict[str, str]] = dict(state["bundles"])
         list_files = self._files(self.config["learner_list"])
         list_digest = _digest(list_files)
-        class_files = self._files(self.config["class_files"])
-        todo = []
-        for path in class_files:
-            key = path.relative_to(self.folder).as_posix()
-            digest = _digest([*list_files, path])
-            if bundles.get(key, {}).get("digest") != digest and not (future and key not in bundles):
-                todo.append((key, path, digest))
+        digests: dict[str, str] = {}
+        groups: list[list[Member]] = []
+        for named in class_groups(self._files(self.config["class_files"])):
+            members = []
+            for path in named:
+                key = path.relative_to(self.folder).as_posix()
+                if future and key not in bundles:
+                    continue  # a file newer than a cursor from the future is not read
+                digests[key] = _digest([*list_files, path])
+                members.append((key, path))
+            if any(bundles.get(key, {}).get("digest") != digests[key] for key, _ in members):
+                groups.append(members)  # a changed file: its whole class is read again
         list_changed = bundles.get(LIST_BUNDLE, {}).get("digest") != list_digest
         read_list = list_changed and not (future and LIST_BUNDLE not in bundles)
         self.rows_in = 0
         if future:
             yield _future_warning(str(self.folder), state["as_of"])
-        if todo or read_list:
+        if groups or read_list:
             listed, list_problems = self._read_lists(list_files)
+            duplicates, warnings = _duplicates(listed)
             if read_list:
                 yield from list_problems
-            duplicates = _duplicates(listed)
-            for key, path, digest in todo:
-                class_name = yield from self._bundle(path, key, listed, duplicates)
-                bundles[key] = {"digest": digest, "class": class_name}
+                yield from warnings
+            reading = {key for group in groups for key, _ in group}
+            claimed = {
+                b["class"]: key
+                for key, b in bundles.items()
+                if key != LIST_BUNDLE and key not in reading and b.get("class")
+            }
+            for members in groups:
+                classes = yield from self._group(members, listed, duplicates, claimed)
+                for key, _path in members:
+                    bundles[key] = {"digest": digests[key], "class": classes[key]}
                 yield Checkpoint(_cursor(bundles, state["as_of"]))
             if read_list:
                 yield from self._unassigned(listed, duplicates, bundles)
@@ -142,7 +168,7 @@ class ExcelSource:
             try:
                 sheets = read_workbook(path)
             except UnreadableWorkbook as exc:
-                problems.append(_unreadable(path.name, str(exc)))
+                problems.append(said.unreadable(path.name, exc.diagnosis))
                 continue
             found, found_problems = read_learner_list(path, path.name, sheets, template)
             listed.extend(found)
@@ -168,56 +194,187 @@ class ExcelSource:
             file, sheets, template, self.mappings.labels["subjects-secondary"], scored
         )
 
+    def _group(
+        self,
+        group: list[Member],
+        listed: list[Listed],
+        duplicates: Duplicates,
+        claimed: dict[str, str],
+    ) -> Generator[ReadItem, None, dict[str, str]]:
+        """Read the files of one class by their names; return each file's class."""
+        if len(group) == 1:
+            key, path = group[0]
+            opened = _open(path)
+            class_name = yield from self._bundle(path, key, opened, listed, duplicates, claimed)
+            return {key: class_name}
+        group = sorted(group, key=lambda m: _preference(m[1]))
+        if len({hashlib.sha256(path.read_bytes()).digest() for _key, path in group}) == 1:
+            key, kept = group[0]
+            opened = _open(kept)
+            class_name = yield from self._bundle(kept, key, opened, listed, duplicates, claimed)
+            for _key, copy in group[1:]:
+                yield said.identical_copy(class_name, copy.name, kept.name)
+            return dict.fromkeys((k for k, _ in group), class_name)
+        return (yield from self._different_files(group, listed, duplicates, claimed))
+
+    def _different_files(
+        self,
+        group: list[Member],
+        listed: list[Listed],
+        duplicates: Duplicates,
+        claimed: dict[str, str],
+    ) -> Generator[ReadItem, None, dict[str, str]]:
+        """Files that differ but are named for one class: refused when they hold one class."""
+        classes: dict[str, str] = {}
+        books: dict[str, list[tuple[str, Path, ClassFile]]] = {}
+        failed: list[tuple[str, Path, Diagnosis]] = []
+        for key, path in group:
+            opened = _open(path)
+            if isinstance(opened, Diagnosis):
+                yield said.unreadable(path.name, opened)
+                failed.append((key, path, opened))
+                classes[key] = class_from_name(path.stem)
+                continue
+            book = self.class_file(path.name, opened)
+            class_name = self._class_of(book, path)
+            books.setdefault(class_name, []).append((key, path, book))
+            classes[key] = class_name
+        if not books:  # none can be opened: its learners are kept out by the first one's fault
+            key, path, diagnosis = failed[0]
+            class_name = class_from_name(path.stem)
+            learners = _of_class(listed, class_name)
+            yield from self._refuse(
+                learners,
+                duplicates,
+                lambda x: said.behind_unreadable(x, class_name, path.name, diagnosis),
+            )
+            return classes
+        for class_name, held in books.items():
+            if len(held) == 1:
+                key, path, book = held[0]
+                yield from self._read_book(key, path, book, class_name, listed, duplicates, claimed)
+                continue
+            names = [path.name for _key, path, _book in held]
+            yield said.class_in_two_files(class_name, names, Provenance(names[-1]))
+            for key, _path, _book in held:
+                claimed.setdefault(class_name, key)
+            yield from self._refuse(
+                _of_class(listed, class_name),
+                duplicates,
+                partial(said.behind_two_files, class_name=class_name, files=names),
+            )
+        return classes
+
+    def _class_of(self, book: ClassFile, path: Path) -> str:
+        if "class_name" in book.title:
+            return clean(book.title["class_name"][0]).upper()
+        return class_from_name(path.stem)
+
     def _bundle(
-        self, path: Path, key: str, listed: list[Listed], duplicates: dict[int, Problem]
+        self,
+        path: Path,
+        key: str,
+        opened: list[Sheet] | Diagnosis,
+        listed: list[Listed],
+        duplicates: Duplicates,
+        claimed: dict[str, str],
     ) -> Generator[ReadItem, None, str]:
         """Read one class file and join it with its learners; return its class name."""
         file = path.name
-        try:
-            sheets = read_workbook(path)
-        except UnreadableWorkbook as exc:
-            unreadable = _unreadable(file, str(exc))
-            yield unreadable
-            class_name = _class_from_name(path.stem)
-            for learner in _of_class(listed, class_name):
-                self.rows_in += 1
-                yield _keyed(unreadable, learner.key)
+        if isinstance(opened, Diagnosis):
+            yield said.unreadable(file, opened)
+            class_name = class_from_name(path.stem)
+            yield from self._refuse(
+                _of_class(listed, class_name),
+                duplicates,
+                lambda x: said.behind_unreadable(x, class_name, file, opened),
+            )
             return class_name
-        book = self.class_file(file, sheets)
-        yield from (p for p in book.problems if p.record_key is None)
-        class_name = (
-            clean(book.title["class_name"][0]).upper()
-            if "class_name" in book.title
-            else _class_from_name(path.stem)
-        )
-        yield from self._join(book, class_name, _of_class(listed, class_name), duplicates)
+        book = self.class_file(file, opened)
+        class_name = self._class_of(book, path)
+        yield from self._read_book(key, path, book, class_name, listed, duplicates, claimed)
         return class_name
+
+    def _read_book(
+        self,
+        key: str,
+        path: Path,
+        book: ClassFile,
+        class_name: str,
+        listed: list[Listed],
+        duplicates: Duplicates,
+        claimed: dict[str, str],
+    ) -> Iterator[ReadItem]:
+        """The problems of one opened class file, then its learners joined."""
+        yield from (p for p in book.problems if p.record_key is None)
+        other = claimed.get(class_name)
+        if other is not None and other != key:
+            where = (
+                book.title["class_name"][1] if "class_name" in book.title else Provenance(path.name)
+            )
+            yield said.class_named_twice(class_name, path.name, Path(other).name, where)
+            return
+        claimed[class_name] = key
+        learners = _of_class(listed, class_name)
+        if book.unknown_subjects:
+            expected = self.mappings.labels["subjects-secondary"].expected()
+            for label, where in book.unknown_subjects.items():
+                yield said.unknown_subject(label, where, expected)
+            labels = list(book.unknown_subjects)
+            yield from self._refuse(
+                learners,
+                duplicates,
+                lambda x: said.behind_unknown_subject(x, class_name, path.name, labels),
+            )
+            return
+        yield from self._join(book, class_name, learners, duplicates)
+
+    def _refuse(
+        self,
+        learners: list[Listed],
+        duplicates: Duplicates,
+        problem: Callable[[Listed], Problem],
+    ) -> Iterator[Problem]:
+        """One problem per learner of a class that cannot be read (`problem(learner)`)."""
+        for learner in learners:
+            if id(learner) in duplicates:
+                first = duplicates[id(learner)]
+                if first is not None:
+                    self.rows_in += 1
+                    yield first
+                continue
+            self.rows_in += 1
+            yield problem(learner)
 
     def _join(
         self,
         book: ClassFile,
         class_name: str,
         learners: list[Listed],
-        duplicates: dict[int, Problem],
+        duplicates: Duplicates,
     ) -> Iterator[ReadItem]:
         used: set[int] = set()
         names = Counter(learner.name for learner in learners)
         for learner in learners:
-            self.rows_in += 1
             row = book.learner(learner.code, learner.name if names[learner.name] == 1 else "")
             if id(learner) in duplicates:
                 if row is not None:
                     used.add(id(row))  # the gradebook row is this learner's: not a stranger
-                yield duplicates[id(learner)]
+                first = duplicates[id(learner)]
+                if first is not None:
+                    self.rows_in += 1
+                    yield first
                 continue
+            self.rows_in += 1
             if row is None or id(row) in used:
-                yield _missing_grades(learner, book.file, class_name)
+                yield said.missing_grades(learner, book.file, class_name)
                 continue
             used.add(id(row))
-            problems = [_keyed(p, learner.key) for p in row.problems]
+            problems = [said.naming(p, learner, class_name) for p in row.problems]
+            problems += [said.naming(p, learner, class_name) for p in learner.problems]
             for label, where in book.subjects.items():
                 if label not in row.seen:
-                    problems.append(_absent_from_sheet(learner, label, where))
+                    problems.append(said.absent_from_sheet(learner, class_name, label, where))
             if problems:
                 yield from problems
                 continue
@@ -255,7 +412,7 @@ class ExcelSource:
     def _unassigned(
         self,
         listed: list[Listed],
-        duplicates: dict[int, Problem],
+        duplicates: Duplicates,
         bundles: Mapping[str, Mapping[str, str]],
     ) -> Iterator[Problem]:
         """Learners whose class has no class file (or who have no class): each one reported."""
@@ -264,31 +421,46 @@ class ExcelSource:
         for learner in listed:
             if learner.class_name in classes:
                 continue
-            self.rows_in += 1
             if id(learner) in duplicates:
-                yield duplicates[id(learner)]
+                first = duplicates[id(learner)]
+                if first is not None:
+                    self.rows_in += 1
+                    yield first
                 continue
+            self.rows_in += 1
             where = learner.entry.locations.get(("learner", "class_name"), learner.entry.row)
             if not learner.class_name:
-                yield Problem.at(
+                yield said.for_learner(
+                    learner,
+                    "",
                     ProblemCode.VALUE_MISSING.value,
-                    where,
                     "",
                     "7A3, 10C2, …",
-                    "học sinh không có lớp",
-                    "the learner has no class",
-                    record_key=learner.key,
+                    "không có lớp",
+                    "has no class",
+                    where,
                 )
             else:
-                yield Problem.at(
+                yield said.for_learner(
+                    learner,
+                    learner.class_name,
                     ProblemCode.GRADES_MISSING.value,
-                    where,
                     learner.class_name,
                     f"a class file for {learner.class_name}",
-                    f"không có tệp điểm của lớp {learner.class_name} (đặt vào {pattern})",
-                    f"no class file for class {learner.class_name} (put it in {pattern})",
-                    record_key=learner.key,
+                    f"không có tệp điểm của lớp (đặt vào {pattern})",
+                    f"there is no class file for the class (put it in {pattern})",
+                    where,
                 )
+
+
+def missing_folder(folder: Path) -> UsageError:
+    """The configured folder does not exist: a usage error naming it and the option."""
+    return UsageError(
+        f"nguồn generic_excel: thư mục {folder} (tùy chọn `folder`) không tồn tại hoặc không "
+        'phải thư mục; sửa `options = { folder = "..." }` của nguồn hoặc tạo thư mục',
+        f"generic_excel source: the folder {folder} (option `folder`) does not exist or is not "
+        'a folder; correct the source\'s `options = { folder = "..." }` or create it',
+    )
 
 
 # -- cursor ----------------------------------------------------------------------------------
@@ -336,75 +508,67 @@ def _digest(paths: list[Path]) -> str:
 # -- joining helpers ---------------------------------------------------------------------------
 
 
-def _class_from_name(stem: str) -> str:
+def class_from_name(stem: str) -> str:
+    """The class a file's name gives: "9A1 (1)" → "9A1", "Lop 10C2 - ban cu" → "10C2"."""
     match = re.search(r"(\d{1,2}\s*[A-Za-z][\w]*)", stem)
     return (match[1] if match else stem).replace(" ", "").upper()
+
+
+def class_groups(paths: list[Path]) -> list[list[Path]]:
+    """Class files grouped by the class their names give, in the order of their first file."""
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(class_from_name(path.stem), []).append(path)
+    return list(groups.values())
+
+
+def _preference(path: Path) -> tuple[bool, int, str]:
+    """Of identical copies, the one named exactly for its class is read ("9A1.xlsx")."""
+    exact = path.stem.replace(" ", "").upper() == class_from_name(path.stem)
+    return (not exact, len(path.name), path.name)
+
+
+def _open(path: Path) -> list[Sheet] | Diagnosis:
+    try:
+        return read_workbook(path)
+    except UnreadableWorkbook as exc:
+        return exc.diagnosis
 
 
 def _of_class(listed: list[Listed], class_name: str) -> list[Listed]:
     return [learner for learner in listed if learner.class_name == class_name]
 
 
-def _duplicates(listed: list[Listed]) -> dict[int, Problem]:
-    """Rows of the list sharing a learner code: identical copies after the first, or all of a
-    conflicting group (which row is right cannot be known), each get a Problem."""
+def _duplicates(listed: list[Listed]) -> tuple[Duplicates, list[Problem]]:
+    """Rows of the list sharing a learner code, and a warning per group of identical rows.
+
+    Identical rows: the first is read, the others are counted with it (None). Rows that
+    differ: which is right cannot be known, so the learner gets one error, on the first row,
+    and the other rows are counted with it.
+    """
     groups: dict[str, list[Listed]] = {}
     for learner in listed:
         if learner.code:
             groups.setdefault(learner.code, []).append(learner)
-    found: dict[int, Problem] = {}
-    for code, group in groups.items():
+    found: Duplicates = {}
+    warnings: list[Problem] = []
+    for group in groups.values():
         if len(group) < 2:
             continue
-        rows = ", ".join(str(g.entry.row.row) for g in group)
+        rows = [g.entry.row.row or 0 for g in group]
         same = all(_plain(g) == _plain(group[0]) for g in group)
-        for index, learner in enumerate(group):
-            if same and index == 0:
-                continue
-            where = learner.entry.row
-            vi = "bản sao của dòng đầu" if same else "các dòng khác nhau, không biết dòng nào đúng"
-            en = (
-                "a copy of the first row" if same else "the rows differ; cannot tell which is right"
-            )
-            found[id(learner)] = Problem.at(
-                ProblemCode.DUPLICATE_LEARNER.value,
-                where,
-                code,
-                "one row per learner",
-                f"mã học sinh {code} xuất hiện ở các dòng {rows} ({vi})",
-                f"learner code {code} appears on rows {rows} ({en})",
-                record_key=f"{learner.key}#row{where.row}",  # each row is a row in
-            )
-    return found
+        first = said.duplicate_in_list(group[0], rows, same)
+        if same:
+            warnings.append(first)
+        else:
+            found[id(group[0])] = first
+        for learner in group[1:]:
+            found[id(learner)] = None
+    return found, warnings
 
 
 def _plain(learner: Listed) -> list[tuple[str, str]]:
     return sorted((k, str(v)) for k, v in learner.entry.data["learner"].items())
-
-
-def _keyed(problem: Problem, key: str) -> Problem:
-    return Problem.at(
-        problem.code,
-        problem.location,
-        problem.found,
-        problem.expected,
-        problem.message_vi,
-        problem.message_en,
-        problem.severity,
-        key,
-    )
-
-
-def _unreadable(file: str, error: str) -> Problem:
-    where = Provenance(file)
-    return Problem.at(
-        ProblemCode.FILE_UNREADABLE.value,
-        where,
-        error[:80],
-        ".xlsx, .xls or .ods, not password-protected",
-        f"không mở được tệp ({error}); lưu lại thành .xlsx không đặt mật khẩu",
-        f"the file cannot be opened ({error}); save it again as .xlsx without a password",
-    )
 
 
 def _future_warning(folder: str, as_of: datetime) -> Problem:
@@ -417,31 +581,6 @@ def _future_warning(folder: str, as_of: datetime) -> Problem:
         f"con trỏ đọc ở tương lai ({as_of.isoformat()}); chỉ đọc các tệp đã đổi",
         f"the read cursor is in the future ({as_of.isoformat()}); only changed files are read",
         Severity.WARNING,
-    )
-
-
-def _missing_grades(learner: Listed, file: str, class_name: str) -> Problem:
-    where = learner.entry.row
-    return Problem.at(
-        ProblemCode.GRADES_MISSING.value,
-        where,
-        learner.code or learner.name,
-        f"a row in {file}",
-        f"học sinh lớp {class_name} không có dòng nào trong {file} (so theo mã, rồi theo họ tên)",
-        f"the class {class_name} learner has no row in {file} (matched by code, then name)",
-        record_key=learner.key,
-    )
-
-
-def _absent_from_sheet(learner: Listed, label: str, where: Provenance) -> Problem:
-    return Problem.at(
-        ProblemCode.GRADES_MISSING.value,
-        where,
-        learner.code or learner.name,
-        f"a row for the learner in {label}",
-        f"không có dòng của học sinh {learner.code or learner.name} (môn {label})",
-        f"no row for learner {learner.code or learner.name} (subject {label})",
-        record_key=learner.key,
     )
 
 

@@ -14,10 +14,19 @@ from typing import Any
 
 from hub.mapping import LabelList
 from hub.sources import Problem, ProblemCode, Provenance, Severity
+from hub_generic_excel.formulas import BlankWatch
 from hub_generic_excel.gradebook import ClassFile, GradeRow, Slot
 from hub_generic_excel.headers import Header, aliases, find_header, text_of
 from hub_generic_excel.learner_list import header_problem, hidden_warning
-from hub_generic_excel.sheets import Blank, Entry, SheetPlan, learner_rows, name_key, title_values
+from hub_generic_excel.sheets import (
+    Blank,
+    Entry,
+    SheetPlan,
+    learner_rows,
+    name_key,
+    title_values,
+    uncomputed_formulas,
+)
 from hub_generic_excel.workbook import Sheet, cell
 
 _RATED = ("qualities", "competencies")
@@ -54,6 +63,13 @@ def _classify(
             continue
         slots[c] = ("subjects", label, measure)
     return slots, unknown
+
+
+def _must_have(slot: Slot) -> bool:
+    """A subject's level, each quality and competency, the evaluation, the completion."""
+    if slot[0] == "subjects":
+        return bool(slot[-1] == "rating")
+    return slot[0] in _RATED or slot in (("year", "evaluation"), ("year", "completed_grade"))
 
 
 def read_summary(
@@ -105,11 +121,14 @@ def read_summary(
             {c: Blank.EMPTY for c, slot in slots.items() if slot[0] in _RATED},
         )
         named_at = list(book.subjects.items())
+        watch = BlankWatch(c for c, slot in slots.items() if _must_have(slot))
+        read: dict[int, GradeRow] = {}
         for item in learner_rows(sheet, header, mapped, file):
             if isinstance(item, Problem):
                 book.problems.append(item)
                 continue
             r, row = item
+            watch.watch(row)
             code = (
                 text_of(row[code_col]).strip()
                 if code_col is not None and code_col < len(row)
@@ -139,6 +158,10 @@ def read_summary(
             for label, where in named_at:
                 explicit.setdefault(("subjects", label), where)
             book.rows.append(target)
+            read[r] = target
+        if watch.seen_blank:
+            for found, problem in uncomputed_formulas(sheet, file, read, slots):
+                found.problems.append(problem)
     if not read_any:
         first_sheet = sheets[0] if sheets else Sheet("?", False, [])
         book.problems.append(
