@@ -381,8 +381,7 @@ class ExcelSource:
             yield self._record(learner, row, book, class_name)
         for row in book.rows:
             if id(row) not in used:
-                self.rows_in += 1
-                yield _unmatched(row, book.file)
+                yield _unmatched(row)  # no learner of the list: not a row in
 
     def _record(
         self, learner: Listed, row: GradeRow, book: ClassFile, class_name: str
@@ -584,7 +583,12 @@ def _future_warning(folder: str, as_of: datetime) -> Problem:
     )
 
 
-def _unmatched(row: GradeRow, file: str) -> Problem:
+def _unmatched(row: GradeRow) -> Problem:
+    """A class file's row whose learner the learner list does not hold.
+
+    It names no learner (the sector database's list is the roll of the school), so it comes
+    without a `record_key`: a problem of the source the school must fix, not one more learner.
+    """
     where = row.entry.row
     return Problem.at(
         ProblemCode.LEARNER_UNMATCHED.value,
@@ -593,7 +597,6 @@ def _unmatched(row: GradeRow, file: str) -> Problem:
         "a learner of the learner list",
         "học sinh này không có trong danh sách học sinh của lớp",
         "this learner is not in the class's learner list",
-        record_key=f"{file}!{row.entry.row.sheet}!{row.entry.row.row}",
     )
 
 
