@@ -47,6 +47,7 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_URL_PASSWORD = re.compile(r"://[^:/@\s]*:[^@\s]*@")  # user:password@ in a URL unparsable
 
 
 class _Section(BaseModel):
@@ -133,11 +134,18 @@ class HubConfig(_Section):
 
     def database_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The database URL: HUB_DATABASE_URL if set, else the file's, with a relative SQLite
-        path taken from the config file's folder."""
+        path taken from the config file's folder.
+
+        A URL that cannot be parsed is returned as written: opening the store refuses it with
+        the store's message and exit code, whichever of the two places it came from.
+        """
         env = os.environ if environ is None else environ
         if env.get(DATABASE_URL_ENV):
             return env[DATABASE_URL_ENV]
-        url = sa.make_url(self.database.url)
+        try:
+            url = sa.make_url(self.database.url)
+        except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+            return self.database.url
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             database = Path(url.database)
             if not database.is_absolute():
@@ -196,8 +204,8 @@ def _refuse_secrets(value: Any, where: Path, trail: tuple[str, ...]) -> None:
     if trail == ("database", "url") and isinstance(value, str):
         try:
             has_password = sa.make_url(value).password is not None
-        except sa.exc.ArgumentError:
-            has_password = False  # reported as a bad URL where it is used
+        except (sa.exc.ArgumentError, ValueError):  # reported as a bad URL where it is used
+            has_password = _URL_PASSWORD.search(value) is not None
         if has_password:
             _secret_error(
                 where,

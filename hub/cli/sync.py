@@ -35,6 +35,7 @@ def run_guarded(action: Callable[[], T]) -> T:
     from hub.pipeline.extract import SourceFailed
     from hub.signing.providers import ProviderConfigError, SigningRefused
     from hub.store import StoreError
+    from hub.store.engine import database_failure
 
     try:
         return action()
@@ -45,11 +46,8 @@ def run_guarded(action: Callable[[], T]) -> T:
     except StoreError as exc:
         raise _fail(exits.STORE, exc.message_vi, exc.message_en) from None
     except sa.exc.OperationalError as exc:
-        raise _fail(
-            exits.STORE,
-            f"Không dùng được cơ sở dữ liệu: {exc.orig}.",
-            f"The database cannot be used: {exc.orig}.",
-        ) from None
+        failure = database_failure(None, exc)
+        raise _fail(exits.STORE, failure.message_vi, failure.message_en) from None
     except (GaveUp, StillProcessing) as exc:
         raise _fail(exits.RETRY_LATER, exc.message_vi, exc.message_en) from None
     except MinistryError as exc:

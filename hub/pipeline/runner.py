@@ -61,17 +61,15 @@ from hub.store import (
     StoreError,
     batch_accounting,
     batches,
-    check_schema,
     close_batch,
     finish_run,
     load_cursors,
-    migrate,
+    open_existing,
     save_cursors,
     sources_with_failures,
     start_run,
     unfinished_runs,
 )
-from hub.store.migrate import current_revision
 
 log = logging.getLogger(__name__)
 
@@ -126,20 +124,15 @@ class SyncReport:
 
 
 def open_store(config: HubConfig, environ: Mapping[str, str] | None = None) -> Store:
-    """The configured store, migrated when new; refused when at another schema version.
+    """The configured store; never created here (`hub db upgrade` does that).
+
+    A sync on a store that does not exist would send the whole province again, so a missing
+    SQLite file, a database without the hub's schema and one at another revision are refused.
 
     Raises:
-        StoreError: unreachable, or at a schema revision this hub does not expect.
+        StoreError: absent, unreachable, not a hub database, or at another schema revision.
     """
-    store = Store(config.database_url(environ))
-    try:
-        if current_revision(store) is None:
-            migrate(store)
-        check_schema(store)
-    except Exception:
-        store.dispose()
-        raise
-    return store
+    return open_existing(config.database_url(environ))
 
 
 def ministry_client(config: HubConfig, endpoint: str | None = None) -> MinistryClient:

@@ -18,15 +18,24 @@ def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(
 ) -> None:
     shutil.copyfile(ROOT / "config.toml", tmp_path / "config.toml")
     hub = Path(sys.executable).parent / "hub"
+    # Variables an operator's shell may hold: the demo keeps to its own store and sandbox.
+    operators_store = tmp_path / "operator" / "hub.sqlite3"
     done = subprocess.run(
         [str(hub), "demo", "--quiet"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path), "COLUMNS": "500"},
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "HOME": str(tmp_path),
+            "COLUMNS": "500",
+            "HUB_DATABASE_URL": f"sqlite:///{operators_store}",
+            "HUB_MINISTRY_ENDPOINT": "https://ketnoi.example.invalid/ketnoi",
+        },
     )
     assert done.returncode == 0, done.stderr + done.stdout
+    assert not operators_store.parent.exists()
     out = done.stdout
     accepted = re.findall(r"✔ (\d+) +chấp nhận / accepted +(HB\d+)", out)
     rejected = re.findall(r"✘ (\d+) +bị từ chối / rejected +(HB\d{3}):", out)

@@ -37,7 +37,7 @@ def test_the_shipped_config_loads_and_its_database_opens(
     assert url == f"sqlite:///{PROJECT_CONFIG.parent / 'var' / 'hub.sqlite3'}"
     # The same settings on a scratch copy, so the test does not touch the checkout's ./var.
     scratch = write(tmp_path, PROJECT_CONFIG.read_text(encoding="utf-8"))
-    store = Store(load_config(scratch).database_url())
+    store = Store(load_config(scratch).database_url(), create=True)
     try:
         migrate(store)
     finally:
