@@ -20,16 +20,16 @@ sending side).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from hub.config import HubConfig
-from hub.errors import UsageError
 from hub.mapping import MappingSet, load_mappings
 from hub.ministry import Credentials, MinistryClient, MinistryService
+from hub.ministry.config import ENDPOINT_ENV as ENDPOINT_ENV  # where tests and scripts import it
+from hub.ministry.config import choose_endpoint, read_password
 from hub.ministry.contract import MAX_DOCUMENTS_PER_SUBMISSION
 from hub.ministry.errors import MinistryError
 from hub.pipeline.check import LearnerLookup
@@ -49,7 +49,6 @@ from hub.pipeline.push import Pusher
 from hub.pipeline.sign import Signers
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
-from hub.signing.providers.secrets import read_secret
 from hub.sources import Checkpoint, CursorError, Problem, RawRecord, Severity
 from hub.store import (
     BatchAccounting,
@@ -72,9 +71,6 @@ from hub.store import (
 )
 
 log = logging.getLogger(__name__)
-
-ENDPOINT_ENV = "HUB_MINISTRY_ENDPOINT"
-"""Overrides [ministry].endpoint (a sandbox started by a test or a script, on loopback)."""
 
 UNKNOWN_SCHOOL = "00000000"  # the batch of problems of a source that names no school
 
@@ -138,21 +134,18 @@ def open_store(config: HubConfig, environ: Mapping[str, str] | None = None) -> S
 def ministry_client(config: HubConfig, endpoint: str | None = None) -> MinistryClient:
     """The connection-service client of the configuration (password from its variable).
 
+    The address is `endpoint` when given (`hub demo`'s own sandbox), else [ministry] endpoint;
+    HUB_MINISTRY_ENDPOINT names a running sandbox only when that is "sandbox", and its use is
+    logged. Each is sent the password only over https://, or http:// on loopback.
+
     Raises:
-        UsageError: the endpoint is "sandbox" and no sandbox address was given.
-        ProviderConfigError: the password variable is not set.
+        UsageError: the endpoint is "sandbox" and no sandbox address was given; the variable is
+            set while the configured endpoint is not "sandbox"; the address is not https (nor
+            http on loopback); the password variable is not set. Each names the setting.
     """
-    address = endpoint or os.environ.get(ENDPOINT_ENV) or config.ministry.endpoint
-    if address == "sandbox":
-        raise UsageError(
-            f'{config.path}: [ministry] endpoint = "sandbox" chỉ dùng được trong `hub demo`; '
-            f"đặt {ENDPOINT_ENV} là địa chỉ sandbox đang chạy (hub sandbox serve).",
-            f'{config.path}: [ministry] endpoint = "sandbox" works only inside `hub demo`; set '
-            f"{ENDPOINT_ENV} to a running sandbox's address (hub sandbox serve).",
-        )
-    password = read_secret(
-        config.ministry.password_env, "Mật khẩu kết nối Bộ", "The ministry account's password"
-    )
+    setting = f"{config.path}: [ministry] endpoint"
+    address = choose_endpoint(config.ministry.endpoint, setting, endpoint)
+    password = read_password(config.ministry.password_env)
     return MinistryClient(address, Credentials(config.ministry.username, password))
 
 

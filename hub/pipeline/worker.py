@@ -28,6 +28,7 @@ from hub.model import Transcript
 from hub.pipeline.build import build_tree
 from hub.pipeline.sign import SignerId, Signers, sign_failure, signed_bytes
 from hub.plugins import load_plugins
+from hub.privacy import mask_logs
 from hub.rules import Rule, check_transcript
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ _state: _Worker | None = None
 def init_worker(spec: WorkerSpec) -> None:
     """Open the worker's resources (ProcessPoolExecutor initializer)."""
     global _state
+    mask_logs()  # a spawned worker does not inherit the parent's logging set-up
     config = load_config(spec.config_path)
     registry = load_plugins()
     _state = _Worker(config, load_codes(), tuple(registry.rules), Signers(config), spec.today)
