@@ -82,7 +82,9 @@ def serve_command(
     # Imported here so that `hub --help` does not load uvicorn and the checks.
     from pydantic import ValidationError
 
+    from hub.cli.ports import check_port_free
     from hub.sandbox import Accounts, FaultPlan, SandboxConfig, serve
+    from hub.sandbox.server import check_loopback
     from hub.signing.providers.secrets import read_secret, secret_is_set
 
     try:
@@ -110,6 +112,8 @@ def serve_command(
             admin_token=token,
             path=endpoint_path,
         )
+        check_loopback(host)
+        check_port_free(host, port)
         click.echo(f"Sandbox: http://{host}:{port}{endpoint_path}?wsdl", err=True)
         serve(config, host, port)
     except (HubError, OSError) as exc:

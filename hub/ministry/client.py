@@ -367,7 +367,11 @@ class MinistryClient:
         cause = "HTTP_5xx" if isinstance(exc, ServerFailure) else exc.code
         self.metrics.retried(cause)
         log.warning(
-            "%s: %s, attempt %d; retrying in %.1f s",
+            "%s: %s, lần thử %d; thử lại sau %.1f giây / %s: %s, attempt %d; retrying in %.1f s",
+            operation,
+            exc.code,
+            state.attempt_number,
+            state.upcoming_sleep,
             operation,
             exc.code,
             state.attempt_number,
