@@ -100,3 +100,21 @@ def test_the_hub_command_masks_its_log_records() -> None:
         assert record.getMessage() == "*********789"
     finally:
         logging.setLogRecordFactory(before)
+
+
+def test_an_error_a_command_prints_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    from hub.cli.sync import run_guarded
+    from hub.pipeline.extract import SourceFailed
+
+    def read() -> None:
+        raise SourceFailed(
+            "Nguồn excel lỗi khi đọc: ValueError: '0362 1206 5227'.",
+            "Source excel failed while reading: ValueError: '0362 1206 5227'.",
+        )
+
+    with pytest.raises(SystemExit) as stopped:
+        run_guarded(read)
+    assert stopped.value.code == 7
+    printed = capsys.readouterr().err
+    assert "'**** **** *227'" in printed
+    assert "0362 1206" not in printed

@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 from hub.cli import exits
 from hub.errors import DataFileError, HubError, UsageError
+from hub.privacy import mask_text
 
 T = TypeVar("T")
 
 
 def _fail(code: int, message_vi: str, message_en: str) -> SystemExit:
-    click.echo(f"{message_vi}\n{message_en}", err=True)
+    # Masked: a plugin's or the ministry's error text may quote a value it could not take.
+    click.echo(f"{mask_text(message_vi)}\n{mask_text(message_en)}", err=True)
     return SystemExit(code)
 
 
