@@ -189,7 +189,16 @@ def make_engine(
     path = sqlite_file(parsed)
     if path is not None:
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                shown = shown_url(parsed)
+                raise StoreError(
+                    f"Không tạo được thư mục {path.parent} cho cơ sở dữ liệu {shown} "
+                    f"(lỗi hệ thống {exc.errno}).",
+                    f"Cannot create the folder {path.parent} of the database {shown}: "
+                    f"{exc.strerror}.",
+                ) from None
         elif not path.is_file():
             raise missing_store(parsed)
     engine = sa.create_engine(parsed)

@@ -176,3 +176,12 @@ def test_db_upgrade_creates_the_store_and_says_so(tmp_path: Path) -> None:
     again = _hub(config, "db", "upgrade")
     assert "created" not in again.output
     assert _hub(config, "status").exit_code == exits.OK
+
+
+def test_db_upgrade_that_cannot_make_the_folder_says_so(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    config = _config(tmp_path, f"sqlite:///{tmp_path / 'afile' / 'sub' / 'hub.sqlite3'}")
+    result = _hub(config, "db", "upgrade")
+    assert result.exit_code == exits.STORE
+    assert f"Không tạo được thư mục {tmp_path / 'afile' / 'sub'}" in result.output
+    assert "Traceback" not in result.output
