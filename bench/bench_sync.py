@@ -278,10 +278,11 @@ class SyncFigures:
 def prepare(directory: Path, settings: GenSettings) -> tuple[Path, Path]:
     """The province's spreadsheets, PKIs and configuration; its roster for the double."""
     from hub.cli.demo_province import build_province
+    from hub.store import migrate
 
-    province = build_province(
-        directory, settings, database_url=f"sqlite:///{directory / 'hub.sqlite3'}"
-    )
+    database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
+    province = build_province(directory, settings, database_url=database_url)
+    migrate(database_url)  # `hub db upgrade`: a sync never creates its store
     return province.config_path, roster_db(province.roster_path)
 
 

@@ -23,7 +23,6 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from pydantic import (
@@ -35,7 +34,9 @@ from pydantic import (
     model_validator,
 )
 
+from hub.config_errors import Invalid, toml_error, unreadable, validation_error
 from hub.errors import UsageError
+from hub.ministry.config import endpoint_refusal
 
 DEFAULT_PATH = Path("config.toml")
 CONFIG_ENV = "HUB_CONFIG"
@@ -46,7 +47,7 @@ _SECRET_KEY = re.compile(
     r"access_token|api_token|api_key|apikey|pin|user_pin)$",
     re.IGNORECASE,
 )
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_URL_PASSWORD = re.compile(r"://[^:/@\s]*:[^@\s]*@")  # user:password@ in a URL unparsable
 
 
 class _Section(BaseModel):
@@ -66,17 +67,15 @@ class MinistryConfig(_Section):
     @field_validator("endpoint")
     @classmethod
     def _https_or_loopback(cls, value: str) -> str:
+        # The rule the client applies to every address (hub.ministry.config), checked here too
+        # so that a wrong address stops the hub when the file is read, naming the key.
         if value == "sandbox":
             return value
-        parts = urlsplit(value)
-        if parts.scheme == "https" and parts.hostname:
-            return value
-        if parts.scheme == "http" and parts.hostname in _LOOPBACK:
-            return value
-        raise ValueError(
-            "phải là 'sandbox', một địa chỉ https://, hoặc http:// trên máy này (loopback) / "
-            "must be 'sandbox', an https:// URL, or http:// on loopback"
-        )
+        refusal = endpoint_refusal(value)
+        if refusal is not None:
+            vi, en = refusal
+            raise Invalid(f'{vi}, hoặc "sandbox"', f'{en}, or "sandbox"')
+        return value
 
 
 class SigningConfig(_Section):
@@ -88,16 +87,21 @@ class SigningConfig(_Section):
     def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = set(value) - {"GVBM", "GVCN", "HT", "DV"}
         if unknown:
-            raise ValueError(f"vai trò không có / unknown roles: {sorted(unknown)}")
+            names = ", ".join(sorted(unknown))
+            raise Invalid(
+                f"không có vai trò {names}; chỉ có GVBM, GVCN, HT, DV",
+                f"no role {names}; the roles are GVBM, GVCN, HT, DV",
+            )
         return value
 
     @model_validator(mode="after")
     def _roles_name_providers(self) -> SigningConfig:
         for role, provider in self.roles.items():
             if provider not in self.providers:
-                raise ValueError(
-                    f"roles.{role} = {provider!r}: không có [signing.providers.{provider}] / "
-                    f"no [signing.providers.{provider}]"
+                raise Invalid(
+                    f"roles.{role} = {provider!r} nhưng không có mục "
+                    f"[signing.providers.{provider}]",
+                    f"roles.{role} = {provider!r} but there is no [signing.providers.{provider}]",
                 )
         return self
 
@@ -133,11 +137,18 @@ class HubConfig(_Section):
 
     def database_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The database URL: HUB_DATABASE_URL if set, else the file's, with a relative SQLite
-        path taken from the config file's folder."""
+        path taken from the config file's folder.
+
+        A URL that cannot be parsed is returned as written: opening the store refuses it with
+        the store's message and exit code, whichever of the two places it came from.
+        """
         env = os.environ if environ is None else environ
         if env.get(DATABASE_URL_ENV):
             return env[DATABASE_URL_ENV]
-        url = sa.make_url(self.database.url)
+        try:
+            url = sa.make_url(self.database.url)
+        except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+            return self.database.url
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             database = Path(url.database)
             if not database.is_absolute():
@@ -159,24 +170,14 @@ def load_config(path: str | Path | None = None) -> HubConfig:
     try:
         raw = tomllib.loads(where.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(
-            f"{where}: không đọc được tệp cấu hình ({exc.strerror}).",
-            f"{where}: cannot read the configuration file ({exc.strerror}).",
-        ) from None
+        raise unreadable(exc, where) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(
-            f"{where}: không phải TOML hợp lệ: {exc}.", f"{where}: not valid TOML: {exc}."
-        ) from None
+        raise toml_error(exc, where) from None
     _refuse_secrets(raw, where, ())
     try:
         return HubConfig.model_validate({**raw, "path": where})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise UsageError(
-            f"{where}: khóa `{key}`: giá trị không hợp lệ ({first['msg']}).",
-            f"{where}: key `{key}`: {first['msg']}.",
-        ) from None
+        raise validation_error(exc, where, HubConfig) from None
 
 
 def _refuse_secrets(value: Any, where: Path, trail: tuple[str, ...]) -> None:
@@ -196,8 +197,8 @@ def _refuse_secrets(value: Any, where: Path, trail: tuple[str, ...]) -> None:
     if trail == ("database", "url") and isinstance(value, str):
         try:
             has_password = sa.make_url(value).password is not None
-        except sa.exc.ArgumentError:
-            has_password = False  # reported as a bad URL where it is used
+        except (sa.exc.ArgumentError, ValueError):  # reported as a bad URL where it is used
+            has_password = _URL_PASSWORD.search(value) is not None
         if has_password:
             _secret_error(
                 where,

@@ -93,9 +93,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
-    """A migrated store on each back end."""
+    """A migrated store on each back end (created, as `hub db upgrade` would create it)."""
+    migrate(db_url)
     opened = Store(db_url)
-    migrate(opened)
     try:
         yield opened
     finally:

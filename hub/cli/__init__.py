@@ -87,3 +87,6 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="hub")
 def main() -> None:
     """hub: học bạ số integration hub / tích hợp học bạ số."""
+    from hub.privacy import mask_logs
+
+    mask_logs()  # no log line of any command shows a full personal ID

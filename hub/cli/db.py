@@ -1,7 +1,10 @@
-"""`hub db upgrade`: bring the store's schema to the revision this hub needs.
+"""`hub db upgrade`: create the store, or bring its schema to the revision this hub needs.
 
-Run it after installing a new hub version, with a backup made first (docs/operations.md). The
-database is the one config.toml names, or HUB_DATABASE_URL.
+Run it once on a new installation, and after installing a new hub version with a backup made
+first (docs/operations.md). The database is the one config.toml names, or HUB_DATABASE_URL.
+It is the only operator's command that creates a store (`hub demo` makes its own under
+var/demo): a SQLite file that does not exist is created here, with its folder, and the output
+says so, so that a mistyped URL shows up as "created" instead of going unnoticed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 import click
 
 from hub.cli import exits
-from hub.errors import HubError
+from hub.cli.sync import run_guarded
 
 
 @click.group("db")
@@ -27,24 +30,29 @@ def db_group() -> None:
     help="config.toml to read (default: $HUB_CONFIG, else ./config.toml).",
 )
 def upgrade_command(config_path: Path | None) -> None:
-    """Nâng cấp lược đồ cơ sở dữ liệu / upgrade the database schema to this hub's revision."""
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu / create or upgrade the database schema."""
     from hub.config import load_config
     from hub.store import Store, migrate
+    from hub.store.engine import normalise_url, shown_url, sqlite_file
     from hub.store.migrate import current_revision
 
-    try:
-        store = Store(load_config(config_path).database_url())
+    def action() -> tuple[str, str | None, str | None, bool]:
+        url = load_config(config_path).database_url()
+        path = sqlite_file(normalise_url(url))
+        new_file = path is not None and not path.exists()
+        store = Store(url, create=True)
         try:
             before = current_revision(store)
             migrate(store)
-            after = current_revision(store)
+            return shown_url(store.url), before, current_revision(store), new_file
         finally:
             store.dispose()
-    except HubError as exc:
-        click.echo(f"{exc.message_vi}\n{exc.message_en}", err=True)
-        raise SystemExit(exits.USAGE) from None
-    url = store.url.render_as_string(hide_password=True)
+
+    url, before, after, new_file = run_guarded(action)
+    if new_file:
+        click.echo(f"Đã tạo cơ sở dữ liệu mới, trống: {url} / created a new, empty database: {url}")
     if before == after:
         click.echo(f"{url}: đã ở phiên bản {after} / already at revision {after}")
     else:
         click.echo(f"{url}: {before or '∅'} → {after}")
+    raise SystemExit(exits.OK)

@@ -7,7 +7,8 @@ PKIs' trust folder), runs a full sync through generic_excel (look-up, rules, bui
 signature role, push, poll), prints where each learner ended up, and stops the sandbox.
 
 Everything is written under `var/demo/` beside config.toml (made anew on each run, store
-included), so the demo never touches the database config.toml names. Only the test PKI's
+included), so the demo never touches the database config.toml or HUB_DATABASE_URL names, and
+it talks only to its own sandbox whatever HUB_MINISTRY_ENDPOINT says. Only the test PKI's
 documented password and a throw-away sandbox password are used; no real secret.
 """
 
@@ -28,11 +29,11 @@ from rich.markup import escape
 from hub.cli import exits
 from hub.cli.sync import run_guarded
 from hub.errors import HubError
+from hub.privacy import mask_text
 
 if TYPE_CHECKING:
-    from hub.config import HubConfig
     from hub.pipeline import SyncReport
-    from hub.store import RecordRef
+    from hub.store import RecordRef, Store
     from hub.store.tables import Problem
 
 DEMO_SEED = 2020  # a seed whose province shows every kind of outcome
@@ -122,16 +123,14 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     from hub.gen import GenSettings
     from hub.pipeline import SyncOptions, SyncReport, ministry_client, run_sync
     from hub.sandbox import running
+    from hub.store import migrate, open_existing
 
     settings = _settings()
     assert isinstance(settings, GenSettings)
+    database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
     with console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"):
         province = build_province(
-            directory,
-            settings,
-            database_url=f"sqlite:///{directory / 'hub.sqlite3'}",
-            unit=unit,
-            endpoint=DEMO_ENDPOINT,
+            directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
         )
         moved = _move_enrolments(province.roster_path, every=19)
     console.print(
@@ -143,14 +142,21 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     password = secrets.token_urlsafe(16)
     os.environ[MINISTRY_PASSWORD_ENV] = password
     config = load_config(province.config_path)
-    with running(province.sandbox_config(password)) as sandbox:
-        console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
-        with ministry_client(config, sandbox.endpoint) as ministry:
-            report = run_guarded(
-                lambda: run_sync(config, SyncOptions(progress=not quiet), ministry)
-            )
-    assert isinstance(report, SyncReport)
-    _print_outcomes(console, config, report, province.schools)
+    # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the configuration
+    # would prefer) may name the operator's real store.
+    run_guarded(lambda: migrate(database_url))
+    store = run_guarded(lambda: open_existing(database_url))
+    try:
+        with running(province.sandbox_config(password)) as sandbox:
+            console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
+            with ministry_client(config, sandbox.endpoint) as ministry:
+                report = run_guarded(
+                    lambda: run_sync(config, SyncOptions(progress=not quiet), ministry, store=store)
+                )
+        assert isinstance(report, SyncReport)
+        _print_outcomes(console, store, report, province.schools)
+    finally:
+        store.dispose()
     if moved:
         console.print(
             f"[dim]({len(moved)} học sinh được ghi trong CSDL ngành cho năm học sau để minh họa "
@@ -180,6 +186,7 @@ def _write_next_steps(
         "# Written by `hub demo`. Source it in a shell (. var/demo/demo.env) to run the",
         "# operator's commands on the demo's store and sandbox. The passwords are throw-away",
         "# ones of a generated province and its test PKI, never real secrets.",
+        "unset HUB_DATABASE_URL HUB_MINISTRY_ENDPOINT  # the demo's config names its own",
         f"export HUB_CONFIG={shlex.quote(str(config_path))}",
         f"export {MINISTRY_PASSWORD_ENV}={shlex.quote(password)}",
         f"export {PKI_PASSWORD_ENV}={shlex.quote(DEFAULT_TEST_PASSWORD)}",
@@ -231,42 +238,38 @@ def _learner_line(ref: RecordRef, problems: list[Problem]) -> str:
     else:
         mark, label = "[yellow]⚠[/yellow]", f"vấn đề / problem ({ref.failed_stage})"
     errors = [p for p in problems if p.severity.value == "error"]
-    why = f"{errors[0].code}: {errors[0].message_vi}  ← {_where(errors[0])}" if errors else ""
+    first = errors[0] if errors else None
+    why = f"{first.code}: {mask_text(first.message_vi)}  ← {_where(first)}" if first else ""
     return f"  {mark} {ref.learner_key:<16} {label}  {escape(why)}"
 
 
 def _print_outcomes(
-    console: Console, config: HubConfig, report: SyncReport, schools: dict[str, str]
+    console: Console, store: Store, report: SyncReport, schools: dict[str, str]
 ) -> None:
-    from hub.pipeline import open_store
     from hub.store import problems_of, records_in
     from hub.store.tables import Batch
 
-    store = open_store(config)
     totals: dict[str, int] = defaultdict(int)
-    try:
-        with store.read() as session:
-            for counts in report.batches:
-                batch = session.get(Batch, counts.batch_id)
-                assert batch is not None
-                name = schools.get(batch.school_code, batch.school_code)
-                console.print(
-                    f"\n[bold]{escape(name)}[/bold] ({batch.school_code}), {batch.school_year}: "
-                    f"{counts.rows_in} học sinh / learners"
-                )
-                found: dict[int | None, list[Problem]] = defaultdict(list)
-                for problem in problems_of(session, batch_id=batch.id):
-                    found[problem.record_id].append(problem)
-                for ref in records_in(session, batch_id=batch.id):
-                    totals[ref.state.value] += 1
-                    console.print(_learner_line(ref, found[ref.id]))
-                for problem in found[None]:
-                    if problem.severity.value == "error":
-                        totals["source"] += 1
-                        text = problem.message_vi  # the source's message names its cell
-                        console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
-    finally:
-        store.dispose()
+    with store.read() as session:
+        for counts in report.batches:
+            batch = session.get(Batch, counts.batch_id)
+            assert batch is not None
+            name = schools.get(batch.school_code, batch.school_code)
+            console.print(
+                f"\n[bold]{escape(name)}[/bold] ({batch.school_code}), {batch.school_year}: "
+                f"{counts.rows_in} học sinh / learners"
+            )
+            found: dict[int | None, list[Problem]] = defaultdict(list)
+            for problem in problems_of(session, batch_id=batch.id):
+                found[problem.record_id].append(problem)
+            for ref in records_in(session, batch_id=batch.id):
+                totals[ref.state.value] += 1
+                console.print(_learner_line(ref, found[ref.id]))
+            for problem in found[None]:
+                if problem.severity.value == "error":
+                    totals["source"] += 1
+                    text = mask_text(problem.message_vi)  # the message names its cell
+                    console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
     console.print(
         f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "
         f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}."

@@ -1,8 +1,10 @@
 """What the operator's commands share: the --config and --format options, the store, output.
 
 Every command opens the store the configuration names (or HUB_DATABASE_URL) and refuses one
-at another schema revision with the command that fixes it, as `hub sync` does; errors leave
-through `hub.cli.sync.run_guarded`, so each family has the same exit code in every command.
+that does not exist, has no hub schema or is at another schema revision, with the command that
+fixes it, as `hub sync` does (only `hub db upgrade` and `hub demo` create a store); errors
+leave through `hub.cli.sync.run_guarded`, so each family has the same exit code in every
+command.
 """
 
 from __future__ import annotations
@@ -81,19 +83,18 @@ def fail(code: int, message_vi: str, message_en: str) -> None:
 
 @contextmanager
 def configured_store(config_path: Path | None) -> Iterator[tuple[HubConfig, Store]]:
-    """The configuration and its store, checked to be at this hub's schema revision.
+    """The configuration and its existing store, checked to be at this hub's schema revision.
 
     Raises:
         UsageError: the configuration cannot be read.
-        StoreError: the store cannot be opened or is at another revision.
+        StoreError: the store does not exist, cannot be opened or is at another revision.
     """
     from hub.config import load_config
-    from hub.store import check_schema
+    from hub.store import open_existing
 
     config = load_config(config_path)
-    store = Store(config.database_url())
+    store = open_existing(config.database_url())
     try:
-        check_schema(store)
         yield config, store
     finally:
         store.dispose()

@@ -89,7 +89,9 @@ def serve_command(
     # Imported here so that `hub --help` does not load uvicorn and the checks.
     from pydantic import ValidationError
 
+    from hub.cli.ports import check_port_free
     from hub.sandbox import Accounts, FaultPlan, SandboxConfig, serve
+    from hub.sandbox.server import check_loopback
     from hub.signing.providers.secrets import read_secret, secret_is_set
 
     try:
@@ -142,6 +144,8 @@ def serve_command(
             path=endpoint_path,
         )
         port = port or 8080
+        check_loopback(host)
+        check_port_free(host, port)
         click.echo(f"Sandbox: http://{host}:{port}{endpoint_path}?wsdl", err=True)
         serve(config, host, port)
     except (HubError, OSError) as exc:

@@ -91,6 +91,8 @@ def serve_command(
     (default HUB_REMOTE_SIGNING_TOKEN) or its _FILE twin; never from the command line.
     """
     # Imported here: Starlette and uvicorn are only needed when the simulator runs.
+    from hub.cli.ports import check_port_free
+    from hub.signing.remote.protocol import is_loopback
     from hub.signing.remote.server import make_demo_signer, serve
     from hub.signing.remote.simulator import Decision, Policy, SigningSimulator
 
@@ -114,6 +116,8 @@ def serve_command(
         for signer_id in demo_signers:
             key, certificate = make_demo_signer(signer_id, demo_key_type)
             simulator.add_signer(signer_id, key, [certificate], default_policy)
+        if is_loopback(host):  # elsewhere serve() refuses the host itself
+            check_port_free(host, port)
         scheme = "https" if tls_cert else "http"
         click.echo(
             f"Trình mô phỏng ký từ xa / signing simulator: {scheme}://{host}:{port} "

@@ -23,12 +23,14 @@ import sqlalchemy as sa
 
 from hub.cli import exits
 from hub.errors import DataFileError, HubError, StopRequested, UsageError
+from hub.privacy import mask_text
 
 T = TypeVar("T")
 
 
 def _fail(code: int, message_vi: str, message_en: str) -> SystemExit:
-    click.echo(f"{message_vi}\n{message_en}", err=True)
+    # Masked: a plugin's or the ministry's error text may quote a value it could not take.
+    click.echo(f"{mask_text(message_vi)}\n{mask_text(message_en)}", err=True)
     return SystemExit(code)
 
 
@@ -56,6 +58,7 @@ def run_guarded(action: Callable[[], T]) -> T:
     from hub.pipeline.extract import SourceFailed
     from hub.signing.providers import ProviderConfigError, SigningRefused
     from hub.store import StoreError
+    from hub.store.engine import database_failure
 
     try:
         with stop_on_sigterm():
@@ -74,11 +77,8 @@ def run_guarded(action: Callable[[], T]) -> T:
     except StoreError as exc:
         raise _fail(exits.STORE, exc.message_vi, exc.message_en) from None
     except sa.exc.OperationalError as exc:
-        raise _fail(
-            exits.STORE,
-            f"Không dùng được cơ sở dữ liệu: {exc.orig}.",
-            f"The database cannot be used: {exc.orig}.",
-        ) from None
+        failure = database_failure(None, exc)
+        raise _fail(exits.STORE, failure.message_vi, failure.message_en) from None
     except (GaveUp, StillProcessing) as exc:
         raise _fail(exits.RETRY_LATER, exc.message_vi, exc.message_en) from None
     except MinistryError as exc:

@@ -141,8 +141,11 @@ def getter(path: RawPath | None) -> Getter:
     return get_n
 
 
-def converter(steps: tuple[Step, ...]) -> Converter:
-    """The chain of a rule's steps as one call; a refused value is reported where it was."""
+def converter(steps: tuple[Step, ...], *, personal: bool = False) -> Converter:
+    """The chain of a rule's steps as one call; a refused value is reported where it was.
+
+    With `personal`, the value is a personal ID: the problem shows it masked (hub.privacy).
+    """
     functions = tuple(function for _spec, function in steps)
     if not functions:
         return lambda run, value, base, tail: value
@@ -153,7 +156,7 @@ def converter(steps: tuple[Step, ...]) -> Converter:
             try:
                 return only(value)
             except TransformError as exc:
-                run.refused(exc, value, (*base, *tail))
+                run.refused(exc, value, (*base, *tail), personal=personal)
                 return None
 
         return convert_one
@@ -163,7 +166,7 @@ def converter(steps: tuple[Step, ...]) -> Converter:
             try:
                 value = function(value)
             except TransformError as exc:
-                run.refused(exc, value, (*base, *tail))
+                run.refused(exc, value, (*base, *tail), personal=personal)
                 return None
             if value is None:
                 return None
@@ -199,7 +202,7 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
     default_from = rule.default_from
     get_default = getter(default_from) if default_from is not None else None
     default = rule.default
-    convert = converter(rule.steps)
+    convert = converter(rule.steps, personal=rule.personal)
     each = rule.each
     pure = bool(rule.steps) and all(function in _PURE_STEPS for _spec, function in rule.steps)
     if default is None and default_from is None and not each:

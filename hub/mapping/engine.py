@@ -35,10 +35,15 @@ from hub.mapping.compiled import (
 from hub.mapping.labels import LabelList
 from hub.mapping.transforms import Transform, TransformError
 from hub.model import Transcript
+from hub.privacy import mask_id
 from hub.sources import Problem, ProblemCode, RawPath, RawRecord
 
 Step = tuple[str, Callable[[Any], Any]]
 _FORMAT_KEY = re.compile(r"\{([a-z_.0-9]+)\}")
+
+PERSONAL_ID_FIELDS = frozenset({"learner.personal_id", "learner.foreign_number"})
+"""Canonical fields that hold a personal ID (SoDinhDanh, GiayToNuocNgoai/So) in every mapping;
+a mapping marks any other with `personal_id: true`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class FieldRule:
     default_from: RawPath | None = None
     steps: tuple[Step, ...] = ()
     each: bool = False
+    personal: bool = False  # a personal ID: what was found is masked in problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +149,7 @@ def _rule(
         default_from=_path(spec.get("default_from")),
         steps=bind(spec.get("transform", []), [*at, "transform"]),
         each=bool(spec.get("each", False)),
+        personal=target in PERSONAL_ID_FIELDS or bool(spec.get("personal_id", False)),
     )
 
 
@@ -394,15 +401,29 @@ class _Run:
             )
         )
 
-    def refused(self, exc: TransformError, value: Any, at: RawPath) -> None:
-        """A transform refused `value`, found at `at`."""
+    def refused(
+        self, exc: TransformError, value: Any, at: RawPath, *, personal: bool = False
+    ) -> None:
+        """A transform refused `value`, found at `at`.
+
+        A personal ID's value is masked before it enters the problem (its `found` and both
+        messages, where a transform may have quoted it), whatever its shape: a pattern at the
+        output could not know an ID typed with spaces or as a number that lost its zero.
+        """
+        found, message_vi, message_en = show(value), exc.message_vi, exc.message_en
+        if personal:
+            masked = mask_id(found)
+            for quoted in {found, str(value)}:
+                message_vi = message_vi.replace(quoted, masked)
+                message_en = message_en.replace(quoted, masked)
+            found = masked
         self.problem(
             exc.code,
             at,
-            show(value),
+            found,
             exc.expected,
-            f"{exc.message_vi}; cần {exc.expected}",
-            f"{exc.message_en}; expected {exc.expected}",
+            f"{message_vi}; cần {exc.expected_vi}",
+            f"{message_en}; expected {exc.expected}",
         )
 
     def format(self, rule: FieldRule, values: Mapping[str, Any]) -> str | None:

@@ -31,13 +31,26 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's pha
 
 
 class TransformError(ValueError):
-    """A value a transform cannot convert, with what it expected (in both languages)."""
+    """A value a transform cannot convert, with what it expected (in both languages).
+
+    `expected` is what a Problem's `expected` holds and what the English message quotes;
+    `expected_vi` is what the Vietnamese message quotes, when `expected` has words in it
+    ("12 digits" → "12 chữ số"). Left out, `expected` is taken to need no translation
+    ("0.0–10.0", "dd/mm/yyyy").
+    """
 
     def __init__(
-        self, expected: str, message_vi: str, message_en: str, code: str = "VALUE_INVALID"
+        self,
+        expected: str,
+        message_vi: str,
+        message_en: str,
+        code: str = "VALUE_INVALID",
+        *,
+        expected_vi: str | None = None,
     ) -> None:
         super().__init__(message_en)
         self.expected = expected
+        self.expected_vi = expected if expected_vi is None else expected_vi
         self.message_vi = message_vi
         self.message_en = message_en
         self.code = code
@@ -91,6 +104,7 @@ def score(value: Any, arg: str) -> Decimal:
             "0.0–10.0, 1 decimal",
             "điểm chỉ có tối đa một chữ số thập phân",
             "a score has at most one decimal",
+            expected_vi="0.0–10.0, một chữ số thập phân",
         )
     return number.quantize(Decimal("0.1"))
 
@@ -141,19 +155,43 @@ def digits(value: Any, arg: str) -> str:
     number has 11 is refused rather than padded, because the lost digit cannot be known.
     """
     found = text(value, "")
+    wanted_vi, wanted_en = (f"{arg} chữ số", f"{arg} digits") if arg else ("chữ số", "digits")
     if not found.isdigit() or not found.isascii():
-        raise TransformError("digits", "cần một dãy chữ số", "expected digits only")
+        if _SPLIT_DIGITS.fullmatch(found):
+            raise TransformError(
+                wanted_en,
+                "có dấu cách, dấu chấm hoặc gạch ngang giữa các chữ số; chỉ ghi các chữ số",
+                "has spaces, dots or dashes between the digits; write the digits only",
+                expected_vi=wanted_vi,
+            )
+        raise TransformError(
+            wanted_en, "cần một dãy chữ số", "expected digits only", expected_vi=wanted_vi
+        )
     if arg:
         low, _, high = arg.partition("-")
         if not int(low) <= len(found) <= int(high or low):
+            lost_zero = isinstance(value, int | float) and len(found) < int(low)
+            hint_vi = (
+                " (ô lưu dạng số nên mất các số 0 đầu: định dạng cột là Văn bản rồi nhập lại)"
+                if lost_zero
+                else ""
+            )
+            hint_en = (
+                " (the cell holds a number, so its leading zeros were lost: format the column "
+                "as Text and type it again)"
+                if lost_zero
+                else ""
+            )
             raise TransformError(
-                f"{arg} digits",
-                f"cần {arg} chữ số, có {len(found)}",
-                f"expected {arg} digits, found {len(found)}",
+                wanted_en,
+                f"có {len(found)} chữ số{hint_vi}",
+                f"expected {arg} digits, found {len(found)}{hint_en}",
+                expected_vi=wanted_vi,
             )
     return found
 
 
+_SPLIT_DIGITS = re.compile(r"\d+(?:[ .\-]\d+)+")  # "0362 1206 5227", "036.212.065.227"
 _DATE_TEXT = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
 _ISO_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -204,6 +242,7 @@ def name(value: Any, arg: str) -> str:
             "họ tên chỉ gồm chữ cái, dấu cách, ' và -",
             "a name holds letters, spaces, ' and - only",
             code="TEXT_ENCODING",
+            expected_vi="chữ cái, dấu cách, ' -",
         )
     return found
 

@@ -33,7 +33,7 @@ from lxml import etree
 from zeep.wsse import utils as wsse_utils
 from zeep.wsse.username import UsernameToken
 
-from hub.ministry.config import Credentials, PollPolicy, RetryPolicy
+from hub.ministry.config import Credentials, PollPolicy, RetryPolicy, check_endpoint
 from hub.ministry.contract import (
     MAX_CONCURRENT_REQUESTS,
     MAX_DOCUMENTS_PER_SUBMISSION,
@@ -113,7 +113,8 @@ class MinistryClient:
     """A client of the connection service at `endpoint`.
 
     Args:
-        endpoint: the service's URL (the sandbox's `RunningSandbox.endpoint`).
+        endpoint: the service's URL (the sandbox's `RunningSandbox.endpoint`): https://, or
+            http:// on loopback only, since every request carries the password.
         credentials: the unit's account.
         http: the httpx client to send with (default: one with TLS verification on).
         retry: the retry policy by fault family.
@@ -124,6 +125,9 @@ class MinistryClient:
         metrics: where to count attempts, retries and faults.
         sleep: how to wait (tests pass a recorder).
         seed: seeds the jitter, for reproducible tests.
+
+    Raises:
+        UsageError: the endpoint is neither https:// nor http:// on loopback.
     """
 
     def __init__(
@@ -141,7 +145,7 @@ class MinistryClient:
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
-        self.endpoint = endpoint
+        self.endpoint = check_endpoint(endpoint, "endpoint")
         self._credentials = credentials
         self._own_http = http is None
         self._http = http or httpx.Client(
@@ -363,7 +367,11 @@ class MinistryClient:
         cause = "HTTP_5xx" if isinstance(exc, ServerFailure) else exc.code
         self.metrics.retried(cause)
         log.warning(
-            "%s: %s, attempt %d; retrying in %.1f s",
+            "%s: %s, lần thử %d; thử lại sau %.1f giây / %s: %s, attempt %d; retrying in %.1f s",
+            operation,
+            exc.code,
+            state.attempt_number,
+            state.upcoming_sleep,
             operation,
             exc.code,
             state.attempt_number,

@@ -20,7 +20,6 @@ sending side).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,8 @@ from hub.config import HubConfig
 from hub.errors import StopRequested, UsageError
 from hub.mapping import MappingSet, load_mappings
 from hub.ministry import Credentials, MinistryClient, MinistryService
+from hub.ministry.config import ENDPOINT_ENV as ENDPOINT_ENV  # where tests and scripts import it
+from hub.ministry.config import choose_endpoint, read_password
 from hub.ministry.contract import MAX_DOCUMENTS_PER_SUBMISSION
 from hub.ministry.errors import MinistryError
 from hub.pipeline.chain import Chain
@@ -51,7 +52,6 @@ from hub.pipeline.push import Pusher
 from hub.pipeline.sign import Signers
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
-from hub.signing.providers.secrets import read_secret
 from hub.sources import Checkpoint, Problem
 from hub.store import (
     BatchAccounting,
@@ -63,11 +63,10 @@ from hub.store import (
     StoreError,
     batch_accounting,
     batches,
-    check_schema,
     close_batch,
     finish_run,
     load_cursors,
-    migrate,
+    open_existing,
     run_outcome,
     save_cursors,
     sources_with_unfinished_work,
@@ -75,12 +74,8 @@ from hub.store import (
     unfinished_runs,
 )
 from hub.store.leases import SYNC, acquire
-from hub.store.migrate import current_revision
 
 log = logging.getLogger(__name__)
-
-ENDPOINT_ENV = "HUB_MINISTRY_ENDPOINT"
-"""Overrides [ministry].endpoint (a sandbox started by a test or a script, on loopback)."""
 
 
 @dataclass(frozen=True)
@@ -136,40 +131,32 @@ class SyncReport:
 
 
 def open_store(config: HubConfig, environ: Mapping[str, str] | None = None) -> Store:
-    """The configured store, migrated when new; refused when at another schema version.
+    """The configured store; never created here (`hub db upgrade` does that).
+
+    A sync on a store that does not exist would send the whole province again, so a missing
+    SQLite file, a database without the hub's schema and one at another revision are refused.
 
     Raises:
-        StoreError: unreachable, or at a schema revision this hub does not expect.
+        StoreError: absent, unreachable, not a hub database, or at another schema revision.
     """
-    store = Store(config.database_url(environ))
-    try:
-        if current_revision(store) is None:
-            migrate(store)
-        check_schema(store)
-    except Exception:
-        store.dispose()
-        raise
-    return store
+    return open_existing(config.database_url(environ))
 
 
 def ministry_client(config: HubConfig, endpoint: str | None = None) -> MinistryClient:
     """The connection-service client of the configuration (password from its variable).
 
+    The address is `endpoint` when given (`hub demo`'s own sandbox), else [ministry] endpoint;
+    HUB_MINISTRY_ENDPOINT names a running sandbox only when that is "sandbox", and its use is
+    logged. Each is sent the password only over https://, or http:// on loopback.
+
     Raises:
-        UsageError: the endpoint is "sandbox" and no sandbox address was given.
-        ProviderConfigError: the password variable is not set.
+        UsageError: the endpoint is "sandbox" and no sandbox address was given; the variable is
+            set while the configured endpoint is not "sandbox"; the address is not https (nor
+            http on loopback); the password variable is not set. Each names the setting.
     """
-    address = endpoint or os.environ.get(ENDPOINT_ENV) or config.ministry.endpoint
-    if address == "sandbox":
-        raise UsageError(
-            f'{config.path}: [ministry] endpoint = "sandbox" chỉ dùng được trong `hub demo`; '
-            f"đặt {ENDPOINT_ENV} là địa chỉ sandbox đang chạy (hub sandbox serve).",
-            f'{config.path}: [ministry] endpoint = "sandbox" works only inside `hub demo`; set '
-            f"{ENDPOINT_ENV} to a running sandbox's address (hub sandbox serve).",
-        )
-    password = read_secret(
-        config.ministry.password_env, "Mật khẩu kết nối Bộ", "The ministry account's password"
-    )
+    setting = f"{config.path}: [ministry] endpoint"
+    address = choose_endpoint(config.ministry.endpoint, setting, endpoint)
+    password = read_password(config.ministry.password_env)
     return MinistryClient(address, Credentials(config.ministry.username, password))
 
 

@@ -30,6 +30,7 @@ from hub.model import Transcript
 from hub.pipeline.build import build_tree
 from hub.pipeline.sign import SignerId, Signers, sign_failure, signed_bytes
 from hub.plugins import load_plugins
+from hub.privacy import mask_logs
 from hub.rules import Rule, check_transcript
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def init_worker(spec: WorkerSpec) -> None:
     # broken pool instead of stopping in order after the chunks in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    mask_logs()  # a spawned worker does not inherit the parent's logging set-up
     config = load_config(spec.config_path)
     registry = load_plugins()
     _state = _Worker(config, load_codes(), tuple(registry.rules), Signers(config), spec.today)

@@ -4,7 +4,8 @@ SQLite by default (one file, WAL, writers serialised with BEGIN IMMEDIATE), Post
 The tables are in `hub.store.tables`; this package exports the few operations the runner and
 the operator's commands need, each taking a session from `Store.write()` or `Store.read()`:
 
-    store = Store(url); migrate(store); check_schema(store)
+    migrate(url)                     # hub db upgrade: create or upgrade the schema
+    store = open_existing(url)       # every other command: refused unless it exists at head
     with store.write() as s:
         run_id = start_run(s, {"school": ..., "year": ...})
         batch_id = open_batch(s, run_id, "01234567", "2024-2025", "demo-excel")
@@ -41,7 +42,7 @@ from hub.store.cursors import (
     sources_with_unfinished_work,
 )
 from hub.store.engine import StaleStateError, Store, StoreError
-from hub.store.migrate import check_schema, migrate
+from hub.store.migrate import check_schema, migrate, open_existing
 from hub.store.problems import ProblemIn, SourceLocation, add_problems, problems_of
 from hub.store.queries import (
     RecordRef,
@@ -126,6 +127,7 @@ __all__ = [
     "migrate",
     "move_all",
     "open_batch",
+    "open_existing",
     "open_submissions",
     "prepare_submission",
     "problems_of",

@@ -15,10 +15,17 @@ documentation ("Enabling Non-Legacy SQLite Transactional Modes"), which works on
 
 PostgreSQL is chosen by URL (`postgresql+psycopg://user@host/db`); a bare `postgresql://` is
 taken to mean psycopg 3, the driver the hub installs.
+
+A store is created only on purpose. SQLite makes an empty file on the first connection to a
+path that does not exist, so a typo in the URL would give a new, empty store, and a sync would
+send the whole province again as if it had never been sent. `Store(url)` therefore refuses a
+SQLite file that is not there, before connecting; only `Store(url, create=True)` (what
+`hub db upgrade`, `hub demo` and `migrate(url)` use) may make the file and its folder.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +56,83 @@ class StaleStateError(StoreError):
     """
 
 
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def shown_url(url: str | sa.URL) -> str:
+    """A database URL as a message may show it: any password replaced by `***`.
+
+    A URL SQLAlchemy cannot parse is masked by pattern (`scheme://user:secret@` loses the
+    secret), since a malformed URL is exactly the one an error message quotes.
+    """
+    if isinstance(url, sa.URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL, an in-memory or a `file:` URI database."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def missing_store(url: str | sa.URL, *, empty: bool = False) -> StoreError:
+    """The refusal of a store that does not exist (or, `empty`, has no hub schema)."""
+    shown = shown_url(url)
+    if empty:
+        what_vi = f"Cơ sở dữ liệu {shown} chưa có lược đồ của hub (chưa chạy `hub db upgrade`)."
+        what_en = f"The database {shown} has no hub schema (`hub db upgrade` never ran on it)."
+    else:
+        what_vi = f"Không có cơ sở dữ liệu của hub tại {shown}."
+        what_en = f"There is no hub database at {shown}."
+    return StoreError(
+        f"{what_vi} Nếu đây là lần cài đặt đầu tiên, `hub db upgrade` tạo nó; nếu không, hãy "
+        f"kiểm tra [database] url trong config.toml và HUB_DATABASE_URL (một địa chỉ gõ sai cho "
+        f"một kho trống, và lần đồng bộ sau sẽ gửi lại mọi học sinh).",
+        f"{what_en} On a first installation `hub db upgrade` creates it; otherwise check "
+        f"[database] url in config.toml and HUB_DATABASE_URL (a mistyped URL gives an empty "
+        f"store, and the next sync would send every learner again).",
+    )
+
+
+# What the drivers say most often, in Vietnamese; other messages are shown in English only.
+_DRIVER_SAYS: tuple[tuple[str, str], ...] = (
+    ("file is not a database", "tệp này không phải là cơ sở dữ liệu SQLite"),
+    ("unable to open database file", "không mở được tệp cơ sở dữ liệu (thư mục, quyền truy cập)"),
+    ("database is locked", "cơ sở dữ liệu đang bị một tiến trình khác khóa"),
+    ("readonly database", "cơ sở dữ liệu chỉ đọc được, không ghi được"),
+    ("connection refused", "máy chủ từ chối kết nối (PostgreSQL có đang chạy không?)"),
+    ("does not exist", "cơ sở dữ liệu hoặc vai trò không có trên máy chủ"),
+    ("password authentication failed", "xác thực thất bại (mật khẩu, .pgpass)"),
+    ("timeout", "hết thời gian chờ máy chủ"),
+)
+
+
+def database_failure(url: str | sa.URL | None, exc: sa.exc.DBAPIError) -> StoreError:
+    """A driver's error while opening or using the store, as an operator's message.
+
+    The driver's own text goes in the English line only; the Vietnamese line says the same in
+    Vietnamese when it is one of the common causes, so that no library English sits in it.
+    """
+    said = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+    folded = said.lower()
+    cause_vi = next((vi for en, vi in _DRIVER_SAYS if en in folded), None)
+    where = f" {shown_url(url)}" if url is not None else ""
+    return StoreError(
+        f"Không dùng được cơ sở dữ liệu{where}: "
+        + (cause_vi or "trình điều khiển báo lỗi (nguyên văn ở dòng tiếng Anh)")
+        + ".",
+        f"The database{where} cannot be used: {said}.",
+    )
+
+
 def normalise_url(url: str | sa.URL) -> sa.URL:
     """Parse a database URL, defaulting PostgreSQL to psycopg 3.
 
@@ -57,30 +141,41 @@ def normalise_url(url: str | sa.URL) -> sa.URL:
     """
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = shown_url(url)
         raise StoreError(
-            "Địa chỉ cơ sở dữ liệu không đúng dạng (ví dụ: sqlite:///var/hub.sqlite3 hoặc "
-            "postgresql+psycopg://hub@localhost/hub).",
-            "The database URL is malformed (e.g. sqlite:///var/hub.sqlite3 or "
-            "postgresql+psycopg://hub@localhost/hub).",
+            f"Địa chỉ cơ sở dữ liệu {shown!r} không đúng dạng; cần ví dụ "
+            f"sqlite:///var/hub.sqlite3 hoặc postgresql+psycopg://hub@localhost/hub.",
+            f"The database URL {shown!r} is malformed; expected e.g. sqlite:///var/hub.sqlite3 "
+            f"or postgresql+psycopg://hub@localhost/hub.",
         ) from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        backend = parsed.get_backend_name()
+        backend, shown = parsed.get_backend_name(), shown_url(parsed)
         raise StoreError(
-            f"Cơ sở dữ liệu {backend!r} không được hỗ trợ; dùng sqlite hoặc postgresql.",
-            f"Database {backend!r} is not supported; use sqlite or postgresql.",
+            f"{shown}: cơ sở dữ liệu {backend!r} không được hỗ trợ; dùng sqlite hoặc postgresql.",
+            f"{shown}: database {backend!r} is not supported; use sqlite or postgresql.",
         )
     return parsed
 
 
-def make_engine(url: str | sa.URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(
+    url: str | sa.URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, create: bool = False
+) -> Engine:
     """Create the engine for `url` with the settings described in this module's docstring.
 
-    A SQLite file's folder is created when missing, so that the default `./var/hub.sqlite3`
-    works on a fresh checkout. Create one engine per process: a pooled connection must never
-    cross a fork.
+    Create one engine per process: a pooled connection must never cross a fork.
+
+    Args:
+        url: the database URL.
+        busy_timeout_ms: SQLite only: how long a writer waits for the lock.
+        create: SQLite only: make the file (and its folder) on first use instead of refusing
+            a file that is not there.
+
+    Raises:
+        StoreError: the URL is malformed or unsupported; a SQLite file is absent and `create`
+            is false (checked before connecting, so nothing is made on disk).
     """
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "postgresql":
@@ -91,9 +186,21 @@ def make_engine(url: str | sa.URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOU
         return sa.create_engine(
             parsed, pool_pre_ping=True, connect_args={"prepare_threshold": None}
         )
-    database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(parsed)
+    if path is not None:
+        if create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                shown = shown_url(parsed)
+                raise StoreError(
+                    f"Không tạo được thư mục {path.parent} cho cơ sở dữ liệu {shown} "
+                    f"(lỗi hệ thống {exc.errno}).",
+                    f"Cannot create the folder {path.parent} of the database {shown}: "
+                    f"{exc.strerror}.",
+                ) from None
+        elif not path.is_file():
+            raise missing_store(parsed)
     engine = sa.create_engine(parsed)
     _install_sqlite_hooks(engine, busy_timeout_ms)
     return engine
@@ -127,14 +234,26 @@ class Store:
     Args:
         url: `sqlite:///path` or `postgresql+psycopg://...`.
         busy_timeout_ms: SQLite only: how long a writer waits for the lock.
+        create: SQLite only: make a missing file and its folder (`hub db upgrade`, `hub demo`,
+            `migrate(url)`); by default a missing file is refused (see the module docstring).
 
     Use `write()` for anything that changes rows (on SQLite it holds the write lock from its
     first statement to its commit, so keep it short) and `read()` for queries only (it never
-    blocks a writer). The schema is made by `hub.store.migrate(url)`, not here.
+    blocks a writer). The schema is made by `hub.store.migrate(url)`, not here; a command opens
+    an existing store with `hub.store.open_existing(url)`, which also checks the schema.
+
+    Raises:
+        StoreError: as `make_engine`.
     """
 
-    def __init__(self, url: str | sa.URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS):
-        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
+    def __init__(
+        self,
+        url: str | sa.URL,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        create: bool = False,
+    ):
+        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms, create=create)
         self._reader = self.engine.execution_options(**{_READONLY: True})
 
     @property

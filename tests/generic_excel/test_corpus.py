@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hub.model import ScoredSubject, SecondaryResults, Transcript
+from hub.privacy import mask_id
 from hub.sources import Severity
 
 from .helpers import Outcome, comparable, convert, read_and_map, transcripts
@@ -203,7 +204,8 @@ def _(s: School) -> tuple[list[Expected], int]:
 def _(s: School) -> tuple[list[Expected], int]:
     number = int(s.learners[0].learner.personal_id or "0")
     cell = set_list(s, "Số định danh cá nhân", 0, number)
-    return [("VALUE_INVALID", LIST, LIST_SHEET, (cell,), str(number), "12 digits")], 2
+    found = mask_id(str(number))  # never the whole ID, even in `found`
+    return [("VALUE_INVALID", LIST, LIST_SHEET, (cell,), found, "12 digits")], 2
 
 
 @case("sex-label-unknown")

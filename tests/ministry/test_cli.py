@@ -99,3 +99,20 @@ def test_serve_refuses_other_hosts_and_missing_passwords(files: dict[str, str]) 
     )
     assert no_password.returncode == 2
     assert b"HUB_SANDBOX_PASSWORD_SO36" in no_password.stderr
+
+
+def test_serve_on_a_busy_port_is_a_usage_error_that_names_it(files: dict[str, str]) -> None:
+    args = [a for pair in files.items() for a in pair]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            hub("sandbox", "serve", "--port", str(port), *args),
+            env={**os.environ, "HUB_SANDBOX_PASSWORD_SO36": "x"},
+            capture_output=True,
+            timeout=60,
+        )
+    assert result.returncode == 2  # uvicorn's own failure would exit 3: the store's code
+    assert f"Port {port} on 127.0.0.1 is in use".encode() in result.stderr
+    assert f"Cổng {port}".encode() in result.stderr

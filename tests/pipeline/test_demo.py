@@ -41,16 +41,25 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     folder = tmp_path_factory.mktemp("newcomer")
     shutil.copyfile(ROOT / "config.toml", folder / "config.toml")
+    # Variables an operator's shell may hold: the demo keeps to its own store and sandbox.
+    operators_store = folder / "operator" / "hub.sqlite3"
     done = subprocess.run(
         [str(HUB), "demo", "--quiet"],
         cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": str(HUB.parent), "HOME": str(folder), "COLUMNS": "500"},
+        env={
+            "PATH": str(HUB.parent),
+            "HOME": str(folder),
+            "COLUMNS": "500",
+            "HUB_DATABASE_URL": f"sqlite:///{operators_store}",
+            "HUB_MINISTRY_ENDPOINT": "https://ketnoi.example.invalid/ketnoi",
+        },
         check=False,
     )
     assert done.returncode == 0, done.stderr + done.stdout
+    assert not operators_store.parent.exists()
     return Demo(folder, done.stdout)
 
 

@@ -296,3 +296,25 @@ def test_a_memo_of_mostly_unique_values_is_emptied_when_full_and_a_useful_one_ke
     assert sorted(calls) == sorted(f"{i}.5" for i in range(8))
     assert scores("9.5") == scores("9.5") == "9.5"
     assert calls.count("9.5") == 2  # full: a new value is no longer remembered
+
+
+def test_a_field_a_mapping_marks_as_a_personal_id_is_masked_when_refused(tmp_path: Path) -> None:
+    text = (
+        "mapping: guardian-id\nlevel: secondary\nfields:\n"
+        "  learner.guardian:\n    from: learner.guardian_id\n    transform: ['digits:12']\n"
+        "    personal_id: true\n"
+        "  learner.residence: {from: learner.residence_code, transform: ['digits:12']}\n"
+    )
+    mapping = load_mappings([_folder(tmp_path, "sources", "guardian.yaml", text)]).record(
+        "guardian-id"
+    )
+    raw = RawRecord(
+        "k",
+        "guardian-id",
+        {"learner": {"guardian_id": "079 123 456 789", "residence_code": "1234 5678"}},
+        {(): Provenance("ds.xlsx", "DS", 4)},
+    )
+    problems = {p.found: p for p in mapping.map(raw).problems}
+    marked = problems["*** *** *** 789"]  # the marked field: masked
+    assert "123 456" not in marked.message_vi + marked.message_en
+    assert "1234 5678" in problems  # an unmarked field's value is shown as it was

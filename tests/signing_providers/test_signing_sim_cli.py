@@ -91,3 +91,16 @@ def test_serve_runs_a_simulator_a_client_signs_with(monkeypatch: pytest.MonkeyPa
         _, stderr = process.communicate(timeout=10)
     assert b"signing simulator: http://127.0.0.1:" in stderr
     assert TOKEN.encode() not in stderr
+
+
+def test_a_busy_port_is_a_usage_error_that_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_REMOTE_SIGNING_TOKEN", TOKEN)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["signing-sim", "serve", "--demo-signer", "gv", "--port", str(port)]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output  # not uvicorn's 3, the hub's store error
+    assert f"Cổng {port} trên 127.0.0.1 đang được một chương trình khác dùng" in result.output
+    assert f"Port {port} on 127.0.0.1 is in use" in result.output

@@ -60,7 +60,7 @@ def _advance_half(url: str, ids: list[int]) -> None:
 
 
 def _prepare(url: str, learners: int) -> list[int]:
-    store = Store(url)
+    store = Store(url, create=True)
     migrate(store)
     with store.write() as session:
         batch = open_batch(session, start_run(session, {}), "01000001", "2024-2025", "s")

@@ -34,12 +34,12 @@ def test_upgrade_migrates_the_configured_database(
         store.dispose()
 
 
-def test_a_bad_database_url_exits_with_the_usage_code(
+def test_a_bad_database_url_exits_with_the_store_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUB_DATABASE_URL", "mysql://hub@db/hub")
     config = tmp_path / "config.toml"
     config.write_text(CONFIG, encoding="utf-8")
     result = CliRunner().invoke(main, ["db", "upgrade", "--config", str(config)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "not supported" in result.output

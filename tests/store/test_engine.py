@@ -15,7 +15,7 @@ def _pragma(store: Store, name: str) -> object:
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(sqlite_url: str) -> None:
-    store = Store(sqlite_url, busy_timeout_ms=1234)
+    store = Store(sqlite_url, busy_timeout_ms=1234, create=True)
     try:
         assert _pragma(store, "journal_mode") == "wal"
         assert _pragma(store, "foreign_keys") == 1
@@ -25,7 +25,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(sqlite_url: str
 
 
 def test_sqlite_enforces_foreign_keys(sqlite_url: str) -> None:
-    store = Store(sqlite_url)
+    store = Store(sqlite_url, create=True)
     migrate(store)
     try:
         with pytest.raises(sa.exc.IntegrityError), store.write() as session:
@@ -45,8 +45,8 @@ def test_a_sqlite_writer_holds_the_lock_from_its_first_statement(sqlite_url: str
     # BEGIN IMMEDIATE: a write transaction that has only read so far already excludes other
     # writers (with the sqlite3 module's deferred BEGIN it would not, and two read-then-write
     # transactions could interleave and lose an update). Readers still get through.
+    migrate(sqlite_url)
     first, second = Store(sqlite_url), Store(sqlite_url, busy_timeout_ms=50)
-    migrate(first)
     try:
         with first.write() as session:
             session.execute(sa.text("SELECT count(*) FROM runs")).scalar_one()
@@ -69,11 +69,11 @@ def test_other_databases_are_refused_with_a_clear_message(url: str) -> None:
         normalise_url(url)
 
 
-def test_the_sqlite_folder_is_created(tmp_path: object) -> None:
+def test_the_sqlite_folder_is_created_when_the_store_is_created(tmp_path: object) -> None:
     from pathlib import Path
 
     folder = Path(str(tmp_path)) / "var" / "nested"
-    store = Store(f"sqlite:///{folder / 'hub.sqlite3'}")
+    store = Store(f"sqlite:///{folder / 'hub.sqlite3'}", create=True)
     try:
         migrate(store)
         assert (folder / "hub.sqlite3").is_file()

@@ -52,7 +52,7 @@ def test_allowed_moves(old: RecordState, new: RecordState, ok: bool) -> None:
 
 
 def test_the_store_refuses_a_move_the_table_does_not_hold(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    store = Store(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    store = Store(f"sqlite:///{tmp_path / 'hub.sqlite3'}", create=True)
     migrate(store)
     try:
         with pytest.raises(ValueError, match="may not move"), store.write() as session:

@@ -35,7 +35,7 @@ def test_the_current_record_index_is_partial(store: Store) -> None:
 
 
 def test_an_empty_database_differs_until_migrated(db_url: str) -> None:
-    store = Store(db_url)
+    store = Store(db_url, create=True)
     try:
         assert _diff(store) != []
         with pytest.raises(StoreError, match="hub db upgrade"):
@@ -62,7 +62,7 @@ def test_a_database_at_the_first_revision_keeps_its_data_when_upgraded(db_url: s
     from hub.store import open_batch, start_run
     from hub.store.tables import Batch, SourceCursor
 
-    store = Store(db_url)
+    store = Store(db_url, create=True)
     try:
         migrate(store, "0001")
         with store.engine.begin() as connection:
@@ -118,7 +118,7 @@ def _old_records(store: Store, *keys: str) -> dict[str, int]:
 def test_documents_kept_in_records_move_to_their_own_table_on_upgrade(db_url: str) -> None:
     from hub.store import load_documents
 
-    store = Store(db_url)
+    store = Store(db_url, create=True)
     try:
         migrate(store, "0002")  # records.document still exists
         ids = _old_records(store, "HS1", "HS2")

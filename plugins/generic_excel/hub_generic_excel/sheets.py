@@ -23,10 +23,13 @@ from typing import Any
 from hub.mapping import fold
 from hub.mapping.legacy import column_encoding, decode_as, to_unicode
 from hub.mapping.text import CACHE_SIZE
-from hub.privacy import mask_text
+from hub.privacy import mask_id, mask_text
 from hub.sources import Problem, ProblemCode, Provenance, RawPath, Severity
 from hub_generic_excel.headers import Header, is_numbering_row, text_of
 from hub_generic_excel.workbook import Row, Sheet, cell
+
+PERSONAL_ID_COLUMNS = frozenset({"personal_id"})
+"""Template columns holding a personal ID: a problem quoting such a cell shows it masked."""
 
 
 class Blank(IntEnum):
@@ -253,6 +256,7 @@ def learner_rows(
     name_col = header.columns.get("full_name")
     code_col = header.columns.get("learner_code")
     order_col = header.columns.get("order")
+    personal = {header.columns[key] for key in PERSONAL_ID_COLUMNS if key in header.columns}
     for r in range(header.bottom + 1, len(sheet.rows)):
         row = sheet.rows[r]
         if not _named(row, name_col) and is_numbering_row(row):
@@ -272,7 +276,9 @@ def learner_rows(
         if not named and all(isinstance(row[c], str) for c in filled):
             continue  # a note or a signature block ("Người lập biểu") outside the name column
         where = Provenance(file, sheet.name, r + 1, tuple(cell(r, c) for c in filled))
-        found = "; ".join(text_of(row[c]) for c in filled)
+        found = "; ".join(
+            mask_id(text_of(row[c])) if c in personal else text_of(row[c]) for c in filled
+        )
         yield Problem.at(
             ProblemCode.VALUE_INVALID.value,
             where,
