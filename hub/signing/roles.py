@@ -13,6 +13,7 @@ from datetime import datetime
 from lxml import etree
 
 from hub import xpath
+from hub.document.text import child_text
 from hub.findings import Finding, error
 from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
 from hub.signing.structure import ParsedSignature
@@ -125,7 +126,7 @@ def _timing(signatures: list[ParsedSignature], received_at: datetime) -> list[Ro
 
 
 def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
-    school = root.findtext(f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
+    school = child_text(root, f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
     findings: list[RoleFinding] = []
     for signature in signatures:
         if signature.role is not Role.DV:

@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from hub.document.text import child_text
 from hub.errors import HubError
 from hub.signing.profile import (
     DATA_ID,
@@ -115,7 +116,7 @@ def _check_order(root: etree._Element, role: Role, subject_code: str | None, at:
                 f"Học bạ đã có chữ ký {what}; mỗi vai trò chỉ ký một lần.",
                 f"The document already has a {what} signature; each role signs once.",
             )
-        when = parse_signing_time(existing.findtext(f".//{doc('ThoiGianKy')}"))
+        when = parse_signing_time(child_text(existing, f".//{doc('ThoiGianKy')}"))
         if when is not None and when > at:
             raise SigningError(
                 f"Thời gian ký {at.isoformat()} sớm hơn chữ ký {other} ({when.isoformat()}).",
