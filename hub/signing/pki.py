@@ -36,7 +36,8 @@ from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 from cryptography.x509.oid import NameOID
 
 from hub.document.text import person_key
-from hub.signing.providers.base import Person
+from hub.signing.providers.base import Person, SignatureAlgorithm
+from hub.signing.providers.keys import sign_with_key
 from hub.signing.providers.memory import MemoryProvider
 from hub.signing.providers.people import PeopleKeys
 
@@ -63,6 +64,37 @@ class Signer:
     key_path: Path
     cert_path: Path  # the signer's certificate followed by its intermediates (PEM)
     p12_path: Path
+
+
+class OutsideProfileSigner:
+    """A signer for a key the signature profile refuses: RSA-1024, EC P-384 (HB005 tests).
+
+    No provider of the hub holds such a key (they refuse it when opened), so the tests and the
+    sandbox's users who must produce a document the receiver refuses with HB005 sign with this.
+    """
+
+    __slots__ = ("_chain", "_key")
+
+    def __init__(
+        self, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, chain: list[x509.Certificate]
+    ) -> None:
+        self._key = key
+        self._chain = list(chain)
+
+    @property
+    def algorithm(self) -> SignatureAlgorithm:
+        if isinstance(self._key, rsa.RSAPrivateKey):
+            return SignatureAlgorithm.RSA_SHA256
+        return SignatureAlgorithm.ECDSA_SHA256
+
+    def certificate_chain(self) -> list[x509.Certificate]:
+        return list(self._chain)
+
+    def sign(self, data: bytes) -> bytes:
+        return sign_with_key(self._key, data)
+
+    def __repr__(self) -> str:
+        return "OutsideProfileSigner()"
 
 
 @dataclass(frozen=True)
@@ -95,6 +127,11 @@ class TestPki:
             if person_key(given) == key:
                 return signer
         raise KeyError(name)
+
+    def outside_profile(self, name: str) -> OutsideProfileSigner:
+        """A signer for "weak-rsa" or "ec-p384", whose keys no hub provider would open."""
+        signer = self.signers[name]
+        return OutsideProfileSigner(signer.key, signer.chain)
 
     def people_keys(self) -> PeopleKeys:
         """The people's keys in memory: what a `pkcs12-folder` provider of `people_dir` holds,

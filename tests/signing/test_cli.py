@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hub.cli import main
 from hub.signing.pki import DEFAULT_TEST_PASSWORD, TestPki
 
-from .conftest import Documents, subjects_of
+from .conftest import TEACHERS, Documents, subjects_of
 
 
 @pytest.fixture
@@ -48,17 +48,9 @@ def test_sign_every_role_then_verify(
 ) -> None:
     current = tmp_path / "doc.xml"
     current.write_bytes(documents.secondary)
-    for code in subjects_of(documents.secondary):
-        _sign(
-            runner,
-            current,
-            current,
-            "GVBM",
-            "--subject",
-            code,
-            "--p12",
-            str(pki["teacher-1"].p12_path),
-        )
+    for i, code in enumerate(subjects_of(documents.secondary)):
+        teacher = pki[TEACHERS[i % len(TEACHERS)]]  # the teacher the document names (1.0.1)
+        _sign(runner, current, current, "GVBM", "--subject", code, "--p12", str(teacher.p12_path))
     homeroom = pki["homeroom"]
     _sign(
         runner,
