@@ -191,7 +191,7 @@ def test_a_key_outside_rsa_2048_or_p256_is_hb005(
 
 def test_the_providers_of_the_hub_refuse_to_open_those_keys(pki: TestPki) -> None:
     for name in ("weak-rsa", "ec-p384"):
-        with pytest.raises(ProviderConfigError, match=r"RSA \(≥ 2048 bits\) or EC P-256"):
+        with pytest.raises(ProviderConfigError, match="2048"):
             MemoryProvider(pki[name].key, pki[name].chain, name)
 
 
