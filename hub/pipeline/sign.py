@@ -167,7 +167,7 @@ def _key_for(
     if not isinstance(provider, PeopleProvider):
         return provider
     person = named_person(signed, role)
-    what_vi = ROLE_NAMES_VI[role] + (f" môn {subject_code}" if subject_code else "")
+    what_vi = ROLE_NAMES_VI[role] + (f" {subject_code}" if subject_code else "")
     what_en = f"{role}" + (f" for subject {subject_code}" if subject_code else "")
     if person is None:
         raise SigningError(

@@ -18,6 +18,7 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from hub.document.text import person_key
 from hub.signing.named import common_names
 from hub.signing.profile import ECDSA_SHA256, RSA_SHA256
 from hub.signing.trust import school_codes
@@ -38,6 +39,7 @@ class CertificateChain:
     key_method: str  # the SignatureMethod the signer's key makes; "" for a key outside it
     school_codes: tuple[str, ...]  # MaTruong values of the subject's UIDs (a DV seal)
     common_names: tuple[str, ...] = ()  # the subject's CNs (a person's name)
+    name_keys: tuple[str, ...] = ()  # the same as check 6 compares them (person_key)
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -56,6 +58,7 @@ def chain_of(texts: tuple[str, ...]) -> CertificateChain:
         x509.load_der_x509_certificate(base64.b64decode("".join(text.split()))) for text in texts
     )
     leaf = certificates[0]
+    names = common_names(leaf)
     key = leaf.public_key()
     method = ""
     if isinstance(key, rsa.RSAPublicKey):
@@ -70,5 +73,6 @@ def chain_of(texts: tuple[str, ...]) -> CertificateChain:
         not_after=leaf.not_valid_after_utc,
         key_method=method,
         school_codes=tuple(school_codes(leaf)),
-        common_names=common_names(leaf),
+        common_names=names,
+        name_keys=tuple(person_key(name) for name in names),
     )

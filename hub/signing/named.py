@@ -26,6 +26,8 @@ from hub.signing.providers.keys import common_names
 __all__ = [
     "PERSONAL_ROLES",
     "common_names",
+    "keys_name_person",
+    "named_name",
     "named_person",
     "named_xpath",
     "names_person",
@@ -41,6 +43,15 @@ _CONFIRMING = {
     Role.GVCN: (f"{doc('XacNhan')}/{doc('GVCN')}", "GVCN/HoTen"),
     Role.HT: (f"{doc('XacNhan')}/{doc('HieuTruong')}", "HieuTruong/HoTen"),
 }
+_CONFIRMING_NAME = {role: f"{holder}/{doc('HoTen')}" for role, (holder, _) in _CONFIRMING.items()}
+
+
+def named_name(signed: etree._Element, role: Role) -> str | None:
+    """The HoTen the document gives the person of a `role` signature over `signed` (only the
+    name: what the verifier compares; `named_person` adds the MaGV a signer may need)."""
+    if role is Role.GVBM:
+        return child_text(signed, _TEACHER)
+    return child_text(signed, _CONFIRMING_NAME[role])
 
 
 def named_person(signed: etree._Element, role: Role) -> Person | None:
@@ -53,12 +64,11 @@ def named_person(signed: etree._Element, role: Role) -> Person | None:
     Returns:
         The named person; None when the element is absent (a document outside the schema).
     """
+    name = named_name(signed, role)
     if role is Role.GVBM:
-        name = child_text(signed, _TEACHER)
         code = child_text(signed, _TEACHER_CODE)
     else:
         holder, _ = _CONFIRMING[role]
-        name = child_text(signed, f"{holder}/{doc('HoTen')}")
         code = child_text(signed, f"{holder}/{doc('MaGV')}") if role is Role.GVCN else None
     if name is None:
         return None
@@ -100,3 +110,8 @@ def names_person(names: Sequence[str], person: str) -> bool:
     two CNs could otherwise stand for two people.
     """
     return len(names) == 1 and person_key(names[0]) == person_key(person)
+
+
+def keys_name_person(name_keys: Sequence[str], person: str) -> bool:
+    """`names_person` with the CNs' `person_key`s worked out already (once per certificate)."""
+    return len(name_keys) == 1 and name_keys[0] == person_key(person)

@@ -12,10 +12,10 @@ the test PKI's, never a real secret.
 Version 1.0.1 of the spec wants each personal signature made by the person the document names,
 so `people=` issues a certificate to each person a school's documents name (its teachers,
 homeroom teachers and principal) into `people/`, the folder a `pkcs12-folder` signing provider
-signs from (docs/signing-providers.md). Their keys are EC P-256, in PKCS#12 files with the
-2048 key-derivation rounds `openssl pkcs12 -export` uses: a school has dozens of people and a
-province thousands, and each file is opened once per process (≈ 1 ms; an RSA key takes ≈ 40 ms
-to open, most of it cryptography checking the key).
+signs from (docs/signing-providers.md). Their keys are EC P-256 by default, in PKCS#12 files
+with the 2048 key-derivation rounds `openssl pkcs12 -export` uses: a school has dozens of
+people and a province thousands, and each file is opened once per process (≈ 1 ms; an RSA key
+takes ≈ 40 ms to open, most of it cryptography checking the key, and ≈ 40 ms to make).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -246,6 +247,7 @@ def make_test_pki(
     password: str | None = None,
     now: dt.datetime | None = None,
     people: Iterable[Person | str] = (),
+    people_key: Literal["ec", "rsa"] = "ec",
 ) -> TestPki:
     """Make the test PKI in `directory` (created; must be empty or absent).
 
@@ -262,6 +264,8 @@ def make_test_pki(
             `CCCD:<12 digits>`) in `people/`, file `<MaGV>.p12` when a staff code is given,
             else one named after the person. A name given twice (by the spec's comparison)
             gets one certificate.
+        people_key: their keys: EC P-256 (fast to make and open), or RSA-2048 (what most
+            Vietnamese CAs issue; benchmarks that compare with RSA figures use it).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -388,7 +392,7 @@ def make_test_pki(
             signers_dir, name, key, [certificate, *intermediates], secret
         )
 
-    _issue_people(pki, people, issuer, intermediates, valid, secret, person)
+    _issue_people(pki, people, people_key, issuer, intermediates, valid, secret, person)
 
     revoked = pki.signers["revoked"].certificate
     crl = (
@@ -459,6 +463,7 @@ def _test_cccd(name: str) -> str:
 def _issue_people(
     pki: TestPki,
     people: Iterable[Person | str],
+    kind: Literal["ec", "rsa"],
     issuer: tuple[x509.Certificate, rsa.RSAPrivateKey],
     intermediates: list[x509.Certificate],
     valid: tuple[dt.datetime, dt.datetime],
@@ -483,7 +488,9 @@ def _issue_people(
             n += 1
             stem = f"{base}-{n}"
         stems.add(stem)
-        key = ec.generate_private_key(ec.SECP256R1())
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
+            ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else _key()
+        )
         certificate = _issue(
             subject_of(person.name, _test_cccd(person.name)),
             key,

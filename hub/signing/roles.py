@@ -18,7 +18,7 @@ from lxml import etree
 from hub import xpath
 from hub.document.text import child_text
 from hub.findings import Finding, error
-from hub.signing.named import PERSONAL_ROLES, named_person, named_xpath, names_person
+from hub.signing.named import PERSONAL_ROLES, keys_name_person, named_name, named_xpath
 from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
 from hub.signing.structure import ParsedSignature
 
@@ -156,20 +156,20 @@ def _names(signatures: list[ParsedSignature]) -> list[RoleFinding]:
         if role not in PERSONAL_ROLES:
             continue
         # What the signature covers names the person: its MonHoc, or DLHocBa's XacNhan.
-        person = named_person(signature.data.target, role)
-        names = signature.chain.common_names
-        if person is not None and names_person(names, person.name):
+        person = named_name(signature.data.target, role)
+        chain = signature.chain
+        if person is not None and keys_name_person(chain.name_keys, person):
             continue
+        names = chain.common_names
         code = signature.subject_code
-        what_vi = ROLE_NAMES_VI[role] + (f" môn {code}" if code else "")
+        what_vi = ROLE_NAMES_VI[role] + (f" {code}" if code else "")
         what_en = f"{role}" + (f" for subject {code}" if code else "")
         where = named_xpath(role, code)
         cn = " / ".join(f"'{n}'" for n in names) or "(không có CN / no CN)"
         if person is None:
             named_vi, named_en = f"không ghi tên ai ở {where}", f"names no one at {where}"
         else:
-            named_vi = f"ghi '{person.name}' ở {where}"
-            named_en = f"names '{person.name}' at {where}"
+            named_vi, named_en = f"ghi '{person}' ở {where}", f"names '{person}' at {where}"
         findings.append(
             _finding(
                 signature,
