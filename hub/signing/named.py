@@ -44,6 +44,7 @@ _CONFIRMING = {
     Role.HT: (f"{doc('XacNhan')}/{doc('HieuTruong')}", "HieuTruong/HoTen"),
 }
 _CONFIRMING_NAME = {role: f"{holder}/{doc('HoTen')}" for role, (holder, _) in _CONFIRMING.items()}
+_STAFF_CODE = {Role.GVBM: _TEACHER_CODE, Role.GVCN: f"{_CONFIRMING[Role.GVCN][0]}/{doc('MaGV')}"}
 
 
 def named_name(signed: etree._Element, role: Role) -> str | None:
@@ -65,13 +66,9 @@ def named_person(signed: etree._Element, role: Role) -> Person | None:
         The named person; None when the element is absent (a document outside the schema).
     """
     name = named_name(signed, role)
-    if role is Role.GVBM:
-        code = child_text(signed, _TEACHER_CODE)
-    else:
-        holder, _ = _CONFIRMING[role]
-        code = child_text(signed, f"{holder}/{doc('MaGV')}") if role is Role.GVCN else None
     if name is None:
         return None
+    code = child_text(signed, _STAFF_CODE[role]) if role in _STAFF_CODE else None  # HT has none
     return Person(name, (code or "").strip() or None)
 
 

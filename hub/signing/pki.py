@@ -38,7 +38,7 @@ from cryptography.x509.oid import NameOID
 
 from hub.document.text import person_key
 from hub.signing.providers.base import Person, SignatureAlgorithm
-from hub.signing.providers.keys import sign_with_key
+from hub.signing.providers.keys import common_names, sign_with_key
 from hub.signing.providers.memory import MemoryProvider
 from hub.signing.providers.people import PeopleKeys
 
@@ -111,7 +111,7 @@ class TestPki:
     root: x509.Certificate
     intermediate: x509.Certificate | None
     signers: dict[str, Signer] = field(default_factory=dict)
-    people: dict[str, Signer] = field(default_factory=dict)  # by the person's name as given
+    people: dict[str, Signer] = field(default_factory=dict)  # by file stem (MaGV, or the name)
 
     def __getitem__(self, name: str) -> Signer:
         return self.signers[name]
@@ -122,10 +122,10 @@ class TestPki:
         return self.directory / PEOPLE_DIR
 
     def person(self, name: str) -> Signer:
-        """The key holder of `name`, by the spec's comparison of names (case, NFC, spaces)."""
+        """The first key holder whose certificate names `name` (case, NFC, spaces aside)."""
         key = person_key(name)
-        for given, signer in self.people.items():
-            if person_key(given) == key:
+        for signer in self.people.values():
+            if [person_key(n) for n in common_names(signer.certificate)] == [key]:
                 return signer
         raise KeyError(name)
 
@@ -263,7 +263,7 @@ def make_test_pki(
             principal): each gets a personal certificate (CN = the name, serialNumber =
             `CCCD:<12 digits>`) in `people/`, file `<MaGV>.p12` when a staff code is given,
             else one named after the person. A name given twice (by the spec's comparison)
-            gets one certificate.
+            gets one certificate, unless two different MaGVs make them namesakes.
         people_key: their keys: EC P-256 (fast to make and open), or RSA-2048 (what most
             Vietnamese CAs issue; benchmarks that compare with RSA figures use it).
     """
@@ -447,6 +447,9 @@ def _people_encryption(password: bytes) -> serialization.KeySerializationEncrypt
     )
 
 
+_SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 def _file_stem(name: str) -> str:
     """A person's name as a file name: ASCII letters and digits, words joined by '-'."""
     ascii_name = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
@@ -454,9 +457,9 @@ def _file_stem(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or "person"
 
 
-def _test_cccd(name: str) -> str:
+def _test_cccd(person: str) -> str:
     """Twelve digits for a test person (Hồ Chí Minh's 079, a 1980s birth): not a real ID."""
-    serial = int.from_bytes(hashlib.sha256(person_key(name).encode()).digest()[:8]) % 10**6
+    serial = int.from_bytes(hashlib.sha256(person_key(person).encode()).digest()[:8]) % 10**6
     return f"0791{80 + serial % 10:02d}{serial:06d}"
 
 
@@ -474,15 +477,19 @@ def _issue_people(
     folder = pki.people_dir
     folder.mkdir()
     encryption = _people_encryption(secret)
-    seen: set[str] = set()
+    seen: dict[str, set[str | None]] = {}  # name (as compared) → the MaGVs given with it
     stems: set[str] = set()
     for given in people:
         person = given if isinstance(given, Person) else Person(given)
-        key_of_name = person_key(person.name)
-        if key_of_name in seen:
+        codes = seen.setdefault(person_key(person.name), set())
+        # The same person again, unless two MaGVs say these are namesakes.
+        if codes and (person.staff_code in codes or None in codes or person.staff_code is None):
             continue
-        seen.add(key_of_name)
-        base = _file_stem(person.staff_code or person.name)
+        codes.add(person.staff_code)
+        code = person.staff_code
+        # A MaGV names the file as it is (it tells namesakes apart when signing); a name is
+        # written in ASCII.
+        base = code if code and _SAFE_STEM.fullmatch(code) else _file_stem(person.name)
         stem, n = base, 1
         while stem in stems:  # two people whose names fold to the same letters
             n += 1
@@ -492,14 +499,14 @@ def _issue_people(
             ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else _key()
         )
         certificate = _issue(
-            subject_of(person.name, _test_cccd(person.name)),
+            subject_of(person.name, _test_cccd(f"{person.name}\0{code or ''}")),
             key,
             issuer,
             not_before=valid[0],
             not_after=valid[1],
             usage=_usage(**GOOD_USAGE),
         )
-        pki.people[person.name] = _write_signer(
+        pki.people[stem] = _write_signer(
             folder, stem, key, [certificate, *intermediates], secret, encryption
         )
 

@@ -24,7 +24,7 @@ from lxml import etree
 
 from hub.document.text import child_text
 from hub.errors import HubError
-from hub.signing.named import PERSONAL_ROLES, common_names, named_person, named_xpath, names_person
+from hub.signing.named import PERSONAL_ROLES, common_names, named_name, named_xpath, names_person
 from hub.signing.profile import (
     DATA_ID,
     DOC_NS,
@@ -138,14 +138,14 @@ def _check_person(
     signed: etree._Element, role: Role, subject_code: str | None, provider: SigningProvider
 ) -> None:
     """Refuse to sign as someone other than the person the document names (check 6, 1.0.1)."""
-    person = named_person(signed, role)
+    person = named_name(signed, role)
     names = _names_of(provider.certificate_chain()[0])
-    if person is not None and names_person(names, person.name):
+    if person is not None and names_person(names, person):
         return
     what = f"{role} {subject_code}" if subject_code else str(role)
     where = named_xpath(role, subject_code)
     cn = " / ".join(f"'{n}'" for n in names) or "(no CN)"
-    named = f"'{person.name}'" if person is not None else "(không có / none)"
+    named = f"'{person}'" if person is not None else "(không có / none)"
     raise SigningError(
         f"Chứng thư ký {what} mang tên {cn}, không phải người học bạ ghi ở {where}: {named}; "
         f"cần khóa của chính người đó.",

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
 
+from hub.signing.pki import DEFAULT_TEST_PASSWORD, make_test_pki
 from hub.signing.providers import (
     PeopleKeys,
     PeopleProvider,
@@ -147,3 +148,29 @@ def test_a_certificate_naming_two_people_is_refused(rsa_pki: Pki) -> None:
     )
     with pytest.raises(ProviderConfigError, match="2 CNs"):
         PeopleKeys([("both", MemoryProvider(key, [certificate]))], "test")
+
+
+def test_the_test_pki_names_people_files_by_magv_so_namesakes_sign_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    namesakes = [Person("Lê Thị Hoa", "GV0002"), Person("Lê Thị Hoa", "GV0003")]
+    pki = make_test_pki(
+        tmp_path / "pki",
+        with_intermediate=False,
+        people=[*namesakes, "Phạm Văn Hùng", Person("phạm văn hùng"), namesakes[0]],
+    )
+    # One certificate per person; two MaGVs for one name are two people.
+    assert sorted(p.name for p in pki.people_dir.glob("*.p12")) == [
+        "GV0002.p12",
+        "GV0003.p12",
+        "pham-van-hung.p12",
+    ]
+    monkeypatch.setenv("HUB_SIGNING_PASSWORD", DEFAULT_TEST_PASSWORD)
+    folder = Pkcs12FolderProvider(pki.people_dir)
+    assert _cn(folder.signer_for(Person("PHẠM VĂN HÙNG"))) == "Phạm Văn Hùng"
+    first, second = (folder.signer_for(p).certificate_chain()[0] for p in namesakes)
+    assert first != second
+    assert (first, second) == (pki.people["GV0002"].certificate, pki.people["GV0003"].certificate)
+    assert pki.person("lê thị hoa") == pki.people["GV0002"]  # the first of the namesakes
+    with pytest.raises(SignerNotFound):
+        folder.signer_for(Person("Lê Thị Hoa"))
