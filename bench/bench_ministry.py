@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_ministry.py [--documents N] [--batch 500]
 
 Prepares N signed primary documents of one school first (not timed: generated, built, signed
-with a test PKI by GVCN, HT and DV), then starts the real sandbox
+with a test PKI by GVCN, HT and DV, each personal signature by the person the document names),
+then starts the real sandbox
 (uvicorn on 127.0.0.1, SQLite state, the full document checks: parse, schema, signatures,
 trust, roles, rules, identity against the roster, duplicates) and sends the documents with
 the real client in submissions of `--batch` (≤ 500), polling each receipt to DA_XU_LY. Prints
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from hub.cli.demo_province import people_of
 from hub.document.build import build_document
 from hub.gen import GenSettings, generate
 from hub.ministry.client import Credentials, MinistryClient, PollPolicy
@@ -32,26 +34,30 @@ from hub.ministry.messages import Document, Submission
 from hub.model import GRADES, SchoolLevel
 from hub.sandbox import Account, Accounts, Roster, SandboxConfig, running
 from hub.sandbox.roster import Enrolment
+from hub.signing.named import named_person
 from hub.signing.pki import TestPki, make_test_pki
 from hub.signing.profile import Role
+from hub.signing.providers import PeopleKeys
 from hub.signing.providers.memory import MemoryProvider
 from hub.signing.sign import sign_document
 
 DOC = "urn:moet:hocbaso:1"
-SIGNERS = {Role.GVCN: "homeroom", Role.HT: "principal", Role.DV: "school"}
 
 
-def _sign(data: bytes, providers: dict[str, MemoryProvider]) -> bytes:
+def _sign(data: bytes, people: PeopleKeys, seal: MemoryProvider) -> bytes:
+    """Every role, each personal one by the person the document names (version 1.0.1)."""
     tree = etree.ElementTree(etree.fromstring(data))
+    data_root = tree.getroot()[0]
     when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    if tree.getroot().find(f".//{{{DOC}}}KetQuaTrungHoc") is not None:
-        for subject in tree.getroot().iter(f"{{{DOC}}}MonHoc"):
-            code = subject.get("MaMon")
-            teacher = providers["teacher-1"]
-            sign_document(tree, Role.GVBM, teacher, subject_code=code, signing_time=when)
-    for role, name in SIGNERS.items():
+    for subject in data_root.iterfind(f"{{{DOC}}}KetQuaTrungHoc/{{{DOC}}}MonHoc"):
+        teacher = people.signer_for(named_person(subject, Role.GVBM))  # type: ignore[arg-type]
+        code = subject.get("MaMon")
+        sign_document(tree, Role.GVBM, teacher, subject_code=code, signing_time=when)
+    for role in (Role.GVCN, Role.HT, Role.DV):
         when += dt.timedelta(minutes=1)
-        sign_document(tree, role, providers[name], signing_time=when)
+        person = named_person(data_root, role) if role is not Role.DV else None
+        key = people.signer_for(person) if person is not None else seal
+        sign_document(tree, role, key, signing_time=when)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
@@ -70,12 +76,11 @@ def prepare(
     )
     items = [i for i in generate(settings) if i.transcript.results is not None][:count]
     school, year = items[0].transcript.header.school_code, items[0].transcript.header.school_year
-    pki = make_test_pki(folder / "pki", school_code=school)
-    providers = {
-        n: MemoryProvider(pki[n].key, pki[n].chain, n) for n in (*SIGNERS.values(), "teacher-1")
-    }
+    with_results = [i.transcript for i in items]
+    pki = make_test_pki(folder / "pki", school_code=school, people=people_of(with_results))
+    people, seal = pki.people_keys(), MemoryProvider(pki["school"].key, pki["school"].chain)
     documents = [
-        Document(i.transcript.header.record_id, _sign(build_document(i.transcript), providers))
+        Document(i.transcript.header.record_id, _sign(build_document(i.transcript), people, seal))
         for i in items
     ]
     roster = [Enrolment.model_validate(i.roster.as_json()) for i in items if i.roster is not None]

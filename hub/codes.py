@@ -81,6 +81,29 @@ class CodeLists:
     province_successor: dict[str, str]  # old code → new code that absorbed it
     province_reform_date: date
 
+    def compulsory_subjects(
+        self, level: SchoolLevel, grade: int
+    ) -> tuple[PrimarySubjectCode | SecondarySubjectCode, ...]:
+        """The subjects every learner of `grade` at `level` must carry (assessment-rules.md).
+
+        Primary and lower secondary: each subject taught in the grade that is not elective
+        there. Upper secondary: its common subjects; at least `upper_secondary_electives` of
+        `upper_optional_subjects()` come on top. GDTX (CapHoc 05) follows lower secondary in
+        grades 6–9 and upper secondary in 10–12 (`follows_upper_secondary`).
+        """
+        if level.is_primary:
+            return tuple(s for s in self.primary_subjects.values() if grade in s.grades)
+        upper = follows_upper_secondary(level, grade)
+        return tuple(
+            s
+            for s in self.secondary_subjects.values()
+            if grade in s.grades and not (upper and s.upper_elective)
+        )
+
+    def upper_optional_subjects(self) -> tuple[SecondarySubjectCode, ...]:
+        """The optional group of upper secondary, of which a learner takes at least four."""
+        return tuple(s for s in self.secondary_subjects.values() if s.upper_elective)
+
     def subjects_for(self, level: SchoolLevel) -> dict[str, Any]:
         """The subject table of a level (primary or secondary)."""
         if level.is_primary:
@@ -90,6 +113,20 @@ class CodeLists:
     def department_codes_on(self, day: date) -> dict[str, str]:
         """Valid MaSoGD on a day: the 63 old codes before the reform, the 34 new ones after."""
         return self.new_provinces if day >= self.province_reform_date else self.old_provinces
+
+
+FIRST_UPPER_SECONDARY_GRADE = 10
+
+
+def follows_upper_secondary(level: SchoolLevel, grade: int) -> bool:
+    """Whether a learner's subjects follow the upper-secondary curriculum (common + optional).
+
+    Upper secondary always; GDTX (CapHoc 05) from grade 10 on, its grades 6–9 following lower
+    secondary (docs/architecture.md, Decisions); primary and lower secondary never.
+    """
+    if level is SchoolLevel.UPPER_SECONDARY:
+        return True
+    return level is SchoolLevel.CONTINUING and grade >= FIRST_UPPER_SECONDARY_GRADE
 
 
 def _range(pair: list[int] | None) -> range:
@@ -123,6 +160,7 @@ def _load(folder: Path) -> CodeLists:
         )
         for s in subjects["secondary"]
     }
+    _check_curriculum(folder / "subjects.yaml", primary, secondary)
     successor: dict[str, str] = {}
     for new_code, entry in provinces["new"].items():
         for old_code in entry["absorbs"]:
@@ -146,6 +184,42 @@ def _load(folder: Path) -> CodeLists:
         province_successor=successor,
         province_reform_date=date.fromisoformat(provinces["reform_date"]),
     )
+
+
+def _check_curriculum(
+    path: Path,
+    primary: dict[str, PrimarySubjectCode],
+    secondary: dict[str, SecondarySubjectCode],
+) -> None:
+    """What the compulsory-subject rule (HB202) relies on and the schema cannot say.
+
+    A subject is compulsory or elective in a grade, never both; an upper-secondary optional
+    subject is taught in grades 10–12, or it would be compulsory there.
+    """
+    subjects: list[PrimarySubjectCode | SecondarySubjectCode] = [
+        *primary.values(),
+        *secondary.values(),
+    ]
+    for subject in subjects:
+        both = set(subject.grades) & set(subject.elective_grades)
+        if both:
+            raise DataFileError(
+                str(path),
+                None,
+                f"môn {subject.code} vừa bắt buộc vừa tự chọn ở lớp {min(both)}; cần một trong "
+                "hai (grades hoặc elective_grades)",
+                f"subject {subject.code} is both compulsory and elective in grade {min(both)}; "
+                "expected one of grades or elective_grades",
+            )
+    upper = set(range(FIRST_UPPER_SECONDARY_GRADE, 13))
+    for subject in secondary.values():
+        if subject.upper_elective and not upper <= set(subject.grades):
+            raise DataFileError(
+                str(path),
+                None,
+                f"môn {subject.code} có upper_elective nhưng grades không gồm lớp 10–12",
+                f"subject {subject.code} is upper_elective but its grades do not cover 10–12",
+            )
 
 
 @cache

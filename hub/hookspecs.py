@@ -52,8 +52,9 @@ def register_signing_providers(register: Callable[[str, ProviderFactory], None])
 
     Args:
         register: call ``register(kind, factory)``; `factory(section)` returns a
-            `hub.signing.providers.SigningProvider` built from a ``[signing.providers.*]``
-            section whose ``kind`` is `kind`.
+            `hub.signing.providers.SigningProvider` (one key), or a `PeopleProvider` (many
+            people's keys, each personal signature by the person named: spec 1.0.1), built
+            from a ``[signing.providers.*]`` section whose ``kind`` is `kind`.
     """
 
 

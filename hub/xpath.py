@@ -13,6 +13,11 @@ ROOT = "/HocBaSo"
 DATA = f"{ROOT}/DLHocBa"
 SIGNATURES = f"{ROOT}/DSCKS"
 
+MISSING_SUBJECT = "/HocBa/DLHocBa/KetQuaHocTap"
+"""Where a missing compulsory subject is reported (HB202, assessment-rules.md 1.0.1): the
+spec's own string, kept exactly as written (an independent checker may compare it) although it
+names no element of the document. A subject that is not there has no element to point at."""
+
 
 def header(element: str = "") -> str:
     """An element of TTChung, or TTChung itself."""

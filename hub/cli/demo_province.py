@@ -8,10 +8,13 @@
       roster.json               the sector database the ministry sandbox answers from
       hub.toml                  the hub's configuration for this province
 
-The signers are the test PKI's: each school's seal (DV, `seal@<MaTruong>`), and its principal
-(HT), homeroom teacher (GVCN) and subject teacher (GVBM), so the documents carry every role the
-profile requires. Keys are PKCS#12 files under the test PKI's documented password, read from
-the variable `PKI_PASSWORD_ENV` (set it to `DEFAULT_TEST_PASSWORD`): never a real secret.
+The signers are the test PKI's: each school's seal (DV, `seal@<MaTruong>`), and for GVBM, GVCN
+and HT the very people the school's documents name (version 1.0.1, HB006): each school's test
+PKI issues a certificate to every subject teacher, homeroom teacher and the principal its
+transcripts name, into `pki/<MaTruong>/people/`, and one `pkcs12-folder` provider per school
+(`people@<MaTruong>`) signs each signature with the key of the person it is for. Keys are
+PKCS#12 files under the test PKI's documented password, read from the variable
+`PKI_PASSWORD_ENV` (set it to `DEFAULT_TEST_PASSWORD`): never a real secret.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.gen import GenSettings, LedgerEntry, generate
-from hub.model import Transcript
+from hub.model import SecondaryResults, Transcript
 from hub.sandbox import Account, Accounts, FaultPlan, Roster, SandboxConfig
 from hub.signing.pki import DEFAULT_TEST_PASSWORD, make_test_pki
+from hub.signing.providers.base import Person
 
 PKI_PASSWORD_ENV = "HUB_DEMO_PKI_PASSWORD"  # noqa: S105 - the variable's name
 MINISTRY_PASSWORD_ENV = "HUB_DEMO_MINISTRY_PASSWORD"  # noqa: S105 - the variable's name
 SOURCE_NAME = "province-excel"
-__all__ = ["DEFAULT_TEST_PASSWORD", "Province", "build_province"]
+__all__ = ["DEFAULT_TEST_PASSWORD", "Province", "build_province", "people_of"]
 
 
 @dataclass
@@ -106,8 +110,29 @@ def _export_school(transcripts: list[Transcript], folder: Path) -> None:
     )
 
 
-def _pki(province: Province, code: str, name: str) -> None:
-    pki = make_test_pki(province.directory / "pki" / code, school_code=code, school_name=name)
+def people_of(transcripts: list[Transcript]) -> list[Person]:
+    """Every person the transcripts name for a personal signature (GVBM, GVCN, HT), once each.
+
+    Primary documents carry no GVBM signature, so their subject teachers sign nothing.
+    """
+    people: dict[str, Person] = {}
+    for transcript in transcripts:
+        results = transcript.results
+        teachers = results.subjects if isinstance(results, SecondaryResults) else ()
+        confirmation = transcript.confirmation
+        for person in (
+            *(Person(s.teacher.name, s.teacher.code) for s in teachers),
+            Person(confirmation.homeroom_teacher.name, confirmation.homeroom_teacher.code),
+            Person(confirmation.principal.name),
+        ):
+            people.setdefault(person.name, person)
+    return list(people.values())
+
+
+def _pki(province: Province, code: str, name: str, people: list[Person]) -> None:
+    pki = make_test_pki(
+        province.directory / "pki" / code, school_code=code, school_name=name, people=people
+    )
     for path in sorted(pki.trust_dir.iterdir()):
         shutil.copyfile(path, province.trust_dir / f"{code}-{path.name}")
 
@@ -118,6 +143,12 @@ def _config_text(province: Province, database_url: str, endpoint: str) -> str:
     def p12(code: str, signer: str) -> str:
         return (
             f'kind = "pkcs12"\npath = "pki/{code}/signers/{signer}.p12"\n'
+            f'password_env = "{PKI_PASSWORD_ENV}"\n'
+        )
+
+    def people(code: str) -> str:
+        return (
+            f'kind = "pkcs12-folder"\nfolder = "pki/{code}/people"\n'
             f'password_env = "{PKI_PASSWORD_ENV}"\n'
         )
 
@@ -133,17 +164,17 @@ def _config_text(province: Province, database_url: str, endpoint: str) -> str:
         f'password_env = "{MINISTRY_PASSWORD_ENV}"',
         "",
     ]
-    for provider, signer in (("teacher", "teacher-1"), ("homeroom", "homeroom")):
-        lines += [f"[signing.providers.{provider}]", p12(first, signer)]
-    lines += ["[signing.providers.principal]", p12(first, "principal")]
+    # Each school signs with its own people's keys and its own seal (`name@MaTruong`).
+    lines += ["[signing.providers.people]", people(first)]
     lines += ["[signing.providers.seal]", p12(first, "school")]
     for code in province.schools:
+        lines += [f'[signing.providers."people@{code}"]', people(code)]
         lines += [f'[signing.providers."seal@{code}"]', p12(code, "school")]
     lines += [
         "[signing.roles]",
-        'GVBM = "teacher"',
-        'GVCN = "homeroom"',
-        'HT = "principal"',
+        'GVBM = "people"',
+        'GVCN = "people"',
+        'HT = "people"',
         'DV = "seal"',
         "",
         "[[sources]]",
@@ -194,7 +225,8 @@ def build_province(
         for transcripts in _schools(settings, province):
             header = transcripts[0].header
             province.schools[header.school_code] = header.school_name
-            made.append(keys.submit(_pki, province, header.school_code, header.school_name))
+            people = people_of(transcripts)
+            made.append(keys.submit(_pki, province, header.school_code, header.school_name, people))
             _export_school(transcripts, province.school_folder(header.school_code))
         for future in made:
             future.result()

@@ -1,4 +1,10 @@
-"""`hub pki init DIR`: a complete test PKI for demos, tests and the ministry sandbox."""
+"""`hub pki init DIR`: a complete test PKI for demos, tests and the ministry sandbox.
+
+`--person NAME` and `--people-from DOC.xml` issue personal certificates to the people the
+documents name (version 1.0.1: a GVBM, GVCN or HT signature needs the certificate of the very
+person the document names for it), into DIR/people/, which a `pkcs12-folder` signing
+provider signs from.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,27 @@ from pathlib import Path
 import click
 
 from hub.cli import exits
+from hub.errors import DocumentError
+from hub.signing.named import people_named
 from hub.signing.pki import make_test_pki
+from hub.signing.providers.base import Person
+from hub.signing.xmlio import parse_document
+
+
+def _people(names: tuple[str, ...], documents: tuple[Path, ...]) -> list[Person]:
+    """The people of `--person` and of every document of `--people-from`, in order."""
+    people = [Person(name) for name in names]
+    for path in documents:
+        try:
+            tree = parse_document(path.read_bytes())
+        except OSError as exc:
+            click.echo(f"{path}: không đọc được / cannot read: {exc.strerror}", err=True)
+            raise SystemExit(exits.USAGE) from None
+        except DocumentError as exc:
+            click.echo(f"{path}: {exc.message_vi} / {exc.message_en}", err=True)
+            raise SystemExit(exits.USAGE) from None
+        people += people_named(tree.getroot())
+    return people
 
 
 @click.group("pki")
@@ -30,7 +56,27 @@ def pki_group() -> None:
     show_default=True,
     help="Issue end entities from an intermediate CA.",
 )
-def init_command(directory: Path, school_code: str, school_name: str, intermediate: bool) -> None:
+@click.option(
+    "--person",
+    "person_names",
+    multiple=True,
+    help="Issue a personal certificate (CN = NAME) in people/ (repeatable).",
+)
+@click.option(
+    "--people-from",
+    "documents",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Issue one to every teacher, homeroom teacher and principal this document names.",
+)
+def init_command(
+    directory: Path,
+    school_code: str,
+    school_name: str,
+    intermediate: bool,
+    person_names: tuple[str, ...],
+    documents: tuple[Path, ...],
+) -> None:
     """Tạo PKI thử nghiệm / make a test PKI in DIRECTORY (must be empty or absent).
 
     Keys are encrypted with $HUB_PKI_PASSWORD, or the documented test password
@@ -42,12 +88,14 @@ def init_command(directory: Path, school_code: str, school_name: str, intermedia
             err=True,
         )
         raise SystemExit(exits.USAGE)
+    people = _people(person_names, documents)
     try:
         pki = make_test_pki(
             directory,
             school_code=school_code,
             school_name=school_name,
             with_intermediate=intermediate,
+            people=people,
         )
     except FileExistsError:
         click.echo(
@@ -59,6 +107,6 @@ def init_command(directory: Path, school_code: str, school_name: str, intermedia
         click.echo(f"{directory}: {exc.strerror}", err=True)
         raise SystemExit(exits.USAGE) from None
     click.echo(
-        f"PKI thử nghiệm / test PKI → {pki.directory} ({len(pki.signers)} signers; trust folder "
-        f"{pki.trust_dir}; see README.txt)"
+        f"PKI thử nghiệm / test PKI → {pki.directory} ({len(pki.signers)} signers, "
+        f"{len(pki.people)} people; trust folder {pki.trust_dir}; see README.txt)"
     )

@@ -4,20 +4,20 @@ Runs only on trees that passed hocbaso-1.0.xsd, so it can trust the order, prese
 lexical form of every element and stays a straight walk. It also checks the constraints XSD
 1.0 cannot state, as HB002 like any schema error: MonHoc/@Id = "Mon-" + @MaMon, and a subject's
 HocKy, CaNam and KiemTraLai content matching its HinhThuc. DSCKS is not read: signatures are
-hub/signing's.
+hub/signing's. Every value is read with `hub.document.text.text_of`, as canonicalisation sees
+it: a comment or processing instruction inside an element does not cut its text short.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import cast
 
 from lxml import etree
 
 from hub.document.locate import element_xpath
 from hub.document.names import NAMESPACE
+from hub.document.text import text_of
 from hub.errors import DocumentError
 from hub.findings import Finding, error
 from hub.model import (
@@ -80,20 +80,13 @@ def _is(element: etree._Element, name: str) -> bool:
     return element.tag == _PREFIX + name
 
 
-def _text(element: etree._Element) -> str:
-    """The element's text; a comment inside it splits the text, so join the pieces."""
-    if len(element) == 0:
-        return element.text or ""
-    return "".join(cast("Iterator[str]", element.itertext()))
-
-
 def _one(children: Children, name: str) -> str:
-    return _text(children[name][0])
+    return text_of(children[name][0])
 
 
 def _optional(children: Children, name: str) -> str | None:
     elements = children.get(name)
-    return _text(elements[0]) if elements else None
+    return text_of(elements[0]) if elements else None
 
 
 def _bool(value: str) -> bool:
@@ -114,7 +107,7 @@ class _Reader:
         )
 
     def date(self, element: etree._Element) -> date:
-        value = _text(element).strip()
+        value = text_of(element).strip()
         try:
             return date.fromisoformat(value)
         except ValueError:  # the XSD admits a few dates Python has no room for (year 0000)
@@ -191,13 +184,13 @@ class _Reader:
         code = self.subject_code(element)
         # MucDat, DiemKTCuoiNam?, NhanXet, GiaoVien
         kids = _elements(element)
-        test = int(_text(kids[1])) if len(kids) == 4 else None
+        test = int(text_of(kids[1])) if len(kids) == 4 else None
         return PrimarySubject(
             code=code,
-            rating=PrimaryRating(_text(kids[0])),
+            rating=PrimaryRating(text_of(kids[0])),
             test_score=test,
             teacher=_teacher(kids[-1]),
-            comment=_text(kids[-2]),
+            comment=text_of(kids[-2]),
         )
 
     def wrong_form(self, element: etree._Element, form: AssessmentForm) -> None:
@@ -217,10 +210,10 @@ class _Reader:
             self.wrong_form(element, AssessmentForm.SCORED)
             return ScoredSemester((), Decimal(0), Decimal(0), Decimal(0))
         return ScoredSemester(
-            regular=tuple([Decimal(_text(e)) for e in kids[:-3]]),
-            midterm=Decimal(_text(kids[-3])),
-            final=Decimal(_text(kids[-2])),
-            average=Decimal(_text(kids[-1])),
+            regular=tuple([Decimal(text_of(e)) for e in kids[:-3]]),
+            midterm=Decimal(text_of(kids[-3])),
+            final=Decimal(text_of(kids[-2])),
+            average=Decimal(text_of(kids[-1])),
         )
 
     def score(self, element: etree._Element) -> Decimal:
@@ -229,7 +222,7 @@ class _Reader:
         if _is(value, "KetQua"):
             self.wrong_form(element, AssessmentForm.SCORED)
             return Decimal(0)
-        return Decimal(_text(value))
+        return Decimal(text_of(value))
 
     def pass_fail(self, element: etree._Element) -> PassFail:
         """The KetQua of a comment subject's HocKy, CaNam or KiemTraLai."""
@@ -237,7 +230,7 @@ class _Reader:
         if len(kids) != 1 or not _is(kids[0], "KetQua"):
             self.wrong_form(element, AssessmentForm.COMMENT)
             return PassFail.CD
-        return PassFail(_text(kids[0]))
+        return PassFail(text_of(kids[0]))
 
     def secondary_subject(self, element: etree._Element) -> SecondarySubject:
         code = self.subject_code(element)
@@ -246,7 +239,7 @@ class _Reader:
         first, second = (kids[0], kids[1]) if kids[0].get("So") == "1" else (kids[1], kids[0])
         retest = kids[3] if len(kids) == 6 else None
         teacher = _teacher(kids[-1])
-        comment = _text(kids[-2])
+        comment = text_of(kids[-2])
         if element.get("HinhThuc") == AssessmentForm.SCORED.value:
             return ScoredSubject(
                 code=code,
@@ -279,7 +272,7 @@ class _Reader:
             evaluation=PrimaryEvaluation(_one(c, "DanhGiaCuoiNam")),
             completed_grade=_bool(_one(c, "HoanThanhChuongTrinhLop")),
             completed_primary=_bool(completed_primary) if completed_primary is not None else None,
-            awards=tuple(_text(e) for e in c.get("KhenThuong", ())),
+            awards=tuple(text_of(e) for e in c.get("KhenThuong", ())),
             homeroom_comment=_one(c, "NhanXetGVCN"),
         )
 
@@ -326,7 +319,7 @@ def _person(children: Children, name: str) -> str | None:
 
 def _teacher(element: etree._Element) -> Teacher:
     kids = _elements(element)  # HoTen, MaGV?
-    return Teacher(name=_text(kids[0]), code=_text(kids[1]) if len(kids) == 2 else None)
+    return Teacher(name=text_of(kids[0]), code=text_of(kids[1]) if len(kids) == 2 else None)
 
 
 def _rated(element: etree._Element) -> Rated:

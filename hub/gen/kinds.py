@@ -28,6 +28,7 @@ class DefectKind(StrEnum):
     TOO_FEW_REGULAR_SCORES = "too-few-regular-scores"
     SCORE_OUT_OF_RANGE = "score-out-of-range"
     SUBJECT_NOT_ALLOWED = "subject-not-allowed"
+    MISSING_COMPULSORY_SUBJECT = "missing-compulsory-subject"  # a class file without a sheet
     FOREIGN_WITHOUT_DOCUMENTS = "foreign-without-documents"
     WRONG_PRIMARY_EVALUATION = "wrong-primary-evaluation"
     MISSING_PRIMARY_TEST_SCORE = "missing-primary-test-score"
@@ -58,6 +59,7 @@ EXPECTED_CODE: dict[DefectKind, str] = {
     DefectKind.TOO_FEW_REGULAR_SCORES: "HB202",
     DefectKind.SCORE_OUT_OF_RANGE: "HB202",
     DefectKind.SUBJECT_NOT_ALLOWED: "HB202",
+    DefectKind.MISSING_COMPULSORY_SUBJECT: "HB202",
     DefectKind.FOREIGN_WITHOUT_DOCUMENTS: "HB101",
     DefectKind.WRONG_PRIMARY_EVALUATION: "HB201",
     DefectKind.MISSING_PRIMARY_TEST_SCORE: "HB202",

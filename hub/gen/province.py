@@ -15,11 +15,14 @@ province code in MaTruong does.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
+from typing import TypeVar
 
-from hub.codes import CodeLists, load_codes
+from hub.codes import CodeLists, follows_upper_secondary, load_codes
+from hub.document.text import person_key
 from hub.gen import results as res
 from hub.gen.defects import choose_defect, inject
 from hub.gen.kinds import LedgerEntry, RosterEntry
@@ -122,13 +125,31 @@ def make_school(settings: GenSettings, codes: CodeLists, level: SchoolLevel, ind
         round_ = index // len(_NAMESAKES)
         name = f"{_SCHOOL_KIND[level]} {namesake}" + (f" số {round_ + 1}" if round_ else "")
     staff = max(6, len(GRADES[level]) * settings.classes_per_grade * 2)
-    teachers = tuple(make_teacher(rng, f"GV{code[2:]}{n + 1:04d}") for n in range(staff))
+    # No two people of a school share a name: certificates are matched to the people a
+    # document names by name alone (HB006, version 1.0.1), so namesakes could not be told
+    # apart when signing. A name already taken is drawn again.
+    taken: set[str] = set()
+    teachers = tuple(
+        _unique(taken, partial(make_teacher, rng, f"GV{code[2:]}{n + 1:04d}")) for n in range(staff)
+    )
     title = PrincipalTitle.VICE_PRINCIPAL if rng.random() < 0.2 else PrincipalTitle.PRINCIPAL
     principal_sex = Sex.MALE if rng.random() < 0.5 else Sex.FEMALE
-    principal = Principal(full_name(rng, principal_sex), title)
+    principal = _unique(taken, lambda: Principal(full_name(rng, principal_sex), title))
     return School(
         level, index, code, name, province, provinces[province], issue, principal, teachers
     )
+
+
+_Person = TypeVar("_Person", Teacher, Principal)
+
+
+def _unique(taken: set[str], draw: Callable[[], _Person]) -> _Person:
+    """A person whose name (as signatures compare names) no one in `taken` has; adds it."""
+    person = draw()
+    while person_key(person.name) in taken:
+        person = draw()
+    taken.add(person_key(person.name))
+    return person
 
 
 def class_plan(
@@ -138,27 +159,27 @@ def class_plan(
     rng = random.Random(f"{settings.seed}:{school.level.value}:{school.index}:{grade}:{number}")
     homeroom = rng.choice(school.teachers)
     teachers: dict[str, Teacher] = {}
+    # Every compulsory subject of the grade, by the very list the HB202 rule checks, so that no
+    # learner lacks one by accident (hub.rules.compulsory); electives are drawn on top.
+    taught = {s.code for s in codes.compulsory_subjects(school.level, grade)}
     if school.level.is_primary:
         primary = tuple(
             s
             for s in codes.primary_subjects.values()
-            if grade in s.grades
+            if s.code in taught
             or (s.allowed_in(grade) and rng.random() < (0.5 if s.code == "NN1" else 0.05))
         )
         for s in primary:
             in_homeroom = s.code in _HOMEROOM_SUBJECTS
             teachers[s.code] = homeroom if in_homeroom else rng.choice(school.teachers)
         return f"{grade}A{number + 1}", homeroom, res.ClassPlan(primary, (), teachers)
-    upper = grade >= 10
-    electives: set[str] = set()
-    if upper:  # a class follows one combination of electives (tổ hợp môn)
-        pool = sorted(s.code for s in codes.secondary_subjects.values() if s.upper_elective)
-        electives = set(rng.sample(pool, codes.upper_secondary_electives))
+    if follows_upper_secondary(school.level, grade):  # one combination of electives (tổ hợp môn)
+        pool = sorted(s.code for s in codes.upper_optional_subjects())
+        taught |= set(rng.sample(pool, codes.upper_secondary_electives))
     secondary = tuple(
         s
         for s in codes.secondary_subjects.values()
-        if (grade in s.grades and (not upper or not s.upper_elective or s.code in electives))
-        or (not s.grades and s.allowed_in(grade) and rng.random() < 0.04)
+        if s.code in taught or (not s.grades and s.allowed_in(grade) and rng.random() < 0.04)
     )
     for subject in secondary:
         teachers[subject.code] = rng.choice(school.teachers)

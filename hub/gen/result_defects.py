@@ -1,8 +1,8 @@
 """Defects in the results: wrong stated values, missing or out-of-range scores, extra subjects.
 
 A *stated-value* defect (wrong average, level, conclusion, title, evaluation) changes only that
-value. A *raw-value* defect (a score dropped, out of range, a subject added, a test score
-removed) changes the raw value and re-derives everything downstream through hub.gen.results,
+value. A *raw-value* defect (a score dropped, out of range, a subject added or left out, a test
+score removed) changes the raw value and re-derives everything downstream through hub.gen.results,
 so the only disagreement left is the one the ledger names.
 """
 
@@ -39,6 +39,7 @@ T = TypeVar("T")
 
 _NOT_ALLOWED_SECONDARY = {False: "VL", True: "KHTN"}  # keyed by "grade ≥ 10"
 _NOT_ALLOWED_PRIMARY = {False: "KH", True: "TNXH"}  # keyed by "grade ≥ 4"
+_MIN_SCORED = 6  # scored subjects the learning levels count on (assessment-rules.md)
 
 
 def _secondary(t: Transcript) -> SecondaryResults:
@@ -236,6 +237,46 @@ def subject_not_allowed(
         r,
         xpath.subject(False, code),
         f"{code} is not taught in grade {grade}",
+    )
+
+
+def missing_compulsory_subject(
+    t: Transcript, r: RosterEntry, rng: random.Random, c: CodeLists
+) -> Injected:
+    """Leave out one compulsory subject of the grade (a class file without its "Tin học" sheet).
+
+    A scored subject is left out only while six others remain: below six the learning level
+    rules warn as well (assessment-rules.md), and the defect would no longer be one finding.
+    """
+    grade = t.header.grade
+    compulsory = {s.code: s.name for s in c.compulsory_subjects(t.header.level, grade)}
+    results = t.results
+    assert results is not None
+    candidates = [s for s in results.subjects if s.code in compulsory]
+    if isinstance(results, SecondaryResults):
+        scored = sum(isinstance(s, ScoredSubject) for s in results.subjects)
+        if scored <= _MIN_SCORED:
+            candidates = [s for s in candidates if not isinstance(s, ScoredSubject)]
+    left_out = rng.choice(candidates).code
+    subjects = tuple(s for s in results.subjects if s.code != left_out)
+    if isinstance(results, PrimaryResults):
+        changed = replace(
+            t,
+            results=derive_primary(
+                subjects,  # type: ignore[arg-type]
+                results.qualities,
+                results.competencies,
+                grade,
+                results.homeroom_comment,
+            ),
+        )
+    else:
+        changed = _rederive(t, results, subjects)
+    return Injected(
+        changed,
+        r,
+        xpath.MISSING_SUBJECT,
+        f"compulsory subject {left_out} ({compulsory[left_out]}) left out",
     )
 
 

@@ -10,6 +10,14 @@ Roles sign in the profile's order (a GVBM per subject of a secondary document, t
 DV) at one signing time, which keeps GVBM ≤ GVCN ≤ HT ≤ DV. Roles without a provider are not
 signed by the hub (a vendor's, or a person's through a remote provider configured later).
 
+Version 1.0.1: a GVBM, GVCN or HT certificate must name the person the document names for
+that signature (check 6, HB006). A role's provider may therefore be a `PeopleProvider` (e.g.
+`kind = "pkcs12-folder"`): for each signature the stage reads whom the document names
+(hub.signing.named, the verifier's own reading) and signs with that person's key. A person it
+holds no key for fails the learner at `sign`, naming the role, the subject and the person;
+nobody else signs in their place. A one-key provider on a personal role is checked the same
+way by `sign_tree`, which refuses a certificate naming someone else.
+
 Providers are opened in each worker process from the configuration, never pickled: a key
 never crosses a process boundary, and an HSM session belongs to the process that opened it.
 """
@@ -26,9 +34,16 @@ from lxml import etree
 from hub.config import HubConfig
 from hub.errors import UsageError
 from hub.findings import Finding, error
-from hub.signing.profile import Role, doc
-from hub.signing.providers import SigningProvider, provider_from_config
-from hub.signing.sign import sign_tree
+from hub.signing.named import named_person
+from hub.signing.profile import ROLE_NAMES_VI, Role, doc
+from hub.signing.providers import (
+    AnyProvider,
+    PeopleProvider,
+    SignerNotFound,
+    SigningProvider,
+    provider_from_config,
+)
+from hub.signing.sign import SigningError, sign_tree
 from hub.signing.xmlio import serialize
 
 SignerId = tuple[str, str, str, str]
@@ -49,9 +64,12 @@ class Signers:
 
     def __init__(self, config: HubConfig) -> None:
         self._config = config
-        # Each provider with its certificate's names, worked out once when it is opened: the
-        # fingerprint and issuer string cost 3 % of a worker's time at every signature.
-        self._opened: dict[str, tuple[SigningProvider, CertificateNames]] = {}
+        self._opened: dict[str, AnyProvider] = {}
+        # Each key's certificate names, worked out once per key: the fingerprint and issuer
+        # string cost 3 % of a worker's time at every signature. By the key holder's id (a
+        # plugin's provider need not be hashable); each entry keeps its holder, so that no
+        # other object can take the id while it is here.
+        self._names: dict[int, tuple[SigningProvider, CertificateNames]] = {}
 
     def provider_name(self, role: Role, school_code: str) -> str | None:
         """The provider that signs `role` for `school_code`, or None when the hub does not."""
@@ -61,8 +79,8 @@ class Signers:
         own = f"{base}@{school_code}"
         return own if own in self._config.signing.providers else base
 
-    def open(self, name: str, role: Role) -> tuple[SigningProvider, SignerId]:
-        """The provider `name` (opened once per process) and how the audit log names it.
+    def open(self, name: str) -> AnyProvider:
+        """The provider `name`, opened once per process.
 
         Raises:
             ProviderConfigError: the key cannot be opened (file, password, token).
@@ -70,13 +88,19 @@ class Signers:
         found = self._opened.get(name)
         if found is None:
             section = self._config.signing.providers[name]
-            provider = provider_from_config(
+            found = provider_from_config(
                 section, name=f"signing.providers.{name}", base_dir=self._config.base_dir
             )
-            found = (provider, certificate_names(provider.certificate_chain()[0]))
             self._opened[name] = found
-        provider, (fingerprint, serial, issuer) = found
-        return provider, (role.value, fingerprint, serial, issuer)
+        return found
+
+    def signer_id(self, provider: SigningProvider, role: Role) -> SignerId:
+        """How the audit log names the signer of one signature."""
+        known = self._names.get(id(provider))
+        if known is None:
+            known = (provider, certificate_names(provider.certificate_chain()[0]))
+            self._names[id(provider)] = known
+        return (role.value, *known[1])
 
     def check(self, school_codes: Iterable[str]) -> None:
         """Open every provider the given schools need, so a wrong key fails before any work.
@@ -95,7 +119,7 @@ class Signers:
             for role in ROLE_ORDER:
                 name = self.provider_name(role, school)
                 if name is not None:
-                    self.open(name, role)
+                    self.open(name)
 
     def sign(self, tree: etree._ElementTree, school_code: str, at: datetime) -> list[SignerId]:
         """Sign the document in place for every configured role; who signed, in order.
@@ -105,26 +129,60 @@ class Signers:
         after each cost an eighth of a worker's time.
 
         Raises:
-            SigningError, SigningRefused, ProviderConfigError: the document cannot be signed.
+            SigningError, SigningRefused, ProviderConfigError: the document cannot be signed
+                (SigningError also when a people provider has no key for the person named).
         """
         signed: list[SignerId] = []
-        secondary = tree.getroot().find(f"{doc('DLHocBa')}/{doc('KetQuaTrungHoc')}")
+        data = tree.getroot().find(doc("DLHocBa"))
+        if data is None:
+            raise SigningError(
+                "Thiếu /HocBaSo/DLHocBa: không phải tài liệu học bạ số.",
+                "The document lacks /HocBaSo/DLHocBa: not a transcript document.",
+            )
+        secondary = data.find(doc("KetQuaTrungHoc"))
         for role in ROLE_ORDER:
             name = self.provider_name(role, school_code)
             if name is None:
                 continue
-            provider, signed_by = self.open(name, role)
+            provider = self.open(name)
             if role is Role.GVBM:
                 if secondary is None:
                     continue
                 for subject in secondary.iterfind(doc("MonHoc")):
                     code = subject.get("MaMon")
-                    sign_tree(tree, role, provider, subject_code=code, signing_time=at)
-                    signed.append(signed_by)
+                    key = _key_for(provider, role, subject, code)
+                    sign_tree(tree, role, key, subject_code=code, signing_time=at)
+                    signed.append(self.signer_id(key, role))
             else:
-                sign_tree(tree, role, provider, signing_time=at)
-                signed.append(signed_by)
+                key = _key_for(provider, role, data, None)
+                sign_tree(tree, role, key, signing_time=at)
+                signed.append(self.signer_id(key, role))
         return signed
+
+
+def _key_for(
+    provider: AnyProvider, role: Role, signed: etree._Element, subject_code: str | None
+) -> SigningProvider:
+    """The key that signs `role` over `signed`: a people provider's key of the person named."""
+    if not isinstance(provider, PeopleProvider):
+        return provider
+    person = named_person(signed, role)
+    what_vi = ROLE_NAMES_VI[role] + (f" {subject_code}" if subject_code else "")
+    what_en = f"{role}" + (f" for subject {subject_code}" if subject_code else "")
+    if person is None:
+        raise SigningError(
+            f"Học bạ không ghi tên {what_vi} ({role}) để chọn khóa ký.",
+            f"The document names no {what_en} signer to choose a key for.",
+        )
+    try:
+        return provider.signer_for(person)
+    except SignerNotFound as exc:
+        raise SigningError(
+            f"Không có khóa của {what_vi} ({role}) '{person.name}': {exc.message_vi} Thêm "
+            f"khóa của người này, hoặc sửa tên trong nguồn, rồi chạy lại.",
+            f"No key for the {what_en} signer '{person.name}': {exc.message_en} Add this "
+            f"person's key, or correct the name in the source, then run again.",
+        ) from None
 
 
 def certificate_names(certificate: x509.Certificate) -> CertificateNames:

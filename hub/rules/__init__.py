@@ -11,6 +11,7 @@ what they look at:
     secondary.py  HB202, HB201  subjects, scores, averages of secondary and GDTX
     levels.py     HB201  KetQuaHocTap, KetQuaRenLuyen, KetLuan, DanhHieu
     primary.py    HB202, HB201  subjects, test scores, qualities, DanhGiaCuoiNam
+    compulsory.py HB202  every compulsory subject of the grade is present (version 1.0.1)
 
 A rule is any `Rule` callable `(transcript, context) -> Iterable[Finding]`; plugins add their
 own through `register_rules` (hub/hookspecs.py) and the caller passes them as `extra_rules`.
@@ -25,12 +26,19 @@ from hub.codes import CodeLists, load_codes
 from hub.findings import Finding
 from hub.model import Transcript
 from hub.rules.base import Rule, RuleContext
+from hub.rules.compulsory import check_compulsory
 from hub.rules.header import check_header
 from hub.rules.identity import check_identity
 from hub.rules.primary import check_primary
 from hub.rules.secondary import check_secondary
 
-BUILTIN_RULES: tuple[Rule, ...] = (check_header, check_identity, check_secondary, check_primary)
+BUILTIN_RULES: tuple[Rule, ...] = (
+    check_header,
+    check_identity,
+    check_secondary,
+    check_primary,
+    check_compulsory,
+)
 """The hub's own rules, in the order their findings are reported."""
 
 

@@ -115,22 +115,22 @@ def _allowed(
 
 
 def _elective_count(electives: list[str], expected: int, findings: list[Finding]) -> None:
-    """Upper secondary learners choose a fixed number of elective subjects: warn otherwise.
+    """More optional subjects than the curriculum's number: a warning, for a person to look at.
 
-    A warning, not an error: a learner exempt from a subject, or a school's approved extra
-    subject, is a principal's decision the hub cannot see.
+    A school's approved extra subject is a principal's decision the hub cannot see. Fewer is
+    a missing compulsory subject (HB202 of hub.rules.compulsory, version 1.0.1).
     """
-    if len(electives) == expected:
+    if len(electives) <= expected:
         return
-    listed = ", ".join(electives) or "-"
+    listed = ", ".join(electives)
     findings.append(
         warning(
             "HB202",
             xpath.results(False),
-            f"Học sinh THPT có {len(electives)} môn lựa chọn ({listed}); "
-            f"cần đúng {expected} môn lựa chọn.",
+            f"Học sinh THPT có {len(electives)} môn lựa chọn ({listed}); chương trình có "
+            f"{expected} môn lựa chọn.",
             f"Upper secondary learner has {len(electives)} elective subjects ({listed}); "
-            f"expected exactly {expected}.",
+            f"the curriculum has {expected}.",
         )
     )
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from lxml import etree
 
 from hub.document.names import NAMESPACE as DOC_NS
+from hub.document.text import child_text
 from hub.ministry.contract import (
     MAX_DOCUMENTS_PER_SUBMISSION,
     MAX_LEARNERS_PER_LOOKUP,
@@ -42,7 +43,7 @@ def _q(name: str) -> str:
 
 
 def _text(node: etree._Element, name: str) -> str:
-    return (node.findtext(_q(name)) or "").strip()
+    return (child_text(node, _q(name)) or "").strip()
 
 
 class Service:
@@ -156,8 +157,8 @@ class Service:
         response = element("TraCuuHocSinhResponse")
         for query in asked:
             found = self.roster.current(
-                ma_hoc_sinh=query.findtext(_q("MaHocSinh")),
-                so_dinh_danh=query.findtext(_q("SoDinhDanh")),
+                ma_hoc_sinh=child_text(query, _q("MaHocSinh")),
+                so_dinh_danh=child_text(query, _q("SoDinhDanh")),
             )
             item = etree.SubElement(response, _q("HocSinh"))
             child(item, "TimThay", "true" if found else "false")
@@ -214,7 +215,7 @@ def _documents(items: list[etree._Element], school: str, school_year: str) -> li
     for position, item in enumerate(items, start=1):
         ma_ho_so, digest = _text(item, "MaHoSo"), _text(item, "MaBam")
         try:
-            content = base64.b64decode("".join((item.findtext(_q("NoiDung")) or "").split()))
+            content = base64.b64decode("".join((child_text(item, _q("NoiDung")) or "").split()))
         except binascii.Error:
             raise ServiceFault(
                 FaultCode.BAD_REQUEST, f"HocBa {position} ({ma_ho_so}): NoiDung không phải base64."
@@ -252,7 +253,7 @@ def _check_header(position: int, ma_ho_so: str, content: bytes, school: str, yea
     if header is None:
         return
     for name, expected in (("MaHoSo", ma_ho_so), ("MaTruong", school), ("NamHoc", year)):
-        found = header.findtext(f"{{{DOC_NS}}}{name}")
+        found = child_text(header, f"{{{DOC_NS}}}{name}")
         if found is not None and found.strip() != expected:
             raise ServiceFault(
                 FaultCode.BAD_REQUEST,

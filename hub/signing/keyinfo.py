@@ -2,8 +2,9 @@
 
 A school's few certificates sign thousands of documents: each distinct KeyInfo is decoded and
 parsed once, with what checks 4–6 read of its signer (name, serial, validity, key type, school
-code). The verifier then hands the trust store the very same certificate objects for the same
-KeyInfo, which lets its per-chain verdicts be found without hashing the certificates again.
+code, the CN a personal certificate names its holder by). The verifier then hands the trust
+store the very same certificate objects for the same KeyInfo, which lets its per-chain
+verdicts be found without hashing the certificates again.
 Validity at each signature's own signing time is still checked per signature (trust.py).
 """
 
@@ -17,6 +18,8 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from hub.document.text import person_key
+from hub.signing.named import common_names
 from hub.signing.profile import ECDSA_SHA256, RSA_SHA256
 from hub.signing.trust import school_codes
 
@@ -35,6 +38,8 @@ class CertificateChain:
     not_after: datetime
     key_method: str  # the SignatureMethod the signer's key makes; "" for a key outside it
     school_codes: tuple[str, ...]  # MaTruong values of the subject's UIDs (a DV seal)
+    common_names: tuple[str, ...] = ()  # the subject's CNs (a person's name)
+    name_keys: tuple[str, ...] = ()  # the same as check 6 compares them (person_key)
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -53,6 +58,7 @@ def chain_of(texts: tuple[str, ...]) -> CertificateChain:
         x509.load_der_x509_certificate(base64.b64decode("".join(text.split()))) for text in texts
     )
     leaf = certificates[0]
+    names = common_names(leaf)
     key = leaf.public_key()
     method = ""
     if isinstance(key, rsa.RSAPublicKey):
@@ -67,4 +73,6 @@ def chain_of(texts: tuple[str, ...]) -> CertificateChain:
         not_after=leaf.not_valid_after_utc,
         key_method=method,
         school_codes=tuple(school_codes(leaf)),
+        common_names=names,
+        name_keys=tuple(person_key(name) for name in names),
     )

@@ -13,6 +13,9 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import Certificate
+
 from hub import xpath
 
 DOC_NS = "urn:moet:hocbaso:1"
@@ -23,6 +26,9 @@ SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 SIGNATURE_METHODS = frozenset({RSA_SHA256, ECDSA_SHA256})
+
+MIN_RSA_BITS = 2048
+"""Keys the profile accepts: RSA of at least this many bits, or EC on P-256 (check 5, 1.0.1)."""
 
 DATA_ID = "DLHocBa"
 TIME_SUFFIX = "-TG"
@@ -100,3 +106,19 @@ def signature_xpath(signature_id: str | None, position: int) -> str:
     if signature_id:
         return f"{xpath.SIGNATURES}/ChuKy/Signature[@Id='{signature_id}']"
     return f"{xpath.SIGNATURES}/ChuKy[{position}]"
+
+
+def key_outside_profile(certificate: Certificate) -> str | None:
+    """How the certificate's key falls short of "RSA of at least 2048 bits or EC on P-256".
+
+    Returns:
+        None for a key the profile accepts; otherwise the key as messages name it
+        ("RSA 1024 bit", "EC secp384r1", "Ed25519PublicKey"). A stronger curve than P-256 is
+        outside the profile too: ecdsa-sha256 goes with P-256 only.
+    """
+    key = certificate.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return None if key.key_size >= MIN_RSA_BITS else f"RSA {key.key_size} bit"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return None if isinstance(key.curve, ec.SECP256R1) else f"EC {key.curve.name}"
+    return type(key).__name__

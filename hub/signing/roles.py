@@ -1,9 +1,12 @@
-"""Check 6 of the receiver: the roles, their order in time, and whose seal the DV is.
+"""Check 6 of the receiver: the roles, their order in time, whose seal the DV is, and whom
+each personal certificate names.
 
 Every required role signs once: GVCN, HT and DV always, and a GVBM for each MonHoc of a
 secondary or GDTX document (none on a primary one). Signing times are ordered
 GVBM ≤ GVCN ≤ HT ≤ DV and none is after receipt. The DV certificate's subject carries
-`UID = MaTruong:<the document's MaTruong>`.
+`UID = MaTruong:<the document's MaTruong>`. Version 1.0.1: a GVBM, GVCN or HT certificate's
+CN names the person the document names for that signature (hub.signing.named), so a document
+whose every subject is signed by one "teacher" key no longer passes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from datetime import datetime
 from lxml import etree
 
 from hub import xpath
+from hub.document.text import child_text
 from hub.findings import Finding, error
+from hub.signing.named import PERSONAL_ROLES, keys_name_person, named_name, named_xpath
 from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
 from hub.signing.structure import ParsedSignature
 
@@ -125,7 +130,7 @@ def _timing(signatures: list[ParsedSignature], received_at: datetime) -> list[Ro
 
 
 def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
-    school = root.findtext(f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
+    school = child_text(root, f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
     findings: list[RoleFinding] = []
     for signature in signatures:
         if signature.role is not Role.DV:
@@ -143,8 +148,47 @@ def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleF
     return findings
 
 
+def _names(signatures: list[ParsedSignature]) -> list[RoleFinding]:
+    """Each personal certificate names the person the document names for it (1.0.1)."""
+    findings: list[RoleFinding] = []
+    for signature in signatures:
+        role = signature.role
+        if role not in PERSONAL_ROLES:
+            continue
+        # What the signature covers names the person: its MonHoc, or DLHocBa's XacNhan.
+        person = named_name(signature.data.target, role)
+        chain = signature.chain
+        if person is not None and keys_name_person(chain.name_keys, person):
+            continue
+        names = chain.common_names
+        code = signature.subject_code
+        what_vi = ROLE_NAMES_VI[role] + (f" {code}" if code else "")
+        what_en = f"{role}" + (f" for subject {code}" if code else "")
+        where = named_xpath(role, code)
+        cn = " / ".join(f"'{n}'" for n in names) or "(không có CN / no CN)"
+        if person is None:
+            named_vi, named_en = f"không ghi tên ai ở {where}", f"names no one at {where}"
+        else:
+            named_vi, named_en = f"ghi '{person}' ở {where}", f"names '{person}' at {where}"
+        findings.append(
+            _finding(
+                signature,
+                f"Chứng thư của {what_vi} ({role}) mang tên {cn} nhưng học bạ {named_vi}; "
+                "chứng thư cá nhân phải mang tên người học bạ ghi cho chữ ký đó.",
+                f"The {what_en} certificate names {cn} but the document {named_en}; a personal "
+                "certificate must name the person the document names for that signature.",
+            )
+        )
+    return findings
+
+
 def check_roles(
     root: etree._Element, signatures: list[ParsedSignature], received_at: datetime
 ) -> list[RoleFinding]:
     """Check 6 over the signatures that passed check 3; findings in the spec's order."""
-    return _presence(root, signatures) + _seal(root, signatures) + _timing(signatures, received_at)
+    return (
+        _presence(root, signatures)
+        + _seal(root, signatures)
+        + _timing(signatures, received_at)
+        + _names(signatures)
+    )

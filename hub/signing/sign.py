@@ -3,8 +3,10 @@
 `sign_document` adds `DSCKS/ChuKy[@VaiTro]` holding one ds:Signature with the two References of
 the profile (the role's data; the signature's own signed time object) and refuses what the
 receiver would refuse later: a role out of order, a duplicated role, a GVBM for a subject the
-document does not have. `append_signature` is the same construction without the role policy,
-for tools that must produce unusual documents on purpose (the attack corpus of the tests).
+document does not have, and (version 1.0.1) a personal certificate (GVBM, GVCN, HT) that does
+not name the person the document names for that signature. `append_signature` is the same
+construction without the role policy, for tools that must produce unusual documents on purpose
+(the attack corpus of the tests).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from hub.document.text import child_text
 from hub.errors import HubError
+from hub.signing.named import PERSONAL_ROLES, common_names, named_name, named_xpath, names_person
 from hub.signing.profile import (
     DATA_ID,
     DOC_NS,
@@ -115,13 +119,39 @@ def _check_order(root: etree._Element, role: Role, subject_code: str | None, at:
                 f"Học bạ đã có chữ ký {what}; mỗi vai trò chỉ ký một lần.",
                 f"The document already has a {what} signature; each role signs once.",
             )
-        when = parse_signing_time(existing.findtext(f".//{doc('ThoiGianKy')}"))
+        when = parse_signing_time(child_text(existing, f".//{doc('ThoiGianKy')}"))
         if when is not None and when > at:
             raise SigningError(
                 f"Thời gian ký {at.isoformat()} sớm hơn chữ ký {other} ({when.isoformat()}).",
                 f"Signing time {at.isoformat()} is before the {other} signature "
                 f"({when.isoformat()}).",
             )
+
+
+@lru_cache(maxsize=1024)
+def _names_of(certificate: x509.Certificate) -> tuple[str, ...]:
+    """A signer certificate's CNs, read once per certificate and process."""
+    return common_names(certificate)
+
+
+def _check_person(
+    signed: etree._Element, role: Role, subject_code: str | None, provider: SigningProvider
+) -> None:
+    """Refuse to sign as someone other than the person the document names (check 6, 1.0.1)."""
+    person = named_name(signed, role)
+    names = _names_of(provider.certificate_chain()[0])
+    if person is not None and names_person(names, person):
+        return
+    what = f"{role} {subject_code}" if subject_code else str(role)
+    where = named_xpath(role, subject_code)
+    cn = " / ".join(f"'{n}'" for n in names) or "(no CN)"
+    named = f"'{person}'" if person is not None else "(không có / none)"
+    raise SigningError(
+        f"Chứng thư ký {what} mang tên {cn}, không phải người học bạ ghi ở {where}: {named}; "
+        f"cần khóa của chính người đó.",
+        f"The {what} signing certificate names {cn}, not the person the document names at "
+        f"{where}: {named}; that person's own key is needed.",
+    )
 
 
 def sign_document(
@@ -192,6 +222,9 @@ def sign_tree(
             "A subject code (MaMon) goes with the GVBM role, and only with it.",
         )
     _check_order(root, role, subject_code, signing_time)
+    if role in PERSONAL_ROLES:
+        signed = _subject_element(data, subject_code) if subject_code is not None else data
+        _check_person(signed, role, subject_code, provider)
     return append_signature(
         tree, role, provider, subject_code=subject_code, signing_time=signing_time
     )

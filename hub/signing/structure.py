@@ -6,7 +6,9 @@ second or unknown transform, a third reference, HMACOutputLength, InclusiveNames
 KeyValue) is refused. References are resolved against the document's `Id` attributes, counted
 once over the whole document, so that an Id that occurs twice anywhere, or a data element that
 is not where the profile puts it, is caught: there is no "find any element with this Id" that
-a wrapped copy could satisfy.
+a wrapped copy could satisfy. Every value (DigestValue, SignatureValue, X509Certificate,
+ThoiGianKy) is read as canonicalisation sees it (`hub.document.text.text_of`): a comment inside
+one is not allowed to cut it short.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 from cryptography import x509
 from lxml import etree
 
+from hub.document.text import text_of
 from hub.signing.keyinfo import CertificateChain, chain_of
 from hub.signing.profile import (
     DATA_ID,
@@ -203,7 +206,7 @@ def _signature_id(parts: SignatureParts, index: DocumentIndex) -> str:
 
 def _chain(parts: SignatureParts) -> CertificateChain:
     try:
-        return chain_of(tuple(e.text or "" for e in parts.certificates))
+        return chain_of(tuple(text_of(e) for e in parts.certificates))
     except (ValueError, binascii.Error):
         raise ProfileViolation(
             "ds:X509Certificate không phải chứng thư X.509 (DER, base64).",
@@ -217,7 +220,7 @@ def _signing_time(parts: SignatureParts, signature_id: str) -> datetime:
             f'SignatureProperty phải có Target="#{signature_id}".',
             f'SignatureProperty must have Target="#{signature_id}".',
         )
-    text = parts.signing_time.text
+    text = text_of(parts.signing_time)
     moment = parse_signing_time(text)
     if moment is None:
         raise ProfileViolation(
@@ -249,7 +252,7 @@ def read_signature(holder: etree._Element, position: int, index: DocumentIndex) 
     data_parts, time_parts = by_uri[wanted_data], by_uri[wanted_time]
     uri, signed_id = _resolve(index, data_parts)
     data = Reference(
-        uri, _data_target(index, signed_id, role, subject_code), data_parts.digest_value.text or ""
+        uri, _data_target(index, signed_id, role, subject_code), text_of(data_parts.digest_value)
     )
     uri, signed_id = _resolve(index, time_parts)
     if parts.time_object.get("Id") != signed_id:
@@ -265,8 +268,8 @@ def read_signature(holder: etree._Element, position: int, index: DocumentIndex) 
         signed_info=parts.signed_info,
         method=method,
         data=data,
-        time=Reference(uri, parts.time_object, time_parts.digest_value.text or ""),
-        signature_value_text=parts.signature_value.text or "",
+        time=Reference(uri, parts.time_object, text_of(time_parts.digest_value)),
+        signature_value_text=text_of(parts.signature_value),
         chain=_chain(parts),
         signing_time=_signing_time(parts, signature_id),
     )

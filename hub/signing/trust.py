@@ -10,6 +10,8 @@ Vietnamese national root and its licensed CAs follow). What it cannot do is writ
 - the end entity's key usage as the profile wants it (digitalSignature or nonRepudiation;
   the web-PKI end-entity profile wants TLS usages instead, so the end-entity policy is
   permit-all and the usage is checked here);
+- the signer's key as the profile wants it: RSA of at least 2048 bits or EC on P-256
+  (version 1.0.1; P-384, which the web PKI allows, is outside it);
 - revocation from the CRLs the receiver holds (cryptography's verifier has no CRL support);
 - the organisation certificate's school code (`UID = MaTruong:<code>`).
 """
@@ -31,6 +33,7 @@ from cryptography.x509.verification import (
 )
 
 from hub.errors import UsageError
+from hub.signing.profile import MIN_RSA_BITS, key_outside_profile
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 CRL_SUFFIXES = {".crl"}
@@ -231,6 +234,16 @@ class TrustStore:
                     f"(hết hạn {_fmt(leaf.not_valid_after_utc)}).",
                     f"Certificate {describe(leaf)} had expired at signing time {_fmt(at)} "
                     f"(expired {_fmt(leaf.not_valid_after_utc)}).",
+                )
+            )
+        weak = key_outside_profile(leaf)
+        if weak is not None:
+            problems.append(
+                TrustProblem(
+                    f"Khóa của chứng thư {describe(leaf)} là {weak}, ngoài hồ sơ chữ ký; cần RSA "
+                    f"ít nhất {MIN_RSA_BITS} bit hoặc EC P-256.",
+                    f"The key of certificate {describe(leaf)} is {weak}, outside the signature "
+                    f"profile; expected RSA of at least {MIN_RSA_BITS} bits or EC P-256.",
                 )
             )
         usage = self._usage_problem(leaf)

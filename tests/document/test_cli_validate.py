@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.document.build import build_document
+from hub.gen import GenSettings, generate
+from hub.gen.results import derive_secondary
+from hub.model import SchoolLevel, SecondaryResults
 
 CASES = Path(__file__).parents[1] / "cases" / "documents"
 VALID = (CASES / "lower-secondary-grade-7" / "document.xml").read_bytes()
@@ -144,3 +149,38 @@ def test_oversized_file_is_hb001_without_reading_it_all(tmp_path: Path) -> None:
     (finding,) = json.loads(out)[0]["findings"]
     assert finding["code"] == "HB001"
     assert "2 MB" in finding["message_en"]
+
+
+def test_a_grade_7_document_without_tin_hoc_is_hb202_not_ok(tmp_path: Path) -> None:
+    """Issue 14: a grade-7 class file without its "Tin học" sheet gave 12 subjects, and
+    `hub validate` said OK; version 1.0.1 wants every compulsory subject of the grade."""
+    settings = GenSettings(seed=11, levels=(SchoolLevel.LOWER_SECONDARY,), learners_per_class=1)
+    transcript = next(
+        g.transcript
+        for g in generate(settings)
+        if g.transcript.header.grade == 7 and g.transcript.results is not None
+    )
+    results = transcript.results
+    assert isinstance(results, SecondaryResults)
+    kept = tuple(s for s in results.subjects if s.code != "TIN")
+    assert len(kept) == 12
+    derived = derive_secondary(
+        kept,
+        (results.training.semester1, results.training.semester2),
+        results.absences,
+        results.training.after_summer,
+        results.homeroom_comment,
+    )
+    path = tmp_path / "7A1-without-tin.xml"
+    path.write_bytes(build_document(replace(transcript, results=derived)))
+    day = ["--today", settings.today.isoformat()]
+    code, out, _ = _run(str(path), *day)
+    assert code == 1, out
+    assert f"{path}: CÓ LỖI / HAS ERRORS" in out
+    assert "  HB202 error /HocBa/DLHocBa/KetQuaHocTap" in out
+    assert "Tin học (TIN)" in out
+    code, out, _ = _run("--format", "json", str(path), *day)
+    (entry,) = json.loads(out)
+    assert [(f["code"], f["severity"], f["xpath"]) for f in entry["findings"]] == [
+        ("HB202", "error", "/HocBa/DLHocBa/KetQuaHocTap")
+    ]

@@ -6,7 +6,9 @@ import re
 
 import httpx
 import pytest
+from lxml import etree
 
+from hub.document.build import build_document
 from hub.ministry.client import Credentials, MinistryClient
 from hub.ministry.errors import (
     AuthenticationFailed,
@@ -167,3 +169,29 @@ def test_wsdl_is_served_with_the_endpoint_as_address(sandbox: RunningSandbox) ->
     assert f'location="{sandbox.endpoint}"' in text
     for operation in ("NopHocBa", "TraCuuKetQua", "TraCuuHocSinh", "ThuHoiHocBa"):
         assert f'<wsdl:operation name="{operation}">' in text
+
+
+def test_values_split_by_comments_and_pis_are_read_whole(
+    world: World, client: MinistryClient
+) -> None:
+    """MaHoSo, MaTruong, NamHoc and names with a comment or PI inside are the document's own
+    (the sandbox compares them with the request and checks the seal's MaTruong by them)."""
+    transcript = world.transcripts[3]
+    root = etree.fromstring(build_document(transcript))
+    h = "{urn:moet:hocbaso:1}"
+    for path, node in (
+        (f"{h}DLHocBa/{h}TTChung/{h}MaHoSo", etree.Comment("")),
+        (f"{h}DLHocBa/{h}TTChung/{h}MaTruong", etree.ProcessingInstruction("hub", "x")),
+        (f"{h}DLHocBa/{h}TTChung/{h}NamHoc", etree.Comment(" c ")),
+        (f"{h}DLHocBa/{h}HocSinh/{h}HoVaTen", etree.Comment("")),
+        (f"{h}DLHocBa/{h}XacNhan/{h}HieuTruong/{h}HoTen", etree.ProcessingInstruction("x")),
+    ):
+        element = root.find(path)
+        assert element is not None
+        assert element.text
+        element.text, node.tail = element.text[:4], element.text[4:]
+        element.insert(0, node)
+    data = world.sign(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    receipt = client.submit(world.submission([Document(transcript.header.record_id, data)], "cm"))
+    (outcome,) = client.wait_for_result(receipt.receipt).documents
+    assert outcome.accepted, outcome.errors

@@ -115,7 +115,11 @@ def test_unknown_subject(check: Check) -> None:
     transcript = with_subject(
         primary(), "DD", PrimarySubject("XYZ", PrimaryRating.T, None, TEACHER)
     )
-    assert summary(check(transcript)) == [("HB202", "error", f"{KQ}/MonHoc[@MaMon='XYZ']")]
+    # 1.0.1: DD, which XYZ replaced, is now missing too.
+    assert summary(check(transcript)) == [
+        ("HB202", "error", f"{KQ}/MonHoc[@MaMon='XYZ']"),
+        ("HB202", "error", "/HocBa/DLHocBa/KetQuaHocTap"),
+    ]
 
 
 def test_missing_year_end_test(check: Check) -> None:

@@ -165,7 +165,11 @@ def test_subject_not_taught_in_the_grade(check: Check) -> None:
 
 def test_unknown_subject(check: Check) -> None:
     transcript = with_subject(secondary(), "TIN", scored("XYZ", regular=4))
-    assert summary(check(transcript)) == [("HB202", "error", mon("XYZ"))]
+    # 1.0.1: TIN, which XYZ replaced, is now missing too.
+    assert summary(check(transcript)) == [
+        ("HB202", "error", mon("XYZ")),
+        ("HB202", "error", "/HocBa/DLHocBa/KetQuaHocTap"),
+    ]
 
 
 def test_form_other_than_the_code_list(check: Check) -> None:
@@ -197,7 +201,14 @@ def test_five_subjects_at_eight_are_k_six_are_t(check: Check) -> None:
 
 def test_fewer_than_six_scored_subjects_warns(check: Check) -> None:
     transcript = secondary(secondary_results(("8.0",) * 5))
-    assert summary(check(transcript)) == [("HB201", "warning", f"{KQ}/KetQuaHocTap")]
+    findings = check(transcript)
+    assert summary(findings)[0] == ("HB201", "warning", f"{KQ}/KetQuaHocTap")
+    # 1.0.1: the three scored subjects left out are compulsory in grade 7.
+    assert summary(findings)[1:] == [("HB202", "error", "/HocBa/DLHocBa/KetQuaHocTap")] * 3
+    named = [("KHTN", "Khoa học tự nhiên"), ("CN", "Công nghệ"), ("TIN", "Tin học")]
+    for finding, (code, name) in zip(findings[1:], named, strict=True):
+        assert f"{name} ({code})" in finding.message_vi
+        assert f"{code} ({name})" in finding.message_en
 
 
 def test_wrong_year_training(check: Check) -> None:

@@ -1,4 +1,10 @@
-"""Shared fixtures: one test PKI and generated documents per session (RSA keys are slow)."""
+"""Shared fixtures: one test PKI and generated documents per session (RSA keys are slow).
+
+Version 1.0.1 of the spec wants each personal signature made by the person the document names
+for it (HB006). The generated documents are therefore given the test PKI's own people: subject
+`i` is taught by `TEACHERS[i % 3]`, the homeroom teacher is "homeroom" and the principal
+"principal" (their certificates' CNs), so every test signs as the document says.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from hub.document.build import build_document
@@ -32,11 +39,37 @@ TEACHERS = ("teacher-1", "teacher-2", "teacher-ec")
 
 @dataclass(frozen=True)
 class Documents:
-    """Unsigned generated documents, all of the PKI's school code."""
+    """Unsigned generated documents, all of the PKI's school code, naming the PKI's people."""
 
     secondary: bytes
     primary: bytes
     school_code: str
+
+
+def common_name(pki: TestPki, signer: str) -> str:
+    """The CN of one of the test PKI's signers: the person's name."""
+    (attribute,) = pki[signer].certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attribute.value)
+
+
+def name_people(
+    data: bytes, *, teachers: list[str] | None = None, homeroom: str | None = None,
+    principal: str | None = None,
+) -> bytes:  # fmt: skip
+    """The document with the named people changed: subject i's teacher `teachers[i % n]`."""
+    root = etree.fromstring(data)
+    if teachers:
+        subjects = root.findall("h:DLHocBa/h:KetQuaTrungHoc/h:MonHoc", NS)
+        for i, subject in enumerate(subjects):
+            name = subject.find("h:GiaoVien/h:HoTen", NS)
+            assert name is not None
+            name.text = teachers[i % len(teachers)]
+    for path, value in (("GVCN", homeroom), ("HieuTruong", principal)):
+        if value is not None:
+            element = root.find(f"h:DLHocBa/h:XacNhan/h:{path}/h:HoTen", NS)
+            assert element is not None
+            element.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _school_code(data: bytes) -> str:
@@ -71,7 +104,7 @@ def _generated() -> tuple[bytes, bytes]:
 
 
 @pytest.fixture(scope="session")
-def documents() -> Documents:
+def generated_documents() -> Documents:
     """Unsigned documents: generated ones, or the fixtures (generated earlier, kept as files)
     when the generator or the builder cannot run (both are developed alongside)."""
     try:
@@ -89,8 +122,25 @@ def documents() -> Documents:
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory, documents: Documents) -> TestPki:
-    return make_test_pki(tmp_path_factory.mktemp("pki") / "pki", school_code=documents.school_code)
+def pki(tmp_path_factory: pytest.TempPathFactory, generated_documents: Documents) -> TestPki:
+    return make_test_pki(
+        tmp_path_factory.mktemp("pki") / "pki", school_code=generated_documents.school_code
+    )
+
+
+@pytest.fixture(scope="session")
+def documents(generated_documents: Documents, pki: TestPki) -> Documents:
+    """The generated documents naming the test PKI's people (see the module's docstring)."""
+    people = {
+        "teachers": [common_name(pki, t) for t in TEACHERS],
+        "homeroom": common_name(pki, SIGNERS[Role.GVCN]),
+        "principal": common_name(pki, SIGNERS[Role.HT]),
+    }
+    return Documents(
+        name_people(generated_documents.secondary, **people),  # type: ignore[arg-type]
+        name_people(generated_documents.primary, **people),  # type: ignore[arg-type]
+        generated_documents.school_code,
+    )
 
 
 @pytest.fixture(scope="session")

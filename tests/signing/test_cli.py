@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from hub.cli import main
+from hub.signing.named import named_person, people_named
 from hub.signing.pki import DEFAULT_TEST_PASSWORD, TestPki
+from hub.signing.profile import Role
+from hub.signing.providers import Pkcs12FolderProvider, Pkcs12Provider
+from hub.signing.sign import sign_document
 
-from .conftest import Documents, subjects_of
+from .conftest import TEACHERS, Documents, H, subjects_of
 
 
 @pytest.fixture
@@ -48,17 +54,9 @@ def test_sign_every_role_then_verify(
 ) -> None:
     current = tmp_path / "doc.xml"
     current.write_bytes(documents.secondary)
-    for code in subjects_of(documents.secondary):
-        _sign(
-            runner,
-            current,
-            current,
-            "GVBM",
-            "--subject",
-            code,
-            "--p12",
-            str(pki["teacher-1"].p12_path),
-        )
+    for i, code in enumerate(subjects_of(documents.secondary)):
+        teacher = pki[TEACHERS[i % len(TEACHERS)]]  # the teacher the document names (1.0.1)
+        _sign(runner, current, current, "GVBM", "--subject", code, "--p12", str(teacher.p12_path))
     homeroom = pki["homeroom"]
     _sign(
         runner,
@@ -223,3 +221,56 @@ def test_sign_takes_a_signing_time_with_offset_only(
     assert (
         b"<ThoiGianKy>2025-06-01T08:00:00+07:00</ThoiGianKy>" in (tmp_path / "o.xml").read_bytes()
     )
+
+
+def test_pki_init_issues_the_people_a_document_names_and_they_sign_it(
+    runner: CliRunner, tmp_path: Path, generated_documents: Documents
+) -> None:
+    """`--people-from`: a certificate for each teacher, the homeroom teacher and the principal
+    the document names, in people/, which a pkcs12-folder provider signs from (1.0.1)."""
+    source = tmp_path / "doc.xml"
+    source.write_bytes(generated_documents.secondary)
+    directory = tmp_path / "pki"
+    result = runner.invoke(
+        main,
+        [
+            "pki", "init", str(directory), "--school-code", generated_documents.school_code,
+            "--people-from", str(source), "--person", "Người Thêm Vào",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    root = etree.fromstring(generated_documents.secondary)
+    wanted = {person.name for person in people_named(root)} | {"Người Thêm Vào"}
+    assert f"{len(wanted)} people" in result.output
+    people = Pkcs12FolderProvider(directory / "people", "HUB_SIGNING_PASSWORD")
+    data = generated_documents.secondary
+    tree = etree.fromstring(data).getroottree()
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    for code in subjects_of(data):
+        subject = tree.getroot().find(f".//{{{H}}}MonHoc[@MaMon='{code}']")
+        assert subject is not None
+        person = named_person(subject, Role.GVBM)
+        assert person is not None
+        sign_document(
+            tree, Role.GVBM, people.signer_for(person), subject_code=code, signing_time=when
+        )
+    data_root = tree.getroot().find(f"{{{H}}}DLHocBa")
+    assert data_root is not None
+    for role in (Role.GVCN, Role.HT):
+        person = named_person(data_root, role)
+        assert person is not None
+        sign_document(tree, role, people.signer_for(person), signing_time=when)
+    seal = Pkcs12Provider(directory / "signers" / "school.p12")
+    sign_document(tree, Role.DV, seal, signing_time=when)
+    signed = tmp_path / "signed.xml"
+    signed.write_bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
+    verified = runner.invoke(main, ["verify", str(signed), "--trust", str(directory / "trust")])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_pki_init_refuses_a_document_it_cannot_read(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<HocBaSo")
+    result = runner.invoke(main, ["pki", "init", str(tmp_path / "p"), "--people-from", str(bad)])
+    assert result.exit_code == 2
+    assert "well-formed" in result.output

@@ -17,7 +17,7 @@ from hub.signing.sign import SigningError, sign_document
 from hub.signing.trust import TrustStore
 from hub.signing.verify import verify_document
 
-from .conftest import DS, NS, Documents, subjects_of
+from .conftest import DS, NS, SIGNERS, TEACHERS, Documents, subjects_of
 
 Provider = Callable[[str], MemoryProvider]
 
@@ -103,7 +103,7 @@ def test_signing_is_deterministic(
 def test_an_ec_key_signs_with_ecdsa_sha256_and_verifies(
     documents: Documents, provider: Provider, base_time: dt.datetime, trust: TrustStore
 ) -> None:
-    code = subjects_of(documents.secondary)[0]
+    code = subjects_of(documents.secondary)[TEACHERS.index("teacher-ec")]  # hers (conftest)
     data = sign_document(
         documents.secondary,
         "GVBM",
@@ -151,10 +151,12 @@ def test_roles_out_of_order_or_twice_are_refused(
     then: str,
     message: str,
 ) -> None:
-    data = sign_document(documents.secondary, first, provider("school"), signing_time=base_time)
+    data = sign_document(
+        documents.secondary, first, provider(SIGNERS[Role(first)]), signing_time=base_time
+    )
     later = base_time + dt.timedelta(hours=1)
     with pytest.raises(SigningError, match=message):
-        sign_document(data, then, provider("school"), signing_time=later)
+        sign_document(data, then, provider(SIGNERS[Role(then)]), signing_time=later)
 
 
 def test_a_gvbm_after_the_homeroom_teacher_is_refused(

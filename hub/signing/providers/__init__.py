@@ -5,6 +5,9 @@
     ├── PemKeyProvider         a PEM key beside its certificate files
     ├── Pkcs11Provider         a key on a PKCS#11 token (USB token, HSM, SoftHSM2)
     └── RemoteSigningProvider  a signer approving on their phone via a remote signing service
+    PeopleProvider (base)      signer_for(Person) → the SigningProvider of the person named
+    ├── PeopleKeys             signers by their certificate's CN, in memory
+    └── Pkcs12FolderProvider   a folder of people's .p12 files (kind "pkcs12-folder")
 
 `provider_from_config()` builds one from a configuration section; `register_provider_kind()`
 adds a kind (a plugin's provider). docs/signing-providers.md explains each and how to write one.
@@ -17,13 +20,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub.signing.providers.base import (
+    PeopleProvider,
+    Person,
     ProviderConfigError,
     RefusalReason,
     SignatureAlgorithm,
+    SignerNotFound,
     SigningProvider,
     SigningRefused,
 )
 from hub.signing.providers.factory import (
+    AnyProvider,
     ProviderFactory,
     ProviderSection,
     provider_from_config,
@@ -31,6 +38,7 @@ from hub.signing.providers.factory import (
     register_provider_kind,
 )
 from hub.signing.providers.files import PemKeyProvider, Pkcs12Provider
+from hub.signing.providers.people import PeopleKeys, Pkcs12FolderProvider
 
 if TYPE_CHECKING:
     from hub.signing.providers.pkcs11 import Pkcs11Provider
@@ -52,8 +60,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AnyProvider",
     "PemKeyProvider",
+    "PeopleKeys",
+    "PeopleProvider",
+    "Person",
     "Pkcs11Provider",
+    "Pkcs12FolderProvider",
     "Pkcs12Provider",
     "ProviderConfigError",
     "ProviderFactory",
@@ -62,6 +75,7 @@ __all__ = [
     "RemoteSigningError",
     "RemoteSigningProvider",
     "SignatureAlgorithm",
+    "SignerNotFound",
     "SigningProvider",
     "SigningRefused",
     "provider_from_config",

@@ -7,6 +7,10 @@ value over those bytes, and assembles the ds:Signature. Keeping the interface th
 what lets a plugin add a provider (an HSM, another vendor's remote service) without touching
 the profile.
 
+A `PeopleProvider` holds many people's keys (a folder of a school's teachers' PKCS#12 files)
+and hands the sign stage the key of the person a document names (`signer_for(Person)`): under
+version 1.0.1 a personal certificate must name that person (check 6, HB006).
+
 Errors a provider raises, by what the caller should do next:
 
     HubError
@@ -14,8 +18,11 @@ Errors a provider raises, by what the caller should do next:
     │   └── ProviderConfigError    the provider cannot be built or opened (missing secret,
     │                              wrong password or PIN, missing file or token label): fix
     │                              the configuration and re-run
-    └── SigningRefused             the key holder said no or did not answer (remote signing:
-                                   denied, expired, timed out): ask the signer, then re-run
+    ├── SigningRefused             the key holder said no or did not answer (remote signing:
+    │                              denied, expired, timed out): ask the signer, then re-run
+    └── SignerNotFound             a people provider has no key for the person the document
+                                   names (or cannot tell namesakes apart): add their key, or
+                                   correct the name in the source, then re-run
 
 A provider must never put a key, PIN, password or API token in `repr()`, in an exception
 message or in a log line: secrets come from the environment (see `hub.signing.providers.secrets`)
@@ -24,6 +31,7 @@ and are read when needed, not kept as attributes where a debugger or a traceback
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -97,5 +105,45 @@ class SigningProvider(Protocol):
 
         RSA: PKCS#1 v1.5 with SHA-256. ECDSA: the XMLDSig form, r || s, each 32 bytes.
         Raises SigningRefused when the holder declines or does not answer in time.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Whom a document names for one signature: the person whose key must make it.
+
+    Attributes:
+        name: HoTen as the document writes it (GiaoVien, XacNhan/GVCN, XacNhan/HieuTruong).
+        staff_code: MaGV, when the document gives one (it tells namesakes apart).
+    """
+
+    name: str
+    staff_code: str | None = None
+
+
+class SignerNotFound(HubError):
+    """A people provider holds no key that names the person, or several it cannot tell apart.
+
+    The sign stage adds the role and subject; the message says whom and where it looked, never
+    a personal ID.
+    """
+
+
+@runtime_checkable
+class PeopleProvider(Protocol):
+    """A holder of many people's keys (a school's teachers, homeroom teachers, principal).
+
+    Version 1.0.1 of the spec wants every personal signature (GVBM, GVCN, HT) made with the
+    certificate of the very person the document names for it, so the sign stage hands such a
+    provider the person and signs with the key it picks. One member: the key holder is still
+    a `SigningProvider`, and everything else about it stays there.
+    """
+
+    def signer_for(self, person: Person) -> SigningProvider:
+        """The key of `person`: the one whose certificate's CN names them (check 6's comparison).
+
+        Raises:
+            SignerNotFound: no key names the person, or several do and nothing tells them apart.
         """
         ...

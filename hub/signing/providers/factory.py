@@ -5,6 +5,10 @@
     path = "keys/school-seal.p12"
     password_env = "HUB_SEAL_PASSWORD"
 
+A kind builds a `SigningProvider` (one key) or a `PeopleProvider` (many people's keys, e.g.
+`kind = "pkcs12-folder"`, which the sign stage asks for the key of each person a document
+names).
+
 A section names its `kind`; the kind's factory reads the other keys through a
 `ProviderSection`, which gives every kind (a plugin's too) the same precise, bilingual errors
 for a missing, mistyped or unknown key, and which refuses a secret written into the file: a
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import UsageError
-from hub.signing.providers.base import ProviderConfigError, SigningProvider
+from hub.signing.providers.base import PeopleProvider, ProviderConfigError, SigningProvider
 
 # Keys that would put a secret into config.toml: refused with a pointer to the *_env key.
 _SECRET_KEYS = {
@@ -147,7 +151,10 @@ class ProviderSection:
         return path if path.is_absolute() or self.base_dir is None else self.base_dir / path
 
 
-ProviderFactory = Callable[[ProviderSection], SigningProvider]
+AnyProvider = SigningProvider | PeopleProvider
+"""What a configuration section builds: one key, or many people's keys (version 1.0.1)."""
+
+ProviderFactory = Callable[[ProviderSection], AnyProvider]
 """Builds a provider from its section; raise `section.error(...)` for a bad value."""
 
 _kinds: dict[str, ProviderFactory] = {}
@@ -179,7 +186,7 @@ def provider_kinds() -> list[str]:
 
 def provider_from_config(
     mapping: Mapping[str, Any], *, name: str = "signing provider", base_dir: Path | None = None
-) -> SigningProvider:
+) -> AnyProvider:
     """Build the provider a configuration section describes.
 
     Args:
@@ -240,6 +247,15 @@ def _pem(section: ProviderSection) -> SigningProvider:
     return PemKeyProvider(key_path, cert_path, chain_paths, password_env=password_env)
 
 
+def _pkcs12_folder(section: ProviderSection) -> AnyProvider:
+    from hub.signing.providers.people import Pkcs12FolderProvider
+
+    folder = section.path("folder")
+    password_env = section.env_name("password_env", "HUB_SIGNING_PASSWORD")
+    section.check_all_read()
+    return Pkcs12FolderProvider(folder, password_env=password_env)
+
+
 def _pkcs11(section: ProviderSection) -> SigningProvider:
     from hub.signing.providers.pkcs11 import Pkcs11Provider
 
@@ -282,6 +298,7 @@ def _remote(section: ProviderSection) -> SigningProvider:
 
 for _name, _factory in {
     "pkcs12": _pkcs12,
+    "pkcs12-folder": _pkcs12_folder,
     "pem": _pem,
     "pkcs11": _pkcs11,
     "remote": _remote,

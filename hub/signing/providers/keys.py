@@ -1,7 +1,8 @@
 """Signing with a private key held in this process, shared by the PKCS#12 and PEM providers.
 
 Also the small certificate helpers every provider needs: which SignatureMethod a certificate's
-key makes, the r || s form of an ECDSA signature, and putting a chain in signer-first order.
+key makes, the r || s form of an ECDSA signature, putting a chain in signer-first order, and
+the CN a personal certificate names its holder by.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from cryptography.x509.oid import NameOID
 
+from hub.signing.profile import MIN_RSA_BITS
 from hub.signing.providers.base import ProviderConfigError, SignatureAlgorithm
 
 log = logging.getLogger(__name__)
 
 # P-256 is the one curve ecdsa-sha256 pairs with in the profile: r and s are 32 bytes each.
 EC_COORDINATE_BYTES = 32
-MIN_RSA_BITS = 2048
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -61,18 +63,30 @@ def algorithm_for(certificate: x509.Certificate, where: str) -> SignatureAlgorit
     )
 
 
-def ecdsa_der_to_raw(der_signature: bytes) -> bytes:
+def common_names(certificate: x509.Certificate) -> tuple[str, ...]:
+    """The subject's CN values (a personal certificate carries its holder's name there)."""
+    return tuple(
+        str(a.value) for a in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    )
+
+
+def coordinate_bytes(curve: ec.EllipticCurve) -> int:
+    """The width of r and s in XMLDSig's r || s for a curve: 32 for P-256, 48 for P-384."""
+    return (curve.key_size + 7) // 8
+
+
+def ecdsa_der_to_raw(der_signature: bytes, width: int = EC_COORDINATE_BYTES) -> bytes:
     """XMLDSig wants ECDSA as r || s of fixed width; OpenSSL (cryptography) returns DER."""
     r, s = decode_dss_signature(der_signature)
-    return r.to_bytes(EC_COORDINATE_BYTES, "big") + s.to_bytes(EC_COORDINATE_BYTES, "big")
+    return r.to_bytes(width, "big") + s.to_bytes(width, "big")
 
 
-def ecdsa_raw_to_der(raw_signature: bytes) -> bytes:
+def ecdsa_raw_to_der(raw_signature: bytes, width: int = EC_COORDINATE_BYTES) -> bytes:
     """The inverse of `ecdsa_der_to_raw`, for verifying an r || s value with cryptography."""
-    if len(raw_signature) != 2 * EC_COORDINATE_BYTES:
-        raise ValueError(f"an r || s signature has 64 bytes, not {len(raw_signature)}")
-    r = int.from_bytes(raw_signature[:EC_COORDINATE_BYTES], "big")
-    s = int.from_bytes(raw_signature[EC_COORDINATE_BYTES:], "big")
+    if len(raw_signature) != 2 * width:
+        raise ValueError(f"an r || s signature has {2 * width} bytes, not {len(raw_signature)}")
+    r = int.from_bytes(raw_signature[:width], "big")
+    s = int.from_bytes(raw_signature[width:], "big")
     return encode_dss_signature(r, s)
 
 
@@ -95,7 +109,10 @@ def signature_holds(
         if isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(algorithm))
+            # The width follows the key's curve: a P-384 signature is checked as what it is, so
+            # that its key, outside the profile, is refused as such (HB005), not as a bad value.
+            width = coordinate_bytes(public_key.curve)
+            public_key.verify(ecdsa_raw_to_der(signature, width), data, ec.ECDSA(algorithm))
         else:
             return False
     except (InvalidSignature, ValueError):
@@ -110,7 +127,7 @@ def sign_with_key(key: SigningKey, data: bytes, *, prehashed: bool = False) -> b
     )
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), algorithm)
-    return ecdsa_der_to_raw(key.sign(data, ec.ECDSA(algorithm)))
+    return ecdsa_der_to_raw(key.sign(data, ec.ECDSA(algorithm)), coordinate_bytes(key.curve))
 
 
 def is_self_signed(certificate: x509.Certificate) -> bool:
