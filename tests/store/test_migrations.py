@@ -140,7 +140,7 @@ def test_documents_kept_in_records_move_to_their_own_table_on_upgrade(db_url: st
 def test_records_of_an_old_store_are_counted_as_worked_by_their_batch_run(db_url: str) -> None:
     from hub.store.tables import Batch, Record
 
-    store = Store(db_url)
+    store = Store(db_url, create=True)
     try:
         migrate(store, "0003")
         ids = _old_records(store, "HS1")
