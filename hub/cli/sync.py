@@ -22,7 +22,7 @@ import click
 import sqlalchemy as sa
 
 from hub.cli import exits
-from hub.errors import DataFileError, HubError, StopRequested, UsageError
+from hub.errors import HubError, StopRequested
 from hub.privacy import mask_text
 
 T = TypeVar("T")
@@ -53,11 +53,12 @@ def stop_on_sigterm() -> Iterator[None]:
 
 
 def run_guarded(action: Callable[[], T]) -> T:
-    """Run a sync (or a retry) and turn each error family into its message and exit code."""
-    from hub.ministry.errors import GaveUp, MinistryError, StillProcessing
-    from hub.pipeline.extract import SourceFailed
-    from hub.signing.providers import ProviderConfigError, SigningRefused
-    from hub.store import StoreError
+    """Run a command's work and turn any error into its message and its family's exit code.
+
+    Each error family carries its code (hub.errors draws the tree); two failures come from
+    libraries rather than the hub: a database driver's (the store family) and a dead worker
+    process (internal: running again resumes).
+    """
     from hub.store.engine import database_failure
 
     try:
@@ -70,29 +71,17 @@ def run_guarded(action: Callable[[], T]) -> T:
             "Đã dừng theo yêu cầu; mọi bước đã ghi vẫn giữ nguyên, chạy lại để làm tiếp.",
             "Stopped on request; every step committed stands, run again to go on.",
         ) from None
-    except (ProviderConfigError, SigningRefused) as exc:
-        raise _fail(exits.SIGNING, exc.message_vi, exc.message_en) from None
-    except (UsageError, DataFileError) as exc:
-        raise _fail(exits.USAGE, exc.message_vi, exc.message_en) from None
-    except StoreError as exc:
-        raise _fail(exits.STORE, exc.message_vi, exc.message_en) from None
+    except HubError as exc:
+        raise _fail(exc.exit_code, exc.message_vi, exc.message_en) from None
     except sa.exc.OperationalError as exc:
         failure = database_failure(None, exc)
-        raise _fail(exits.STORE, failure.message_vi, failure.message_en) from None
-    except (GaveUp, StillProcessing) as exc:
-        raise _fail(exits.RETRY_LATER, exc.message_vi, exc.message_en) from None
-    except MinistryError as exc:
-        raise _fail(exits.MINISTRY, exc.message_vi, exc.message_en) from None
-    except SourceFailed as exc:
-        raise _fail(exits.SOURCE, exc.message_vi, exc.message_en) from None
+        raise _fail(failure.exit_code, failure.message_vi, failure.message_en) from None
     except BrokenProcessPool as exc:
         raise _fail(
             exits.INTERNAL,
             f"Một tiến trình xử lý đã chết ({exc}); chạy lại sẽ tiếp tục từ chỗ dừng.",
             f"A worker process died ({exc}); running again resumes where it stopped.",
         ) from None
-    except HubError as exc:
-        raise _fail(exits.INTERNAL, exc.message_vi, exc.message_en) from None
 
 
 def report_and_exit_code(report: object) -> int:

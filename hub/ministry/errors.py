@@ -26,7 +26,7 @@ original receipt.
 
 from __future__ import annotations
 
-from hub.errors import HubError
+from hub.errors import ExitCode, HubError
 from hub.ministry.contract import FaultCode
 
 
@@ -38,6 +38,8 @@ class MinistryError(HubError):
         detail: the service's MoTa (Vietnamese), or what the transport said.
     """
 
+    exit_code = ExitCode.MINISTRY
+
     def __init__(self, code: str, detail: str, message_vi: str, message_en: str) -> None:
         super().__init__(f"{code}: {message_vi} ({detail})", f"{code}: {message_en}")
         self.code = code
@@ -46,6 +48,8 @@ class MinistryError(HubError):
 
 class Retryable(MinistryError):
     """Worth another try; `retry_after` is the service's ThuLaiSau when it gave one."""
+
+    exit_code = ExitCode.RETRY_LATER
 
     def __init__(
         self,
@@ -106,6 +110,8 @@ class UnexpectedAnswer(Fatal):
 class GaveUp(MinistryError):
     """The retry policy ran out; `last` is the last retryable failure."""
 
+    exit_code = ExitCode.RETRY_LATER
+
     def __init__(self, last: Retryable, attempts: int, operation: str) -> None:
         super().__init__(
             last.code,
@@ -121,6 +127,8 @@ class GaveUp(MinistryError):
 
 class StillProcessing(MinistryError):
     """Polling TraCuuKetQua ran out of time while the submission was DANG_XU_LY."""
+
+    exit_code = ExitCode.RETRY_LATER
 
     def __init__(self, receipt: str, waited: float) -> None:
         super().__init__(

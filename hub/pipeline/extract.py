@@ -37,7 +37,7 @@ import jsonschema
 import hub
 from hub.config import HubConfig, SourceConfig
 from hub.datafiles import mappings_dir
-from hub.errors import HubError, UsageError
+from hub.errors import ExitCode, HubError, UsageError
 from hub.plugins import Registry
 from hub.sources import Checkpoint, CursorError, Problem, RawRecord
 from hub.store import StoredCursor
@@ -52,6 +52,8 @@ _PATH_SUFFIXES = ("_path", "_dir", "_file")
 
 class SourceFailed(HubError):
     """A source could not be read to its end (the plugin raised); names the source."""
+
+    exit_code = ExitCode.SOURCE
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from hub.document.text import child_text
-from hub.errors import HubError
+from hub.errors import ExitCode, HubError
 from hub.signing.named import PERSONAL_ROLES, common_names, named_name, named_xpath, names_person
 from hub.signing.profile import (
     DATA_ID,
@@ -51,6 +51,8 @@ _local = threading.local()
 
 class SigningError(HubError):
     """The document cannot be signed for this role (shape, order, duplicate, subject)."""
+
+    exit_code = ExitCode.SIGNING
 
 
 def _tree_of(data_or_tree: DocumentInput) -> etree._ElementTree:

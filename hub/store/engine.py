@@ -36,7 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub.errors import HubError
+from hub.errors import ExitCode, HubError
 
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another process's write to finish before giving up."""
@@ -46,6 +46,8 @@ _READONLY = "hub_readonly"  # execution option marking the reader engine's conne
 
 class StoreError(HubError):
     """The store cannot be opened or used as asked (bad URL, old schema, a lost race)."""
+
+    exit_code = ExitCode.STORE
 
 
 class StaleStateError(StoreError):

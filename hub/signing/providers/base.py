@@ -37,7 +37,7 @@ from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
-from hub.errors import HubError, UsageError
+from hub.errors import ExitCode, HubError, UsageError
 
 
 class SignatureAlgorithm(StrEnum):
@@ -66,6 +66,8 @@ class SigningRefused(HubError):
         reason: the machine-readable cause.
     """
 
+    exit_code = ExitCode.SIGNING
+
     def __init__(
         self,
         message_vi: str,
@@ -79,6 +81,8 @@ class SigningRefused(HubError):
 
 class ProviderConfigError(UsageError):
     """A provider cannot be built or opened: a secret missing or wrong, a file or label absent."""
+
+    exit_code = ExitCode.SIGNING
 
 
 @runtime_checkable
@@ -128,6 +132,8 @@ class SignerNotFound(HubError):
     The sign stage adds the role and subject; the message says whom and where it looked, never
     a personal ID.
     """
+
+    exit_code = ExitCode.SIGNING
 
 
 @runtime_checkable

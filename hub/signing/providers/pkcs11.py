@@ -22,7 +22,7 @@ import pkcs11
 from cryptography import x509
 from pkcs11 import exceptions as p11errors
 
-from hub.errors import HubError
+from hub.errors import ExitCode, HubError
 from hub.signing.providers.base import ProviderConfigError, SignatureAlgorithm
 from hub.signing.providers.files import read_certificates
 from hub.signing.providers.keys import algorithm_for, signature_holds, signer_first_chain
@@ -45,6 +45,8 @@ _PROBE = b"hub: does this key match its certificate?"
 
 class TokenError(HubError):
     """The token failed an operation the configuration allows (device error, key refused)."""
+
+    exit_code = ExitCode.SIGNING
 
 
 @dataclass

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from cryptography import x509
 
-from hub.errors import HubError
+from hub.errors import ExitCode, HubError
 from hub.signing.providers.base import (
     ProviderConfigError,
     RefusalReason,
@@ -46,6 +46,8 @@ BACKOFF_FACTOR = 1.5
 
 class RemoteSigningError(HubError):
     """The signing service failed (unreachable, an HTTP error, an answer outside the protocol)."""
+
+    exit_code = ExitCode.SIGNING
 
 
 def read_token(env_name: str) -> str:
