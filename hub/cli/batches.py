@@ -27,7 +27,6 @@ from hub.cli.operator_common import (
     format_option,
 )
 from hub.cli.sync import run_guarded
-from hub.errors import UsageError
 from hub.store import BatchState, RecordState
 
 _STATE_NAMES = [s.value for s in RecordState]
@@ -135,21 +134,11 @@ def show_command(
 
 
 def _load(config_path: Path | None, batch_id: int, states: tuple[str, ...]) -> dict[str, Any]:
-    from hub.report.rows import batch_problems
-    from hub.store import batch_accounting, records_in
-    from hub.store.tables import Batch
+    from hub.report.batch import batch_view
 
     with configured_store(config_path) as (_, store), store.read() as session:
-        batch = session.get(Batch, batch_id)
-        if batch is None:
-            raise UsageError(
-                f"Không có lô {batch_id}; xem `hub batches list`.",
-                f"No batch {batch_id}; see `hub batches list`.",
-            )
-        counts = batch_accounting(session, batch_id)
-        wanted = [RecordState(s) for s in states] or None
-        records = records_in(session, batch_id=batch_id, states=wanted)
-        problems = batch_problems(session, batch_id)
+        view = batch_view(session, batch_id, [RecordState(s) for s in states])
+    batch, counts, records, problems = view, view.counts, view.records, view.problems
     by_record: dict[int | None, list[dict[str, Any]]] = {}
     for p in problems:
         by_record.setdefault(p.record_id, []).append(

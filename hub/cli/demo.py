@@ -29,12 +29,11 @@ from rich.markup import escape
 from hub.cli import exits
 from hub.cli.sync import run_guarded
 from hub.errors import HubError
-from hub.privacy import mask_text
 
 if TYPE_CHECKING:
     from hub.pipeline import SyncReport
+    from hub.report.rows import ProblemRow
     from hub.store import RecordRef, Store
-    from hub.store.tables import Problem
 
 DEMO_SEED = 2020  # a seed whose province shows every kind of outcome
 DEMO_PORT = 8765
@@ -220,16 +219,8 @@ def _print_next_steps(console: Console, directory: Path) -> None:
     )
 
 
-def _where(problem: Problem) -> str:
-    from hub.pipeline.trace import describe
-    from hub.store import SourceLocation
-
-    location = SourceLocation(problem.source_file, problem.source_sheet, problem.source_cell)
-    return describe(location)
-
-
-def _learner_line(ref: RecordRef, problems: list[Problem]) -> str:
-    from hub.store import RecordState
+def _learner_line(ref: RecordRef, problems: list[ProblemRow]) -> str:
+    from hub.lifecycle import RecordState
 
     if ref.state is RecordState.ACCEPTED:
         return f"  [green]✔[/green] {ref.learner_key:<16} chấp nhận / accepted  {ref.transcript_id}"
@@ -237,39 +228,34 @@ def _learner_line(ref: RecordRef, problems: list[Problem]) -> str:
         mark, label = "[red]✘[/red]", "bị từ chối / rejected"
     else:
         mark, label = "[yellow]⚠[/yellow]", f"vấn đề / problem ({ref.failed_stage})"
-    errors = [p for p in problems if p.severity.value == "error"]
+    errors = [p for p in problems if p.severity == "error"]
     first = errors[0] if errors else None
-    why = f"{first.code}: {mask_text(first.message_vi)}  ← {_where(first)}" if first else ""
+    why = f"{first.code}: {first.message_vi}  ← {first.location}" if first else ""
     return f"  {mark} {ref.learner_key:<16} {label}  {escape(why)}"
 
 
 def _print_outcomes(
     console: Console, store: Store, report: SyncReport, schools: dict[str, str]
 ) -> None:
-    from hub.store import problems_of, records_in
-    from hub.store.tables import Batch
+    from hub.report.batch import batch_view
 
     totals: dict[str, int] = defaultdict(int)
     with store.read() as session:
-        for counts in report.batches:
-            batch = session.get(Batch, counts.batch_id)
-            assert batch is not None
-            name = schools.get(batch.school_code, batch.school_code)
-            console.print(
-                f"\n[bold]{escape(name)}[/bold] ({batch.school_code}), {batch.school_year}: "
-                f"{counts.rows_in} học sinh / learners"
-            )
-            found: dict[int | None, list[Problem]] = defaultdict(list)
-            for problem in problems_of(session, batch_id=batch.id):
-                found[problem.record_id].append(problem)
-            for ref in records_in(session, batch_id=batch.id):
-                totals[ref.state.value] += 1
-                console.print(_learner_line(ref, found[ref.id]))
-            for problem in found[None]:
-                if problem.severity.value == "error":
-                    totals["source"] += 1
-                    text = mask_text(problem.message_vi)  # the message names its cell
-                    console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
+        views = [batch_view(session, counts.batch_id) for counts in report.batches]
+    for view in views:
+        name = schools.get(view.school_code, view.school_code)
+        console.print(
+            f"\n[bold]{escape(name)}[/bold] ({view.school_code}), {view.school_year}: "
+            f"{view.counts.rows_in} học sinh / learners"
+        )
+        for ref in view.records:
+            totals[ref.state.value] += 1
+            console.print(_learner_line(ref, view.problems_of(ref.id)))
+        for problem in view.problems_of(None):
+            if problem.severity == "error":
+                totals["source"] += 1
+                text = problem.message_vi  # masked; the source's message names its cell
+                console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
     console.print(
         f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "
         f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}."

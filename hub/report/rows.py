@@ -267,3 +267,9 @@ def _last_attempt(session: Session, record: Record, school_name: str | None) -> 
             )
         )
     return rows
+
+
+def record_problems(session: Session, record_id: int) -> list[ProblemRow]:
+    """Every problem stored for one record, in the order found (masked, located)."""
+    query = _base().where(_PROBLEMS.c.record_id == record_id)
+    return [_row(values) for values in session.execute(query)]

@@ -1,49 +1,174 @@
-"""The sending half of `hub replace`: one corrected learner, with ThayTheCho, through the
-runner's own stages (hub.cli.corrections explains the order of steps and why)."""
+"""Correcting a transcript the ministry already issued: withdraw it, and replace it.
+
+The ministry keeps one transcript in force per learner, school and year (HB301). To correct
+one, the issued transcript is withdrawn (ThuHoiHocBa) and the corrected learner is submitted
+with ThayTheCho naming it (ministry-service.md). `hub replace MaHoSo` does both:
+
+1. it finds the learner in its source first (after the school fixed it) and checks and
+   builds it (rules, learner look-up, schema), so that a learner is never withdrawn while
+   its replacement cannot be built;
+2. withdraws the transcript in force, unless the audit log says it already was (ThuHoiHocBa
+   is safe to repeat, so a crash between the call and the commit costs nothing);
+3. takes the learner into a batch of a new run (`{"correction": MaHoSo}`) with `replaces`
+   set, and checks, builds, signs and sends it with the runner's own stages (one worker);
+4. on acceptance, records the link (old → new) in the audit log.
+
+The new record keeps the source's content hash (computed without ThayTheCho), so the next
+`hub sync` sees the learner as unchanged and sends nothing. Every withdrawal is a `withdrawn`
+entry of the audit log (transcript, record, MaHoSo); the reason goes to the ministry only,
+since free text may hold personal data the audit log must not keep.
+
+Both operations hold the store's sync lease (hub.store.leases) for their length, so no sync
+moves the learner between the checks and the sending. `hub withdraw` and `hub replace` (and,
+later, the console) call `withdraw_transcript` and `send_replacement`; they render the outcome.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import date
 
-from hub.cli.operator_common import error_console
+import sqlalchemy as sa
+from sqlmodel import Session
+
 from hub.config import HubConfig
 from hub.errors import UsageError
 from hub.findings import has_errors
-from hub.lifecycle import PUSH_STATES, WORK_STATES
+from hub.lifecycle import PUSH_STATES, WORK_STATES, RecordState
 from hub.ministry import MinistryService
 from hub.pipeline.map import Mapped
 from hub.privacy import mask_text
 from hub.sources import RawRecord
 from hub.store import (
-    RecordState,
     RunState,
     StateChange,
     Store,
     advance,
+    audit,
     batch_accounting,
     close_batch,
     count_unchanged,
     finish_run,
     open_batch,
-    problems_of,
     set_extraction_counts,
     start_run,
     upsert_records,
 )
-from hub.store.tables import AuditKind, Batch, Record
+from hub.store.issued import withdrawn_transcripts
+from hub.store.leases import SYNC, acquire
+from hub.store.tables import AuditKind, Batch, Record, table_of
+
+_RECORDS = table_of(Record)
+
+Status = Callable[[str], AbstractContextManager[object]]
+"""Shows what is being done for as long as it lasts (a spinner on the command line)."""
+
+
+def _quiet(text: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+MAX_REASON = 500  # LyDo: 1..500 characters
+
+
+def correction_reason(text: str) -> str:
+    """LyDo as the ministry takes it: NFC, white space collapsed, 1–500 characters.
+
+    Raises:
+        UsageError: empty or too long.
+    """
+    reason = unicodedata.normalize("NFC", " ".join(text.split()))
+    if not 1 <= len(reason) <= MAX_REASON:
+        raise UsageError(
+            f"--reason: lý do dài 1–{MAX_REASON} ký tự (đang có {len(reason)}).",
+            f"--reason: the reason must be 1–{MAX_REASON} characters (it has {len(reason)}).",
+        )
+    return reason
+
+
+def _holder(session: Session, transcript_id: str) -> Record:
+    query = sa.select(Record).where(
+        _RECORDS.c.transcript_id == transcript_id, _RECORDS.c.state == RecordState.ACCEPTED
+    )
+    found = session.scalars(query.order_by(_RECORDS.c.id.desc())).first()
+    if found is None:
+        raise UsageError(
+            f"Không có học bạ {transcript_id} nào được Bộ chấp nhận trong kho của hub.",
+            f"No transcript {transcript_id} accepted by the ministry is in the hub's store.",
+        )
+    return found
+
+
+def transcript_in_force(session: Session, ma_ho_so: str, year: str | None) -> Record:
+    """The learner's newest accepted record: the transcript in force, to be replaced.
+
+    Raises:
+        UsageError: the learner was never accepted, or is in several years and none is named.
+    """
+    c = _RECORDS.c
+    query = sa.select(Record).where(
+        c.ma_ho_so == ma_ho_so, c.state == RecordState.ACCEPTED, c.transcript_id.is_not(None)
+    )
+    if year is not None:
+        query = query.where(c.school_year == year)
+    found = list(session.scalars(query.order_by(c.id.desc())))
+    if not found:
+        raise UsageError(
+            f"Học bạ {ma_ho_so} chưa được Bộ chấp nhận lần nào; chỉ cần `hub sync`.",
+            f"{ma_ho_so} was never accepted by the ministry; a plain `hub sync` sends it.",
+        )
+    if len({r.school_year for r in found}) > 1:
+        raise UsageError(
+            f"Học bạ {ma_ho_so} có ở nhiều năm học; chọn một bằng --year.",
+            f"{ma_ho_so} exists in several school years; choose one with --year.",
+        )
+    return found[0]
+
+
+def withdraw_transcript(
+    store: Store, service: MinistryService, transcript_id: str, reason: str
+) -> tuple[Record, bool]:
+    """Withdraw an accepted transcript at the ministry and record it in the audit log.
+
+    Holds the store's sync lease (nested when `send_replacement` already holds it).
+
+    Returns:
+        The record that holds it, and False when the audit log already had the withdrawal
+        (nothing was asked of the ministry).
+    """
+    with acquire(store, SYNC):
+        with store.read() as session:
+            record = _holder(session, transcript_id)
+            if transcript_id in withdrawn_transcripts(session):
+                return record, False
+        service.withdraw(transcript_id, reason)  # idempotent at the ministry
+        with store.write() as session:
+            if transcript_id not in withdrawn_transcripts(session):  # a crash may have left it
+                audit.append(
+                    session,
+                    AuditKind.WITHDRAWN,
+                    {
+                        "transcript_id": transcript_id,
+                        "record_id": record.id,
+                        "ma_ho_so": record.ma_ho_so,
+                    },
+                )
+        return record, True
 
 
 @dataclass
 class Outcome:
-    """Where the replacement ended: its state, its new id, or the problems that stopped it."""
+    """Where the replacement ended: its state, its new id, or the record whose problems say why."""
 
     old_transcript: str
     withdrew: bool
     state: RecordState
     new_transcript: str | None = None
-    problems: list[str] = field(default_factory=list)
+    record_id: int | None = None  # the replacement's record (its problems: hub.report.rows)
 
 
 def find_in_source(config: HubConfig, old: Record, source_name: str) -> Mapped:
@@ -154,22 +279,45 @@ def send_replacement(
     old: Record,
     reason: str,
     today: date,
+    status: Status = _quiet,
 ) -> Outcome:
-    """Withdraw `old`'s transcript and send the learner's corrected transcript in its place."""
-    from hub.cli.corrections import withdraw_transcript
+    """Withdraw `old`'s transcript and send the learner's corrected transcript in its place.
 
+    Holds the store's sync lease throughout (a sync must not move the learner meanwhile).
+
+    Args:
+        status: shows what is being done (a spinner on the command line); quiet by default.
+
+    Raises:
+        UsageError: the learner is not in its source, or the correction fails a check
+            (nothing was withdrawn).
+        LeaseHeld: another run works on the store.
+    """
+    with acquire(store, SYNC):
+        return _send_replacement(config, store, service, old, reason, today, status)
+
+
+def _send_replacement(
+    config: HubConfig,
+    store: Store,
+    service: MinistryService,
+    old: Record,
+    reason: str,
+    today: date,
+    status: Status,
+) -> Outcome:
     assert old.transcript_id is not None
     with store.read() as session:
         batch = session.get(Batch, old.batch_id)
         assert batch is not None
         source = batch.source
-    with error_console().status("Đọc nguồn / reading the source…"):
+    with status("Đọc nguồn / reading the source…"):
         mapped = find_in_source(config, old, source)
     header = dataclasses.replace(mapped.transcript.header, replaces=old.transcript_id)
     corrected = dataclasses.replace(
         mapped, transcript=dataclasses.replace(mapped.transcript, header=header)
     )
-    with error_console().status("Kiểm tra bản sửa / checking the correction…"):
+    with status("Kiểm tra bản sửa / checking the correction…"):
         preflight(service, corrected, today)
     _refuse_in_flight(store, old.ma_ho_so, old.school_year)
     _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
@@ -190,7 +338,10 @@ def send_replacement(
         )
     ended = RunState.FAILED
     try:
-        _work(config, store, service, dataclasses.replace(answer, state=state), corrected, today)
+        with status("Ký và gửi / signing and sending…"):
+            _work(
+                config, store, service, dataclasses.replace(answer, state=state), corrected, today
+            )
         ended = RunState.FINISHED
     finally:
         with store.write() as session:
@@ -224,13 +375,12 @@ def _work(
         return
     pusher = Pusher(store, service, config.ministry.unit)
     spec = WorkerSpec(str(config.path), today)
-    with error_console().status("Ký và gửi / signing and sending…"):
-        with WorkPool(spec, workers=1) as pool, SyncProgress(False) as progress:
-            chain = Chain(store, LearnerLookup(service), pool, pusher, progress)
-            chain.hand([Work(answer, corrected)])
-            chain.drain()
-        pusher.flush()
-        pusher.settle()
+    with WorkPool(spec, workers=1) as pool, SyncProgress(False) as progress:
+        chain = Chain(store, LearnerLookup(service), pool, pusher, progress)
+        chain.hand([Work(answer, corrected)])
+        chain.drain()
+    pusher.flush()
+    pusher.settle()
 
 
 def _outcome(store: Store, old: Record, record_id: int, withdrew: bool) -> Outcome:
@@ -240,7 +390,9 @@ def _outcome(store: Store, old: Record, record_id: int, withdrew: bool) -> Outco
     with store.write() as session:
         record = session.get(Record, record_id)
         assert record is not None
-        outcome = Outcome(old.transcript_id, withdrew, record.state, record.transcript_id)
+        outcome = Outcome(
+            old.transcript_id, withdrew, record.state, record.transcript_id, record_id
+        )
         if record.state is RecordState.ACCEPTED and record.transcript_id:
             audit.append(
                 session,
@@ -251,11 +403,5 @@ def _outcome(store: Store, old: Record, record_id: int, withdrew: bool) -> Outco
                     "ma_ho_so": old.ma_ho_so,
                     "record_id": record_id,
                 },
-            )
-        for p in problems_of(session, record_id=record_id):
-            where = " › ".join(x for x in (p.source_file, p.source_sheet, p.source_cell) if x)
-            outcome.problems.append(
-                f"{p.code} [{p.stage}] {where or '?'} {p.xpath or ''}: "
-                f"{mask_text(p.message_vi)} / {mask_text(p.message_en)}"
             )
     return outcome
