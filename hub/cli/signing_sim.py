@@ -15,8 +15,8 @@ from hub.cli import exits
 from hub.errors import HubError, UsageError
 from hub.signing.providers.files import read_certificates
 from hub.signing.providers.keys import SigningKey
+from hub.signing.providers.remote_protocol import DEFAULT_TOKEN_ENV
 from hub.signing.providers.secrets import read_secret
-from hub.signing.remote.protocol import DEFAULT_TOKEN_ENV
 
 
 @click.group("signing-sim")
@@ -92,7 +92,7 @@ def serve_command(
     """
     # Imported here: Starlette and uvicorn are only needed when the simulator runs.
     from hub.cli.ports import check_port_free
-    from hub.signing.remote.protocol import is_loopback
+    from hub.signing.providers.remote_protocol import is_loopback
     from hub.signing.remote.server import make_demo_signer, serve
     from hub.signing.remote.simulator import Decision, Policy, SigningSimulator
 

@@ -271,7 +271,7 @@ def _pkcs11(section: ProviderSection) -> SigningProvider:
 
 def _remote(section: ProviderSection) -> SigningProvider:
     from hub.signing.providers.remote import RemoteSigningProvider
-    from hub.signing.remote.protocol import DEFAULT_TOKEN_ENV
+    from hub.signing.providers.remote_protocol import DEFAULT_TOKEN_ENV
 
     base_url, signer_id = section.text("base_url"), section.text("signer_id")
     token_env = section.env_name("token_env", DEFAULT_TOKEN_ENV)

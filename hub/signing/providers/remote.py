@@ -1,8 +1,8 @@
 """A signer who approves each signature on their phone, through a remote signing service.
 
-The client side of `hub.signing.remote.protocol`: create a request, poll it with back-off until
-the signer approves or denies it, the service expires it, or our own deadline passes. The
-returned signature is verified against the signer's certificate before it is used, so a
+The client side of `hub.signing.providers.remote_protocol`: create a request, poll it with
+back-off until the signer approves or denies it, the service expires it, or our own deadline
+passes. The returned signature is verified against the signer's certificate before it is used, so a
 service that answers with another key's signature fails here and not at the ministry.
 """
 
@@ -29,8 +29,7 @@ from hub.signing.providers.base import (
     SigningRefused,
 )
 from hub.signing.providers.keys import algorithm_for, signature_holds
-from hub.signing.providers.secrets import read_secret
-from hub.signing.remote.protocol import (
+from hub.signing.providers.remote_protocol import (
     DEFAULT_TOKEN_ENV,
     REQUESTS_PATH,
     Status,
@@ -38,6 +37,7 @@ from hub.signing.remote.protocol import (
     request_path,
     signer_path,
 )
+from hub.signing.providers.secrets import read_secret
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from hub.errors import UsageError
 from hub.signing.providers.keys import SigningKey
-from hub.signing.remote.protocol import is_loopback
+from hub.signing.providers.remote_protocol import is_loopback
 from hub.signing.remote.simulator import SigningSimulator
 
 STARTUP_WAIT_SECONDS = 10.0

@@ -1,8 +1,8 @@
 """A simulator of a remote signing service, for tests, demos and vendors' integration work.
 
-It speaks `hub.signing.remote.protocol` with real keys and certificates, one per signer, and
-stands in for the teacher's phone with an approval policy: approve or deny after N polls,
-let the request expire after N polls, or never answer (the request then expires after its
+It speaks `hub.signing.providers.remote_protocol` with real keys and certificates, one per
+signer, and stands in for the teacher's phone with an approval policy: approve or deny after N
+polls, let the request expire after N polls, or never answer (the request then expires after its
 time to live, or the client gives up first). A policy is set per signer, or queued for the
 next request of a signer, or a request is decided by hand (`POST /sim/requests/{id}/decision`,
 what a demo's "phone" page would call).
@@ -37,8 +37,7 @@ from starlette.routing import Route
 
 from hub.signing.providers.base import ProviderConfigError
 from hub.signing.providers.keys import SigningKey, algorithm_for, sign_with_key
-from hub.signing.providers.secrets import read_secret
-from hub.signing.remote.protocol import (
+from hub.signing.providers.remote_protocol import (
     DEFAULT_TOKEN_ENV,
     DIGEST_BYTES,
     MAX_DATA_BYTES,
@@ -47,6 +46,7 @@ from hub.signing.remote.protocol import (
     SIGNERS_PATH,
     Status,
 )
+from hub.signing.providers.secrets import read_secret
 
 
 class Decision(StrEnum):
