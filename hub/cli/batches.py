@@ -150,6 +150,9 @@ def _load(config_path: Path | None, batch_id: int, states: tuple[str, ...]) -> d
                 "message_en": p.message_en,
                 "xpath": p.xpath,
                 "location": p.location,
+                "found": p.found,
+                "expected": p.expected,
+                "row": p.row,
                 "file": p.file,
                 "sheet": p.sheet,
                 "cell": p.cell,
@@ -243,3 +246,8 @@ def _print(answer: dict[str, Any]) -> None:
         )
         out.print(f"      {p['message_vi']}", markup=False)
         out.print(f"      {p['message_en']}", markup=False)
+        if p["found"] or p["expected"]:
+            out.print(
+                f"      gặp/found: {p['found'] or '∅'} — cần/expected: {p['expected'] or '?'}",
+                markup=False,
+            )

@@ -254,7 +254,7 @@ def _print_outcomes(
         for problem in view.problems_of(None):
             if problem.severity == "error":
                 totals["source"] += 1
-                text = problem.message_vi  # masked; the source's message names its cell
+                text = f"{problem.code}: {problem.message_vi}  ← {problem.location}"
                 console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
     console.print(
         f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "

@@ -85,7 +85,7 @@ def map_record(raw: RawRecord, mappings: MappingSet) -> Mapped | list[ProblemIn]
 def problem_in(problem: Problem, stage: Stage) -> ProblemIn:
     """A source's or mapping's problem as the store keeps it, with its source location."""
     where = problem.location
-    cell = ", ".join(where.cells) if where.cells else (f"row {where.row}" if where.row else None)
+    cell = ", ".join(where.cells) if where.cells else None
     return ProblemIn(
         code=problem.code[:32],
         severity=problem.severity,
@@ -98,6 +98,7 @@ def problem_in(problem: Problem, stage: Stage) -> ProblemIn:
             cell=cell[:32] if cell else None,
             url=where.url,
             vendor_key=where.vendor_key,
+            row=where.row,
         ),
         learner_key=problem.record_key,
         found=problem.found or None,

@@ -263,13 +263,14 @@ def _column_order(cell: str) -> tuple[int, str]:
 
 def _location(entry: Mapping[str, Any]) -> SourceLocation:
     cells = entry.get("cells") or []
-    cell = ", ".join(cells) if cells else (f"row {entry['row']}" if entry.get("row") else None)
+    cell = ", ".join(cells) if cells else None
     return SourceLocation(
         file=entry.get("file"),
         sheet=entry.get("sheet"),
         cell=cell[:32] if cell else None,
         url=entry.get("url"),
         vendor_key=entry.get("vendor_key"),
+        row=entry.get("row"),
     )
 
 
@@ -296,11 +297,3 @@ def locate(trace: str | None, where: str | None) -> SourceLocation:
             if key in entries:
                 return _location(entries[key])
     return _location(entries.get(_ROW, {}))
-
-
-def describe(location: SourceLocation) -> str:
-    """`file › sheet › D12` as an operator reads it ("?" when nothing is known)."""
-    parts = [p for p in (location.file, location.sheet, location.cell, location.url) if p]
-    if location.vendor_key:
-        parts.append(location.vendor_key)
-    return " › ".join(parts) or "?"

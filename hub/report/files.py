@@ -68,7 +68,7 @@ PROBLEM_COLUMNS: tuple[Column, ...] = (
     Column("Reason (English)", 60, lambda r: r.message_en),
     Column("Tệp / File", 28, lambda r: r.file or ""),
     Column("Trang tính / Sheet", 16, lambda r: r.sheet or ""),
-    Column("Ô / Cell", 10, lambda r: r.cell or ""),
+    Column("Ô / Cell", 10, lambda r: r.cell or (f"dòng/row {r.row}" if r.row else "")),
     Column("Tìm thấy / Found", 16, lambda r: r.found or ""),
     Column("Cần / Expected", 18, lambda r: r.expected or ""),
     Column("Bản ghi API / API record", 30, lambda r: r.url or ""),

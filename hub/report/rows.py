@@ -19,6 +19,7 @@ from sqlmodel import Session
 from hub.lifecycle import PUSH_STATES, STAGE_STARTS_FROM, TERMINAL_STATES, RecordState
 from hub.privacy import mask_text
 from hub.report.queries import HOLD_CODE, MISSING_STATES, latest_full_batches, running_run
+from hub.store import SourceLocation
 from hub.store.tables import Batch, Problem, Record, School, table_of
 
 _BATCHES = table_of(Batch)
@@ -64,12 +65,15 @@ class ProblemRow:
     batch_key: str | None  # MaLoGui
     found: str | None = None  # what was at the problem's place
     expected: str | None = None  # what would have been accepted there
+    row: int | None = None  # the spreadsheet row, when the place is a whole row
 
     @property
     def location(self) -> str:
         """`file › sheet › D12` (or the API record), "?" when the source gave no place."""
-        parts = [p for p in (self.file, self.sheet, self.cell, self.url, self.vendor_key) if p]
-        return " › ".join(parts) or "?"
+        where = SourceLocation(
+            self.file, self.sheet, self.cell, self.url, self.vendor_key, self.row
+        )
+        return where.describe()
 
     def as_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__} | {"location": self.location}
@@ -100,6 +104,7 @@ _COLUMNS = (
     _RECORDS.c.batch_key,
     _PROBLEMS.c.found,
     _PROBLEMS.c.expected,
+    _PROBLEMS.c.source_row,
 )
 
 

@@ -22,13 +22,23 @@ _PROBLEMS = table_of(Problem)
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
-    """Where a value came from: a spreadsheet cell, or an API record."""
+    """Where a value came from: a spreadsheet's file, sheet, row and cells, or an API record."""
 
     file: str | None = None
     sheet: str | None = None
-    cell: str | None = None  # "D12", or a range "A5:AD5" for a whole row
+    cell: str | None = None  # "D12", "D12, E12", or a range "D7:H7" of the learner's row
     url: str | None = None
     vendor_key: str | None = None
+    row: int | None = None  # 1-based, as the spreadsheet shows it
+
+    def describe(self) -> str:
+        """`file › sheet › D12` (or `› dòng 12` for a whole row) as an operator reads it.
+
+        The one way a stored location is written for a person; "?" when nothing is known.
+        """
+        place = self.cell or (f"dòng/row {self.row}" if self.row is not None else None)
+        parts = [p for p in (self.file, self.sheet, place, self.url, self.vendor_key) if p]
+        return " › ".join(parts) or "?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,7 @@ def add_problems(session: Session, batch_id: int, problems: Sequence[ProblemIn])
                 "xpath": p.xpath,
                 "source_file": location["file"],
                 "source_sheet": location["sheet"],
+                "source_row": location["row"],
                 "source_cell": location["cell"],
                 "source_url": location["url"],
                 "vendor_key": location["vendor_key"],

@@ -288,7 +288,8 @@ class Problem(StoreTable, table=True):
     xpath: str | None = Field(default=None, sa_type=sa.Text)
     source_file: str | None = None
     source_sheet: str | None = None
-    source_cell: str | None = Field(default=None, max_length=32)
+    source_row: int | None = None  # the spreadsheet row, 1-based, when known
+    source_cell: str | None = Field(default=None, max_length=32)  # "D12", "D12, E12", "D7:H7"
     source_url: str | None = None
     vendor_key: str | None = Field(default=None, max_length=128)
     # For a source row that never became a record: the source's key of the learner it stops

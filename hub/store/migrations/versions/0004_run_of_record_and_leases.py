@@ -37,6 +37,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("problems") as batch:
         batch.add_column(sa.Column("learner_key", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("source_row", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("found", sa.Text(), nullable=True))
         batch.add_column(sa.Column("expected", sa.Text(), nullable=True))
     op.create_table(
@@ -57,6 +58,7 @@ def downgrade() -> None:
     with op.batch_alter_table("problems") as batch:
         batch.drop_column("expected")
         batch.drop_column("found")
+        batch.drop_column("source_row")
         batch.drop_column("learner_key")
     with op.batch_alter_table("records") as batch:
         batch.drop_index("ix_records_worked_by_run")
