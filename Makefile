@@ -21,6 +21,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check hub plugins tests bench
 	$(BIN)/ruff format --check hub plugins tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy

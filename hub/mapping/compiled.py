@@ -93,8 +93,22 @@ def is_pure(name: str, function: Transform) -> bool:
     return BUILTIN.get(name) is function
 
 
+def get_path(data: Any, path: RawPath) -> Any:
+    """The value at `path` in nested dicts and lists (None where a step is missing)."""
+    for step in path:
+        if isinstance(data, Mapping):
+            data = data.get(step)
+        elif isinstance(data, list | tuple) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+        if data is None:
+            return None
+    return data
+
+
 def getter(path: RawPath | None) -> Getter:
-    """`engine._get(data, path)` specialised for a path of mapping keys (strings).
+    """`get_path(data, path)` specialised for a path of mapping keys (strings).
 
     Raw records are plain dicts: `type(...) is dict` is tried before the (slower) ABC check.
     """
@@ -102,9 +116,7 @@ def getter(path: RawPath | None) -> Getter:
         return lambda data: None
     steps = tuple(path)
     if any(not isinstance(step, str) for step in steps):
-        from hub.mapping.engine import _get
-
-        return lambda data: _get(data, steps)
+        return lambda data: get_path(data, steps)
     if len(steps) == 1:
         (only,) = steps
 

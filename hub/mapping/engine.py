@@ -184,19 +184,6 @@ def compile_mapping(
     return RecordMapping(data["mapping"], data["level"], fields, groups, codes, path)
 
 
-def _get(data: Any, path: RawPath) -> Any:
-    for step in path:
-        if isinstance(data, Mapping):
-            data = data.get(step)
-        elif isinstance(data, list | tuple) and isinstance(step, int) and step < len(data):
-            data = data[step]
-        else:
-            return None
-        if data is None:
-            return None
-    return data
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
