@@ -294,62 +294,55 @@ def send_replacement(
         LeaseHeld: another run works on the store.
     """
     with acquire(store, SYNC):
-        return _send_replacement(config, store, service, old, reason, today, status)
-
-
-def _send_replacement(
-    config: HubConfig,
-    store: Store,
-    service: MinistryService,
-    old: Record,
-    reason: str,
-    today: date,
-    status: Status,
-) -> Outcome:
-    assert old.transcript_id is not None
-    with store.read() as session:
-        batch = session.get(Batch, old.batch_id)
-        assert batch is not None
-        source = batch.source
-    with status("Đọc nguồn / reading the source…"):
-        mapped = find_in_source(config, old, source)
-    header = dataclasses.replace(mapped.transcript.header, replaces=old.transcript_id)
-    corrected = dataclasses.replace(
-        mapped, transcript=dataclasses.replace(mapped.transcript, header=header)
-    )
-    with status("Kiểm tra bản sửa / checking the correction…"):
-        preflight(service, corrected, today)
-    _refuse_in_flight(store, old.ma_ho_so, old.school_year)
-    _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
-    with store.write() as session:
-        run_id = start_run(session, {"correction": old.ma_ho_so, "replaces": old.transcript_id})
-        batch_id = open_batch(session, run_id, old.school_code, old.school_year, source)
-        # redo: the learner is sent again even when its content did not change.
-        (answer,) = upsert_records(session, batch_id, [corrected.record], redo=True)
-        state = RecordState.MAPPED if answer.state is RecordState.EXTRACTED else answer.state
-        values = {"replaces": old.transcript_id}
-        advance(session, [StateChange(answer.record_id, answer.state, state, values)])
-        set_extraction_counts(
-            session,
-            batch_id,
-            rows_in=1,
-            unchanged=count_unchanged([answer], batch_id),
-            unkeyed=0,
+        assert old.transcript_id is not None
+        with store.read() as session:
+            batch = session.get(Batch, old.batch_id)
+            assert batch is not None
+            source = batch.source
+        with status("Đọc nguồn / reading the source…"):
+            mapped = find_in_source(config, old, source)
+        header = dataclasses.replace(mapped.transcript.header, replaces=old.transcript_id)
+        corrected = dataclasses.replace(
+            mapped, transcript=dataclasses.replace(mapped.transcript, header=header)
         )
-    ended = RunState.FAILED
-    try:
-        with status("Ký và gửi / signing and sending…"):
-            _work(
-                config, store, service, dataclasses.replace(answer, state=state), corrected, today
-            )
-        ended = RunState.FINISHED
-    finally:
+        with status("Kiểm tra bản sửa / checking the correction…"):
+            preflight(service, corrected, today)
+        _refuse_in_flight(store, old.ma_ho_so, old.school_year)
+        _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
         with store.write() as session:
-            for touched in {batch_id, answer.batch_id}:
-                if batch_accounting(session, touched).in_flight == 0:
-                    close_batch(session, touched)
-            finish_run(session, run_id, ended)
-    return _outcome(store, old, answer.record_id, withdrew)
+            run_id = start_run(session, {"correction": old.ma_ho_so, "replaces": old.transcript_id})
+            batch_id = open_batch(session, run_id, old.school_code, old.school_year, source)
+            # redo: the learner is sent again even when its content did not change.
+            (answer,) = upsert_records(session, batch_id, [corrected.record], redo=True)
+            state = RecordState.MAPPED if answer.state is RecordState.EXTRACTED else answer.state
+            values = {"replaces": old.transcript_id}
+            advance(session, [StateChange(answer.record_id, answer.state, state, values)])
+            set_extraction_counts(
+                session,
+                batch_id,
+                rows_in=1,
+                unchanged=count_unchanged([answer], batch_id),
+                unkeyed=0,
+            )
+        ended = RunState.FAILED
+        try:
+            with status("Ký và gửi / signing and sending…"):
+                _work(
+                    config,
+                    store,
+                    service,
+                    dataclasses.replace(answer, state=state),
+                    corrected,
+                    today,
+                )
+            ended = RunState.FINISHED
+        finally:
+            with store.write() as session:
+                for touched in {batch_id, answer.batch_id}:
+                    if batch_accounting(session, touched).in_flight == 0:
+                        close_batch(session, touched)
+                finish_run(session, run_id, ended)
+        return _outcome(store, old, answer.record_id, withdrew)
 
 
 def _work(

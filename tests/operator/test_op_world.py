@@ -24,8 +24,6 @@ from pipeline.conftest import (  # noqa: F401 - fixtures
 
 from hub.cli import main
 from hub.gen import GenSettings
-from hub.ministry import MinistryClient
-from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.store import RecordState, load_documents, problems_of, records_in
 from hub.store.tables import AuditEntry, AuditKind, Record
 
@@ -35,19 +33,6 @@ SMALL = 36
 def hub(world: World, *args: str) -> Result:
     config = str(world.province.config_path)
     return CliRunner().invoke(main, [*args, "--config", config], env=world.env())
-
-
-def _sync(world: World, client: MinistryClient | None = None, **options: object) -> SyncReport:
-    store = world.store()
-    try:
-        return run_sync(
-            world.config,
-            SyncOptions(progress=False, **options),  # type: ignore[arg-type]
-            client or world.client(),
-            store=store,
-        )
-    finally:
-        store.dispose()
 
 
 def _current(world: World) -> dict[str, tuple[int, RecordState, str | None]]:
@@ -66,7 +51,7 @@ def test_retry_of_a_batch_sends_its_fixed_learners_and_nothing_else(make_world) 
     settings = province_settings(SMALL, seed=5, defects={DefectKind.ROSTER_NAME_DIFFERS: 0.2})
     world = make_world(settings)
     roster = {r["MaHocSinh"]: r for r in json.loads(world.province.roster_path.read_text())}
-    _sync(world, look_up=False)  # the ministry, not the look-up, finds the names that differ
+    world.sync(look_up=False)  # the ministry, not the look-up, finds the names that differ
     status = json.loads(hub(world, "status", "--format", "json").output)
     rejected = [m for m, (_, state, _) in _current(world).items() if state is RecordState.REJECTED]
     assert status["totals"]["rejected"] == len(rejected) >= 2
@@ -113,7 +98,7 @@ def test_retry_of_a_batch_sends_its_fixed_learners_and_nothing_else(make_world) 
 def test_withdraw_then_replace_issues_a_transcript_that_names_the_old_one(make_world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     settings = province_settings(SMALL, seed=7)
     world = make_world(settings)
-    _sync(world)
+    world.sync()
     current = _current(world)
     ma_ho_so = sorted(current)[0]
     record_id, state, old = current[ma_ho_so]
@@ -164,7 +149,7 @@ def test_withdraw_then_replace_issues_a_transcript_that_names_the_old_one(make_w
     assert status["totals"]["accepted"] == status["totals"]["learners"]
 
     client = world.client()  # the next sync sees the learner unchanged: nothing is sent
-    report = _sync(world, client)
+    report = world.sync(client)
     assert client.metrics.requests["NopHocBa"] == 0
     assert report.documents_sent == 0
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))
@@ -187,7 +172,7 @@ def _issued_learner(new_world, seed: int) -> tuple[World, GenSettings, str, str]
     """A synced small province, one of its learners and the transcript issued for it."""
     settings = province_settings(SMALL, seed=seed)
     world = new_world(settings)
-    _sync(world)
+    world.sync()
     ma_ho_so = sorted(_current(world))[0]
     _, state, issued = _current(world)[ma_ho_so]
     assert state is RecordState.ACCEPTED
@@ -222,7 +207,7 @@ def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(
 
     for _ in range(2):  # held, not sent to a certain HB301; the same on the next sync
         client = world.client()
-        report = _sync(world, client)
+        report = world.sync(client)
         assert client.metrics.requests["NopHocBa"] == 0
         assert report.documents_sent == 0
         assert all(b.balanced for b in report.batches)
@@ -262,6 +247,6 @@ def test_a_learner_changed_after_issue_is_held_and_replace_sends_the_correction(
     assert f"<ThayTheCho>{issued}</ThayTheCho>" in document
 
     client = world.client()  # the correction is what the source holds: nothing more to send
-    _sync(world, client)
+    world.sync(client)
     assert client.metrics.requests["NopHocBa"] == 0
     assert_exactly_once(world, expected_ids(settings), frozenset({ma_ho_so}))

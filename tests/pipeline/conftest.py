@@ -33,6 +33,7 @@ from hub.config import HubConfig, load_config
 from hub.gen import DefectKind, GenSettings, generate
 from hub.ministry import ClientMetrics, Credentials, MinistryClient, PollPolicy, RetryPolicy
 from hub.model import SchoolLevel
+from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.pipeline.runner import ENDPOINT_ENV
 from hub.sandbox import FaultPlan, RunningSandbox, running
 from hub.store import Store, migrate
@@ -113,6 +114,19 @@ class World:
         )
         self.clients.append(client)
         return client
+
+    def sync(self, client: MinistryClient | None = None, **options: Any) -> SyncReport:
+        """One in-process sync of this world (a fresh client by default), to its end."""
+        store = self.store()
+        try:
+            return run_sync(
+                self.config,
+                SyncOptions(progress=False, **options),
+                client or self.client(),
+                store=store,
+            )
+        finally:
+            store.dispose()
 
     def env(self) -> dict[str, str]:
         """The environment of a `hub sync` subprocess against this world."""

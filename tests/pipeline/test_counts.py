@@ -12,7 +12,6 @@ import shutil
 
 from openpyxl import Workbook, load_workbook
 
-from hub.pipeline import SyncOptions, run_sync
 from hub.report.queries import school_status
 from hub.report.rows import missing_problems
 
@@ -20,14 +19,6 @@ from .conftest import World, expected_ids, province_settings
 
 LIST = "danh-sach-hoc-sinh.xlsx"
 FIRST_ROW = 4  # the learner list's first learner (a title, a blank row, the header)
-
-
-def _sync(world: World) -> None:
-    store = world.store()
-    try:
-        run_sync(world.config, SyncOptions(progress=False), world.client(), store=store)
-    finally:
-        store.dispose()
 
 
 def _secondary_school(world: World) -> str:
@@ -61,7 +52,7 @@ def test_status_counts_each_learner_of_a_messy_folder_once(make_world) -> None: 
             ws.cell(7, 2).value = "36399999999999"
     book.save(classes[0])
 
-    _sync(world)
+    world.sync()
     store = world.store()
     try:
         with store.read() as session:

@@ -23,7 +23,7 @@ from hub.cli import exits
 from hub.lifecycle import TERMINAL_STATES, WORK_STATES
 from hub.ministry import Credentials, MinistryClient, PollPolicy, RetryPolicy
 from hub.ministry.errors import AuthenticationFailed
-from hub.pipeline import SyncOptions, SyncReport, run_sync
+from hub.pipeline import SyncReport
 from hub.pipeline import runner as runner_module
 from hub.pipeline.retry import RetryScope, select
 from hub.report.queries import school_status
@@ -38,19 +38,6 @@ SMALL = 36
 # worker processes) every time: each sync reads their school again and takes them up, which
 # is what an early end then strands, between the intake's commit and the workers' results.
 DEFECTS = {DefectKind.WRONG_YEAR_AVERAGE: 0.25, DefectKind.WRONG_PRIMARY_EVALUATION: 0.25}
-
-
-def _sync(world: World, client: MinistryClient | None = None, **options: object) -> SyncReport:
-    store = world.store()
-    try:
-        return run_sync(
-            world.config,
-            SyncOptions(progress=False, **options),  # type: ignore[arg-type]
-            client or world.client(),
-            store=store,
-        )
-    finally:
-        store.dispose()
 
 
 def _current_states(world: World) -> dict[str, RecordState]:
@@ -68,7 +55,7 @@ def _stranded(world: World) -> set[str]:
 
 def _first_sync(world: World) -> set[str]:
     """A complete sync; returns the learners that failed (and will be taken up again)."""
-    report = _sync(world)
+    report = world.sync()
     failed = {ma for ma, s in _current_states(world).items() if s is RecordState.FAILED}
     assert failed, "the province must have learners that fail at check"
     assert report.outcome.pending == 0
@@ -101,11 +88,11 @@ def test_after_the_ministry_refused_the_credentials(make_world) -> None:  # type
     )
     world.clients.append(wrong)
     with pytest.raises(AuthenticationFailed):
-        _sync(world, wrong)
+        world.sync(wrong)
     stranded = _stranded(world)
     assert stranded & failed, "the refused run left the taken-up learners half-way"
     _assert_visible(world, stranded)
-    report = _sync(world)
+    report = world.sync()
     _assert_all_settled(world, report, failed)
 
 
@@ -145,12 +132,12 @@ def test_after_the_ministry_was_out_of_reach(make_world) -> None:  # type: ignor
         poll=PollPolicy(first=0.01, factor=1.0, longest=0.01, timeout=0.1),
     )
     world.clients.append(gone)
-    unreached = _sync(world, gone)  # the first sync of all: every document signed, none sent
+    unreached = world.sync(gone)  # the first sync of all: every document signed, none sent
     assert unreached.incomplete is not None
     assert unreached.outcome.pending == len(expected_ids(world.settings)) - unreached.problems
     failed = {ma for ma, s in _current_states(world).items() if s is RecordState.FAILED}
     assert _stranded(world)
-    report = _sync(world)
+    report = world.sync()
     _assert_all_settled(world, report, failed)
 
 
@@ -169,14 +156,14 @@ def test_after_a_signing_key_failed_in_the_middle_of_a_run(make_world, monkeypat
 
     with monkeypatch.context() as patch:
         patch.setattr(runner_module.Signers, "check", check_then_break)
-        broken = _sync(world)
+        broken = world.sync()
     seal.write_bytes(kept)
     of_school = {ma for ma in expected_ids(world.settings) if ma.startswith(school)}
     failed = {ma for ma, s in _current_states(world).items() if s is RecordState.FAILED}
     assert failed == of_school
     assert _failed_stages(world) == {"sign"}
     assert broken.outcome.failed == len(of_school)
-    report = _sync(world)  # the same files, the key back: the failed learners are signed
+    report = world.sync()  # the same files, the key back: the failed learners are signed
     states = _current_states(world)
     assert set(states) == expected_ids(world.settings)
     assert all(s is RecordState.ACCEPTED for s in states.values())
@@ -240,5 +227,5 @@ def test_after_a_signal_stopped_the_run(make_world, signum: int) -> None:  # typ
         want = RunState.INTERRUPTED if signum == signal.SIGTERM else RunState.RUNNING
         assert stopped.state is want
     store.dispose()
-    report = _sync(world)
+    report = world.sync()
     _assert_all_settled(world, report, failed)

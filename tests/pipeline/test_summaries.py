@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from hub.cli import exits
 from hub.cli.sync import report_and_exit_code
-from hub.pipeline import SyncOptions, run_sync
 from hub.pipeline.retry import RetryScope, retry
 from hub.store import AuditKind, RecordState, records_in
 from hub.store.tables import AuditEntry
@@ -25,23 +24,10 @@ from .conftest import DefectKind, World, expected_ids, province_settings
 SMALL = 36
 
 
-def _sync(world: World, **options: object):  # type: ignore[no-untyped-def]
-    store = world.store()
-    try:
-        return run_sync(
-            world.config,
-            SyncOptions(progress=False, **options),  # type: ignore[arg-type]
-            world.client(),
-            store=store,
-        )
-    finally:
-        store.dispose()
-
-
 def test_read_counts_learners_however_many_problems_each_has(make_world) -> None:  # type: ignore[no-untyped-def]
     defects = {DefectKind.SCORE_OUT_OF_RANGE: 0.3, DefectKind.TOO_FEW_REGULAR_SCORES: 0.3}
     world = make_world(province_settings(SMALL, seed=41, defects=defects))
-    report = _sync(world)
+    report = world.sync()
     assert report.read == len(expected_ids(world.settings))
     assert report.outcome.learners == report.read
 
@@ -49,7 +35,7 @@ def test_read_counts_learners_however_many_problems_each_has(make_world) -> None
 def test_a_retry_of_a_school_counts_the_learners_it_sent_again(make_world, capsys) -> None:  # type: ignore[no-untyped-def]
     settings = province_settings(SMALL, seed=5, defects={DefectKind.ROSTER_NAME_DIFFERS: 0.2})
     world = make_world(settings)
-    _sync(world, look_up=False)  # the ministry is the one to find the names that differ
+    world.sync(look_up=False)  # the ministry is the one to find the names that differ
     store = world.store()
     try:
         with store.read() as session:
@@ -96,7 +82,7 @@ def test_the_run_after_a_kill_counts_the_learners_it_finished(make_world) -> Non
     process.communicate(timeout=60)
     before = _entries(world, AuditKind.SIGNED)
     assert before >= 10, "the kill came after the run had ended"
-    report = _sync(world)
+    report = world.sync()
     total = len(expected_ids(settings))
     assert report.outcome.accepted == total  # every learner, resumed ones included
     assert report.outcome.resumed >= 10  # the killed run's signed learners, finished here
