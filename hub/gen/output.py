@@ -19,7 +19,8 @@ from __future__ import annotations
 import importlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +28,7 @@ from typing import IO, Any
 from hub.codes import CodeLists, load_codes
 from hub.document.build import build_document
 from hub.errors import UsageError
-from hub.gen.province import generate
+from hub.gen.province import Generated, generate
 from hub.gen.settings import GenSettings
 from hub.model import Transcript
 
@@ -68,6 +69,49 @@ class _JsonArray:
         self._stream.write("\n]\n")
 
 
+@contextmanager
+def _learners(
+    settings: GenSettings,
+    codes: CodeLists,
+    out_dir: Path,
+    summary: Summary,
+    on_document: Callable[[], None],
+) -> Iterator[Iterator[Generated]]:
+    """The province's learners, one at a time, with roster.json and defects.json written as
+    they go; an error writing anything under `out_dir` is a usage error naming it.
+
+    The caller writes each learner's own file(s) from the item; after it, the learner's roster
+    row and defect (if any) are added and `on_document` is called.
+    """
+
+    def each(roster: _JsonArray, ledger: _JsonArray) -> Iterator[Generated]:
+        for item in generate(settings, codes):
+            yield item
+            if item.roster is not None:
+                roster.add(item.roster.as_json())
+                summary.roster_rows += 1
+            if item.defect is not None:
+                ledger.add(item.defect.as_json())
+                summary.defects[item.defect.kind.value] += 1
+            on_document()
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            (out_dir / "roster.json").open("w", encoding="utf-8") as roster_file,
+            (out_dir / "defects.json").open("w", encoding="utf-8") as defects_file,
+        ):
+            roster, ledger = _JsonArray(roster_file), _JsonArray(defects_file)
+            yield each(roster, ledger)
+            roster.close()
+            ledger.close()
+    except OSError as exc:
+        raise UsageError(
+            f"không ghi được vào {out_dir}: {exc.strerror} ({exc.filename})",
+            f"cannot write to {out_dir}: {exc.strerror} ({exc.filename})",
+        ) from None
+
+
 def write_province(
     settings: GenSettings,
     out_dir: Path,
@@ -78,36 +122,16 @@ def write_province(
     codes = codes or load_codes()
     settings.check(codes)
     summary = Summary()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with (
-            (out_dir / "roster.json").open("w", encoding="utf-8") as roster_file,
-            (out_dir / "defects.json").open("w", encoding="utf-8") as defects_file,
-        ):
-            roster, ledger = _JsonArray(roster_file), _JsonArray(defects_file)
-            for item in generate(settings, codes):
-                header = item.transcript.header
-                folder = out_dir / header.school_code
-                if header.school_code not in summary.schools:
-                    folder.mkdir(exist_ok=True)
-                    summary.schools.add(header.school_code)
-                (folder / f"{header.record_id}.xml").write_bytes(build_document(item.transcript))
-                summary.documents += 1
-                summary.by_level[header.level.value] += 1
-                if item.roster is not None:
-                    roster.add(item.roster.as_json())
-                    summary.roster_rows += 1
-                if item.defect is not None:
-                    ledger.add(item.defect.as_json())
-                    summary.defects[item.defect.kind.value] += 1
-                on_document()
-            roster.close()
-            ledger.close()
-    except OSError as exc:
-        raise UsageError(
-            f"không ghi được vào {out_dir}: {exc.strerror} ({exc.filename})",
-            f"cannot write to {out_dir}: {exc.strerror} ({exc.filename})",
-        ) from None
+    with _learners(settings, codes, out_dir, summary, on_document) as learners:
+        for item in learners:
+            header = item.transcript.header
+            folder = out_dir / header.school_code
+            if header.school_code not in summary.schools:
+                folder.mkdir(exist_ok=True)
+                summary.schools.add(header.school_code)
+            (folder / f"{header.record_id}.xml").write_bytes(build_document(item.transcript))
+            summary.documents += 1
+            summary.by_level[header.level.value] += 1
     return summary
 
 
@@ -138,43 +162,23 @@ def write_spreadsheets(
             "installed): pip install 'hub-generic-excel[export]'",
         ) from None
     summary = Summary()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with (
-            (out_dir / "roster.json").open("w", encoding="utf-8") as roster_file,
-            (out_dir / "defects.json").open("w", encoding="utf-8") as defects_file,
-        ):
-            roster, ledger = _JsonArray(roster_file), _JsonArray(defects_file)
-            school: list[Transcript] = []
-            for item in generate(settings, codes):
-                header = item.transcript.header
-                if school and school[0].header.school_code != header.school_code:
-                    _export(exporter, school, out_dir, summary)
-                    school = []
-                summary.schools.add(header.school_code)
-                if item.transcript.results is None:
-                    summary.left_out += 1
-                else:
-                    school.append(item.transcript)
-                    summary.documents += 1
-                    summary.by_level[header.level.value] += 1
-                if item.roster is not None:
-                    roster.add(item.roster.as_json())
-                    summary.roster_rows += 1
-                if item.defect is not None:
-                    ledger.add(item.defect.as_json())
-                    summary.defects[item.defect.kind.value] += 1
-                on_document()
-            if school:
+    with _learners(settings, codes, out_dir, summary, on_document) as learners:
+        school: list[Transcript] = []
+        for item in learners:
+            header = item.transcript.header
+            if school and school[0].header.school_code != header.school_code:
                 _export(exporter, school, out_dir, summary)
-            roster.close()
-            ledger.close()
+                school = []
+            summary.schools.add(header.school_code)
+            if item.transcript.results is None:
+                summary.left_out += 1
+            else:
+                school.append(item.transcript)
+                summary.documents += 1
+                summary.by_level[header.level.value] += 1
+        if school:
+            _export(exporter, school, out_dir, summary)
         (out_dir / SOURCES_SNIPPET).write_text(sources_snippet(out_dir), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            f"không ghi được vào {out_dir}: {exc.strerror} ({exc.filename})",
-            f"cannot write to {out_dir}: {exc.strerror} ({exc.filename})",
-        ) from None
     return summary
 
 
