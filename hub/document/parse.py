@@ -26,14 +26,13 @@ from typing import cast
 
 from lxml import etree
 
-from hub.document.explain import explain_schema_error
-from hub.document.names import MAX_DOCUMENT_BYTES
+from hub.document.explain import explain_schema_errors
+from hub.document.names import MAX_DOCUMENT_BYTES, SCHEMA_FILE
 from hub.document.read import transcript_from_tree
 from hub.errors import DocumentError
 from hub.findings import Finding, error
 from hub.model import Transcript
 
-SCHEMA_FILE = "hocbaso-1.0.xsd"
 DOCUMENT_XPATH = "/"
 """Where HB001 findings point: the document as a whole, since no element could be read."""
 
@@ -146,13 +145,9 @@ def schema_findings(tree: etree._ElementTree) -> list[Finding]:
     validator = schema()
     if validator.validate(tree):
         return []
-    findings: list[Finding] = []
     # lxml-stubs do not declare _ErrorLog iterable; at run time it is.
-    for entry in cast("Iterable[etree._LogEntry]", validator.error_log):
-        findings.append(explain_schema_error(tree, entry))
-        if len(findings) >= MAX_SCHEMA_FINDINGS:
-            break
-    return findings
+    entries = list(cast("Iterable[etree._LogEntry]", validator.error_log))
+    return explain_schema_errors(tree, entries)[:MAX_SCHEMA_FINDINGS]
 
 
 def parse_tree(data: bytes, *, validate: bool = True) -> etree._ElementTree:
