@@ -7,9 +7,9 @@ Checks 1 and 2 of the receiver (transcript-document.md) happen here, in that ord
    billion laughs, external entities to file:// or http://); a byte search finds these in
    microseconds and nothing is expanded. What reaches lxml goes through a parser that loads no
    DTD, resolves no entity and opens no network; anything it cannot read is HB001 too.
-2. HB002: the tree is validated against hocbaso-1.0.xsd; every schema error becomes a Finding
-   with a readable XPath (hub.document.locate) and a message saying what was found and what
-   was expected.
+2. HB002: lxml validates the tree against hocbaso-1.0.xsd (the verdict); when it refuses one,
+   hub.document.explain turns every schema error into a Finding with a readable XPath
+   (hub.document.locate) and a message saying what was found and what was expected.
 
 `parse_tree` stops there and returns the tree, so that hub/signing verifies signatures on the
 same parse; `parse_document` goes on to the canonical model (hub.document.read).

@@ -38,14 +38,16 @@ def explain_schema_errors(
     try:
         explained = explain_refusal(tree)
     except Exception as exc:  # whatever goes wrong in the explainer, the refusal stands
+        # The exception's text may quote the document's values: its kind and the places only.
         log.warning(
-            "Schema errors explained from libxml2's messages: xmlschema failed on the document "
-            "(%s) at lxml's %s",
+            "Schema errors explained from libxml2's messages: xmlschema could not explain them "
+            "(%s); lxml refused the document at %s",
             type(exc).__name__,
             ", ".join(dict.fromkeys(refused_at)),
         )
         return _libxml2_findings(tree, entries)
-    places = [tree.getpath(item.place) for item in explained]
+    # The places are in explain_refusal's copy of the tree, whose paths are the original's.
+    places = [item.place.getroottree().getpath(item.place) for item in explained]
     if set(places) != set(refused_at):
         log.warning(
             "Schema errors explained from libxml2's messages: lxml and xmlschema disagree "

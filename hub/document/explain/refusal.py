@@ -1,15 +1,16 @@
 """A refused tree validated again with xmlschema, each error object explained.
 
-xmlschema validates the lxml tree itself (no second parse) against hocbaso-1.0.xsd, built
-once per process. Its errors are objects; each is handed to the module that knows its kind:
-content models (content.py), values (values.py), the element as a whole and its attributes
-(elements.py). Before that, the errors libxml2 would not report are set aside, so that the
-places of the two validators can be compared (hub/document/explain/__init__.py).
+xmlschema validates the lxml tree (a copy without comments; nothing is parsed again) against
+hocbaso-1.0.xsd, built once per process. Its errors are objects; each goes to the module that
+knows its kind: content models (content.py), values (values.py), the element as a whole and its
+attributes (elements.py). Before that, the errors libxml2 would not report are set aside, so
+that the places of the two validators can be compared (hub/document/explain/__init__.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from functools import cache
 from importlib import resources
 from typing import Any, cast
@@ -71,11 +72,25 @@ def explain_refusal(tree: etree._ElementTree) -> list[Explained]:
         return False  # and validate the element as usual
 
     # Location hints stay off (the default); allow="none" would refuse them anyway.
-    errors = list(schema.iter_errors(cast("Any", tree), validation_hook=remember))
+    errors = list(
+        schema.iter_errors(cast("Any", _without_comments(tree)), validation_hook=remember)
+    )
     explained: list[Explained] = []
     for err in _without_consequences(errors):
         explained.extend(_explain(err, declarations, schema))
     return _type_before_facets(_once(explained))
+
+
+def _without_comments(tree: etree._ElementTree) -> etree._ElementTree:
+    """A copy of the tree without comments and processing instructions.
+
+    libxml2 passes over them (`<CapHoc>0<!-- -->3</CapHoc>` is `03`); xmlschema counts them as
+    children, so a comment inside a value would be an error to it alone. Elements keep their
+    positions, so the copy's element paths are the original's.
+    """
+    bare = deepcopy(tree)
+    etree.strip_elements(bare, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    return bare
 
 
 def _explain(
