@@ -233,3 +233,11 @@ def test_a_missing_element_is_not_confused_with_the_optional_ones_before_it() ->
 def test_an_element_of_no_namespace_is_named_plainly() -> None:
     finding = _only(_changed(SECONDARY, b"</TTChung>", b'<Foo xmlns=""/></TTChung>'))
     assert finding.xpath == xpath.header("Foo")  # not TTChung/{None}Foo
+
+
+def test_attributes_of_xml_itself_are_named_with_their_prefix() -> None:
+    finding = _only(_changed(SECONDARY, b"<TenLop>", b'<TenLop xml:lang="vi">'))
+    assert finding.xpath == xpath.header("TenLop") + "/@xml:lang"
+    assert (
+        finding.message_en == "Found attribute xml:lang, which is not allowed here; expected none."
+    )
