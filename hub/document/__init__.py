@@ -4,7 +4,7 @@
     build.py      Transcript → deterministic document bytes (DSCKS empty)
     parse.py      bytes → lxml tree (HB001 refusals, HB002 schema) → Transcript
     read.py       schema-valid tree → Transcript (+ HB002 the XSD cannot state)
-    explain.py    libxml2 schema errors → HB002 findings with readable XPaths
+    explain/      why lxml refused a document: HB002 findings from xmlschema's error objects
     locate.py     the readable XPath of an element (hub/xpath.py's style)
     check.py      parse + schema + hub.rules → DocumentReport
     schemas/      hocbaso-1.0.xsd

@@ -12,17 +12,34 @@ from lxml import etree
 
 from hub.document.names import DSIG_NAMESPACE, NAMESPACE
 
-_PREFIXES = {NAMESPACE: "", DSIG_NAMESPACE: "ds:"}
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+"""XML Schema's instance attributes (`xsi:nil`, `xsi:type`), which any document may carry."""
+
+XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+"""XML's own attributes (`xml:lang`, `xml:space`)."""
+
+_PREFIXES = {NAMESPACE: "", DSIG_NAMESPACE: "ds:", XSI_NAMESPACE: "xsi:", XML_NAMESPACE: "xml:"}
 
 # The attribute that keys each repeated element, as hub/xpath.py writes it.
 _KEYS = {"MonHoc": "MaMon", "HocKy": "So", "PhamChat": "Ma", "NangLuc": "Ma"}
 
 
+def spec_name(tag: str) -> str:
+    """A tag as findings write it.
+
+    `{urn:moet:hocbaso:1}TenTruong` → `TenTruong`, XMLDSig's with `ds:` (`ds:Signature`), any
+    other namespace kept (`{urn:x}Foo`) so that a stray element is not mistaken for the spec's.
+    """
+    qname = etree.QName(tag)
+    namespace = qname.namespace or ""
+    if not namespace:
+        return qname.localname
+    return _PREFIXES.get(namespace, f"{{{namespace}}}") + qname.localname
+
+
 def local_name(element: etree._Element) -> str:
     """The element's name without its namespace, with `ds:` for XMLDSig elements."""
-    qname = etree.QName(element)
-    prefix = _PREFIXES.get(qname.namespace or "", f"{{{qname.namespace}}}")
-    return prefix + qname.localname
+    return spec_name(element.tag)
 
 
 def _same_name_siblings(element: etree._Element) -> list[etree._Element]:

@@ -7,9 +7,9 @@ Checks 1 and 2 of the receiver (transcript-document.md) happen here, in that ord
    billion laughs, external entities to file:// or http://); a byte search finds these in
    microseconds and nothing is expanded. What reaches lxml goes through a parser that loads no
    DTD, resolves no entity and opens no network; anything it cannot read is HB001 too.
-2. HB002: the tree is validated against hocbaso-1.0.xsd; every schema error becomes a Finding
-   with a readable XPath (hub.document.locate) and a message saying what was found and what
-   was expected.
+2. HB002: lxml validates the tree against hocbaso-1.0.xsd (the verdict); when it refuses one,
+   hub.document.explain turns every schema error into a Finding with a readable XPath
+   (hub.document.locate) and a message saying what was found and what was expected.
 
 `parse_tree` stops there and returns the tree, so that hub/signing verifies signatures on the
 same parse; `parse_document` goes on to the canonical model (hub.document.read).
@@ -26,14 +26,13 @@ from typing import cast
 
 from lxml import etree
 
-from hub.document.explain import explain_schema_error
-from hub.document.names import MAX_DOCUMENT_BYTES
+from hub.document.explain import explain_schema_errors
+from hub.document.names import MAX_DOCUMENT_BYTES, SCHEMA_FILE
 from hub.document.read import transcript_from_tree
 from hub.errors import DocumentError
 from hub.findings import Finding, error
 from hub.model import Transcript
 
-SCHEMA_FILE = "hocbaso-1.0.xsd"
 DOCUMENT_XPATH = "/"
 """Where HB001 findings point: the document as a whole, since no element could be read."""
 
@@ -146,13 +145,9 @@ def schema_findings(tree: etree._ElementTree) -> list[Finding]:
     validator = schema()
     if validator.validate(tree):
         return []
-    findings: list[Finding] = []
     # lxml-stubs do not declare _ErrorLog iterable; at run time it is.
-    for entry in cast("Iterable[etree._LogEntry]", validator.error_log):
-        findings.append(explain_schema_error(tree, entry))
-        if len(findings) >= MAX_SCHEMA_FINDINGS:
-            break
-    return findings
+    entries = list(cast("Iterable[etree._LogEntry]", validator.error_log))
+    return explain_schema_errors(tree, entries)[:MAX_SCHEMA_FINDINGS]
 
 
 def parse_tree(data: bytes, *, validate: bool = True) -> etree._ElementTree:

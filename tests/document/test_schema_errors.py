@@ -191,3 +191,53 @@ def test_many_errors_are_all_reported() -> None:
     document = _changed(document, b"<MaTruong>31234567</MaTruong>", b"<MaTruong>3123</MaTruong>")
     paths = [f.xpath for f in _findings(document)]
     assert paths == [xpath.header("CapHoc"), xpath.header("MaTruong")]
+
+
+def test_an_invalid_key_is_one_finding() -> None:
+    """libxml2 adds a second error for a key it could not read (`No precomputed value`); it
+    used to become a finding of its own, `Found (?)`."""
+    finding = _only(_changed(SECONDARY, b'MaMon="NV"', b'MaMon="N-V"'))
+    assert finding.xpath == xpath.results(False, "MonHoc[@MaMon='N-V']/@MaMon")
+    assert finding.message_en == "Found 'N-V'; expected 1 to 20 letters, digits or '_'."
+
+
+def test_a_grade_that_is_not_a_whole_number_says_so() -> None:
+    finding = _only(_changed(SECONDARY, b"<Khoi>7</Khoi>", b"<Khoi>7.5</Khoi>"))
+    assert finding.message_en == "Found '7.5'; expected an integer."  # not "expected Grade"
+
+
+def test_a_value_with_a_quote_in_it_is_quoted_whole() -> None:
+    finding = _only(_changed(SECONDARY, b"<CapHoc>03</CapHoc>", b"<CapHoc>0' 3</CapHoc>"))
+    assert "Found '0' 3';" in finding.message_en
+
+
+def test_a_stray_element_at_the_end_is_extra_not_a_missing_optional_one() -> None:
+    """After NgayLap only the optional ThayTheCho may come: Foo is one element too many, and
+    nothing is missing."""
+    finding = _only(_changed(SECONDARY, b"</TTChung>", b"<Foo/></TTChung>"))
+    assert finding.xpath == xpath.header("Foo")
+    assert finding.message_en == (
+        "Found element Foo, which TTChung does not have; expected no further element."
+    )
+
+
+def test_a_missing_element_is_not_confused_with_the_optional_ones_before_it() -> None:
+    document = re.sub(rb"\s*<HoVaTen>[^<]*</HoVaTen>", b"", SECONDARY)
+    finding = _only(document)
+    assert "GiayToNuocNgoai" not in finding.message_en + finding.message_vi
+    assert (
+        finding.message_en == "Missing element HoVaTen: found NgaySinh where HoVaTen is expected."
+    )
+
+
+def test_an_element_of_no_namespace_is_named_plainly() -> None:
+    finding = _only(_changed(SECONDARY, b"</TTChung>", b'<Foo xmlns=""/></TTChung>'))
+    assert finding.xpath == xpath.header("Foo")  # not TTChung/{None}Foo
+
+
+def test_attributes_of_xml_itself_are_named_with_their_prefix() -> None:
+    finding = _only(_changed(SECONDARY, b"<TenLop>", b'<TenLop xml:lang="vi">'))
+    assert finding.xpath == xpath.header("TenLop") + "/@xml:lang"
+    assert (
+        finding.message_en == "Found attribute xml:lang, which is not allowed here; expected none."
+    )
