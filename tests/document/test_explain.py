@@ -566,3 +566,23 @@ def test_the_explanation_leaves_the_tree_as_it_was() -> None:
     entries = list(cast("Iterable[etree._LogEntry]", validator.error_log))
     assert [f.xpath for f in explain_schema_errors(tree, entries)] == [xpath.header("CapHoc")]
     assert etree.tostring(tree) == before
+
+
+def test_a_document_with_too_many_errors_is_not_handed_to_xmlschema(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from lxml import etree
+
+    import hub.document.explain as explain
+    from hub.document.explain import refusal
+
+    called = []
+    monkeypatch.setattr(refusal, "explain_refusal", lambda tree: called.append(tree) or [])
+    root = etree.fromstring(b"<a><b/></a>")
+    entry = type(
+        "Entry", (), {"path": "/a/b", "message": "Element 'b': This element is not expected."}
+    )
+    findings = explain.explain_schema_errors(
+        root.getroottree(), [entry()] * (explain.MAX_EXPLAINED + 1)
+    )  # type: ignore[list-item]
+    assert called == []
+    assert len(findings) == explain.MAX_EXPLAINED + 1
+    assert all(f.code == "HB002" and "not expected" in f.message_en for f in findings)

@@ -26,6 +26,12 @@ from hub.findings import Finding, error
 
 log = logging.getLogger(__name__)
 
+MAX_EXPLAINED = 200
+"""Refusals explained by xmlschema at the most: xmlschema collects every error before it returns
+any, about 1 ms each, so a 2 MB document of garbage with thousands of errors would cost seconds
+of CPU (the sandbox takes documents from anyone it serves). Beyond this many, libxml2's own
+messages are given, at readable XPaths: the verdict is lxml's either way."""
+
 
 def explain_schema_errors(
     tree: etree._ElementTree, entries: Sequence[etree._LogEntry]
@@ -35,6 +41,8 @@ def explain_schema_errors(
     from hub.document.explain.refusal import explain_refusal
 
     refused_at = [entry.path or "" for entry in entries]
+    if len(entries) > MAX_EXPLAINED:
+        return _libxml2_findings(tree, entries)
     try:
         explained = explain_refusal(tree)
     except Exception as exc:  # whatever goes wrong in the explainer, the refusal stands
