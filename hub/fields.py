@@ -25,6 +25,7 @@ Element paths are written as hub.xpath writes them, without the keys of repeated
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub import xpath
@@ -276,7 +277,7 @@ SEMESTERS = (1, 2)
 
 
 def semester_target(number: int, name: str) -> str:
-    """The mapping file's name of a semester field: "semester1.midterm" for 1, "midterm"."""
+    """The mapping file's name of a semester's field: "semester1.midterm" (1, "midterm")."""
     return f"semester{number}.{name}"
 
 
@@ -305,7 +306,7 @@ def _labels() -> dict[str, tuple[str, str, str]]:
     return found
 
 
-LABELS: dict[str, tuple[str, str, str]] = _labels()
+LABELS: Mapping[str, tuple[str, str, str]] = _labels()
 """Mapping name → (Vietnamese label, English label, example), for every field and group."""
 
 
