@@ -11,7 +11,9 @@ anyone trusts them.
 
 Output is deterministic: the same transcript gives the same bytes, UTF-8 with an XML
 declaration, two-space indentation, text in Unicode NFC and an empty DSCKS for the signers.
-The golden files under tests/cases/documents/ pin the layout.
+The golden files under tests/cases/documents/ pin the layout. Which element holds which model
+attribute, and in what order, is hub/fields.py's table; the builder spells it out for speed and
+tests/document/test_fields.py holds the two equal, so a field is added in both or fails.
 """
 
 from __future__ import annotations

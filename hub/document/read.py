@@ -5,7 +5,9 @@ lexical form of every element and stays a straight walk. It also checks the cons
 1.0 cannot state, as HB002 like any schema error: MonHoc/@Id = "Mon-" + @MaMon, and a subject's
 HocKy, CaNam and KiemTraLai content matching its HinhThuc. DSCKS is not read: signatures are
 hub/signing's. Every value is read with `hub.document.text.text_of`, as canonicalisation sees
-it: a comment or processing instruction inside an element does not cut its text short.
+it: a comment or processing instruction inside an element does not cut its text short. Which
+element goes into which model attribute is hub/fields.py's table, held equal to this walk by
+tests/document/test_fields.py.
 """
 
 from __future__ import annotations

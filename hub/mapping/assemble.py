@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from hub.codes import CodeLists
+from hub.fields import LABELS
 from hub.model import (
     CommentSubject,
     Conclusion,
@@ -53,52 +54,14 @@ Missing = Callable[..., None]
 Invalid = Callable[[str, str | None, str, str], None]
 E = TypeVar("E", bound=StrEnum)
 
-_LABELS: dict[str, tuple[str, str, str]] = {
-    "header.record_id": ("mã hồ sơ", "record id", "MaHoSo"),
-    "header.school_year": ("năm học", "school year", "2024-2025"),
-    "header.level": ("cấp học", "school level", "02, 03, 04, 05"),
-    "header.grade": ("khối", "grade", "1–12"),
-    "header.class_name": ("lớp", "class", "7A3"),
-    "header.school_code": ("mã trường", "school code", "8 digits"),
-    "header.issue_date": ("ngày lập", "issue date", "dd/mm/yyyy"),
-    "learner.learner_code": ("mã học sinh", "learner code", "10–15 digits"),
-    "learner.personal_id": ("số định danh cá nhân", "personal ID", "12 digits"),
-    "learner.full_name": ("họ và tên", "full name", "a name"),
-    "learner.birth_date": ("ngày sinh", "date of birth", "dd/mm/yyyy"),
-    "learner.sex": ("giới tính", "sex", "Nam / Nữ"),
-    "learner.ethnicity": ("dân tộc", "ethnic group", "Kinh, Tày, …"),
-    "learner.birthplace": ("nơi sinh", "place of birth", "text"),
-    "learner.residence": ("nơi ở", "residence", "text"),
-    "confirmation.homeroom_teacher": ("giáo viên chủ nhiệm", "homeroom teacher", "a name"),
-    "confirmation.principal": ("hiệu trưởng", "principal", "a name"),
-    "results.training.semester1": (
-        "kết quả rèn luyện học kỳ I",
-        "training level, semester 1",
-        "T, K, Đ, CĐ",
-    ),
-    "results.training.semester2": (
-        "kết quả rèn luyện học kỳ II",
-        "training level, semester 2",
-        "T, K, Đ, CĐ",
-    ),
-    "results.absences": ("số buổi nghỉ", "sessions missed", "0, 1, 2, …"),
-    "semester1.midterm": ("điểm giữa kỳ I", "mid-term score, semester 1", "0.0–10.0"),
-    "semester1.final": ("điểm cuối kỳ I", "end-of-term score, semester 1", "0.0–10.0"),
-    "semester2.midterm": ("điểm giữa kỳ II", "mid-term score, semester 2", "0.0–10.0"),
-    "semester2.final": ("điểm cuối kỳ II", "end-of-term score, semester 2", "0.0–10.0"),
-    "semester1.result": ("kết quả học kỳ I", "result, semester 1", "Đ / CĐ"),
-    "semester2.result": ("kết quả học kỳ II", "result, semester 2", "Đ / CĐ"),
-    "teacher": ("giáo viên bộ môn", "subject teacher", "a name"),
-    "rating": ("mức đạt", "rating", "T / H / C"),
-    "test_score": ("điểm kiểm tra cuối năm", "year-end test score", "1–10"),
-    "qualities": ("phẩm chất", "quality", "T / Đ / C"),
-    "competencies": ("năng lực", "competency", "T / Đ / C"),
-}
-
 
 def target_label(target: str, subject: str | None = None) -> tuple[str, str, str]:
-    """(Vietnamese name, English name, expected) of a canonical field, for messages."""
-    vi, en, expected = _LABELS.get(target, (target, target, target))
+    """(Vietnamese name, English name, expected) of a canonical field, for messages.
+
+    The labels are hub.fields's, the one table of the fields; a name it does not hold (none
+    the mapping schema admits) is its own label.
+    """
+    vi, en, expected = LABELS.get(target, (target, target, target))
     if subject:
         return f"{vi} môn {subject}", f"{en} of {subject}", expected
     return vi, en, expected

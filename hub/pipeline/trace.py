@@ -19,65 +19,50 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub import xpath
+from hub import fields, xpath
+from hub.fields import Field
 from hub.mapping import RecordMapping
 from hub.mapping.engine import FieldRule
 from hub.sources import Provenance, RawPath, RawRecord
 from hub.store import SourceLocation
 
-# Canonical field (the mapping file's target) → its element under DLHocBa.
-_ELEMENTS: dict[str, str] = {
-    "header.record_id": "TTChung/MaHoSo",
-    "header.school_year": "TTChung/NamHoc",
-    "header.level": "TTChung/CapHoc",
-    "header.grade": "TTChung/Khoi",
-    "header.class_name": "TTChung/TenLop",
-    "header.school_code": "TTChung/MaTruong",
-    "header.school_name": "TTChung/TenTruong",
-    "header.department_code": "TTChung/MaSoGD",
-    "header.place_of_issue": "TTChung/DiaDanhPhatHanh",
-    "header.issue_date": "TTChung/NgayLap",
-    "learner.learner_code": "HocSinh/MaHocSinh",
-    "learner.personal_id": "HocSinh/SoDinhDanh",
-    "learner.full_name": "HocSinh/HoVaTen",
-    "learner.birth_date": "HocSinh/NgaySinh",
-    "learner.sex": "HocSinh/GioiTinh",
-    "learner.ethnicity": "HocSinh/DanToc",
-    "learner.nationality": "HocSinh/QuocTich",
-    "learner.birthplace": "HocSinh/NoiSinh",
-    "learner.residence": "HocSinh/NoiO",
-    "learner.hometown": "HocSinh/QueQuan",
-    "learner.father": "HocSinh/Cha",
-    "learner.mother": "HocSinh/Me",
-    "learner.guardian": "HocSinh/NguoiGiamHo",
-    "confirmation.homeroom_teacher": "XacNhan/GVCN",
-    "confirmation.principal": "XacNhan/HieuTruong",
-}
+
+def _record_key(field: Field) -> str:
+    """Where a field of the record is kept in a trace: its element's first two steps.
+
+    `HocSinh/Cha` for HocSinh/Cha/HoTen: a finding anywhere inside a person is at that person,
+    and stored traces are keyed so (a trace outlives the hub version that wrote it).
+    """
+    return "/".join(field.element.split("/")[:2])
+
+
+# Canonical field (the mapping file's target) → its place under DLHocBa, for the traced fields.
+_ELEMENTS: dict[str, str] = {f.name: _record_key(f) for f in fields.RECORD_FIELDS if f.traced}
 _SUBJECT = re.compile(r"MonHoc\[@MaMon='([^']+)'\]/?(.*)$")
 _ROW = "row"
 _CONFIG = "config"  # the file name a plugin gives values it took from the hub's configuration
 
-# The tail of a subject's XPath (after MonHoc[...]/) → the mapping file's fields of the subject,
-# the first one the record has being the place; a semester's elements are in _SEMESTER_FIELDS.
-_SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    "MucDat": ("rating",),
-    "DiemKTCuoiNam": ("test_score",),
-    "NhanXet": ("comment",),
-    "GiaoVien": ("teacher",),
-    "CaNam": ("year_average", "year_result"),
-    "CaNam/DTB": ("year_average",),
-    "CaNam/KetQua": ("year_result",),
-    "KiemTraLai": ("retest_score", "retest_result"),
-    "KiemTraLai/Diem": ("retest_score",),
-    "KiemTraLai/KetQua": ("retest_result",),
-}
-_SEMESTER_FIELDS = {
-    "DDGtx": "regular",
-    "DDGgk": "midterm",
-    "DDGck": "final",
-    "DTB": "average",
-    "KetQua": "result",
-}
+
+def _subject_fields() -> dict[str, tuple[str, ...]]:
+    """The tail of a subject's XPath (after MonHoc[...]/) → the traced fields of the subject.
+
+    Both a field's own element (`CaNam/DTB`) and the element holding it (`CaNam`: the year
+    average of a scored subject, the year result of a comment one); the first field the
+    mapping reads is the place.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for field in fields.SUBJECT_FIELDS:
+        if field.traced:
+            steps = field.element.split("/")
+            for depth in range(len(steps), 0, -1):
+                key = "/".join(steps[:depth])
+                found[key] = (*found.get(key, ()), field.name)
+    return found
+
+
+_SUBJECT_FIELDS = _subject_fields()
+# A semester's elements (after HocKy[...]/) → the semester's field, named semesterN.<field>.
+_SEMESTER_FIELDS = {f.element: f.name for f in fields.SEMESTER_FIELDS if f.traced}
 _SEMESTER = re.compile(r"^HocKy\[@So='([12])'\](?:/([A-Za-z]+)(?:\[(\d+)\])?)?")
 _MAX_ITEMS = 64  # a list's items are looked up one by one; no subject has more scores
 
@@ -176,16 +161,15 @@ def _in_subject(
     if semester is not None:
         number, element = semester[1], semester[2]
         if element is None:  # the whole semester
-            targets = [f"semester{number}.{field}" for field in _SEMESTER_FIELDS.values()]
+            targets = [fields.semester_target(int(number), f) for f in _SEMESTER_FIELDS.values()]
             places = [
                 p for t in targets if t in sources for p in _items(raw, (*subject, *sources[t]))
             ]
             return _span(places) or raw.location_of(subject)
-        targets = [f"semester{number}.{_SEMESTER_FIELDS.get(element, '')}"]
+        targets = [fields.semester_target(int(number), _SEMESTER_FIELDS.get(element, ""))]
         index = int(semester[3]) - 1 if semester[3] else None
     else:
-        key = "GiaoVien" if tail.startswith("GiaoVien") else tail
-        targets = list(_SUBJECT_FIELDS.get(key, ()))
+        targets = list(_subject_targets(tail))
     for target in targets:
         source = sources.get(target)
         if source is None:
@@ -198,6 +182,19 @@ def _in_subject(
         if target in sources:
             return raw.location_of((*subject, *sources[target]))
     return raw.location_of(subject)
+
+
+def _subject_targets(tail: str) -> tuple[str, ...]:
+    """The traced fields at a subject's element or, failing that, at the nearest one above it.
+
+    `GiaoVien/MaGV` is traced as `GiaoVien`, the teacher, whose name is the traced field.
+    """
+    steps = tail.split("/")
+    for depth in range(len(steps), 0, -1):
+        found = _SUBJECT_FIELDS.get("/".join(steps[:depth]))
+        if found:
+            return found
+    return ()
 
 
 def _items(raw: RawRecord, path: RawPath) -> list[Provenance]:
