@@ -42,8 +42,8 @@ def _record(mapping: RecordMapping) -> RawRecord:
 
 def _shown(where: Provenance) -> SourceLocation:
     """A Provenance as trace reports it."""
-    cell = ", ".join(where.cells) if where.cells else f"row {where.row}"
-    return SourceLocation(file=where.file, sheet=where.sheet, cell=cell)
+    cell = ", ".join(where.cells) if where.cells else None
+    return SourceLocation(file=where.file, sheet=where.sheet, cell=cell, row=where.row)
 
 
 def _two_steps(field: Field, primary: bool) -> str:
