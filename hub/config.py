@@ -34,9 +34,9 @@ from pydantic import (
     model_validator,
 )
 
+from hub.addresses import plain_http_refusal
 from hub.config_errors import Invalid, toml_error, unreadable, validation_error
 from hub.errors import UsageError
-from hub.ministry.config import endpoint_refusal
 
 DEFAULT_PATH = Path("config.toml")
 CONFIG_ENV = "HUB_CONFIG"
@@ -71,7 +71,9 @@ class MinistryConfig(_Section):
         # so that a wrong address stops the hub when the file is read, naming the key.
         if value == "sandbox":
             return value
-        refusal = endpoint_refusal(value)
+        refusal = plain_http_refusal(
+            value, "mật khẩu tài khoản Bộ", "the ministry account's password"
+        )
         if refusal is not None:
             vi, en = refusal
             raise Invalid(f'{vi}, hoặc "sandbox"', f'{en}, or "sandbox"')

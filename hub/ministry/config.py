@@ -11,13 +11,13 @@ sandbox, a MinistryClient made in code): https://, or plain http:// only to this
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from hub.addresses import is_loopback as is_loopback  # where callers import it
+from hub.addresses import plain_http_refusal
 from hub.errors import UsageError
 from hub.signing.providers.base import ProviderConfigError
 from hub.signing.providers.secrets import read_secret
@@ -30,42 +30,9 @@ ENDPOINT_ENV = "HUB_MINISTRY_ENDPOINT"
 """A running sandbox's address, used only when config.toml says `endpoint = "sandbox"`."""
 
 
-def is_loopback(host: str | None) -> bool:
-    """Whether `host` is this machine: `localhost`, 127.0.0.0/8 or ::1 (no name is resolved)."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def endpoint_refusal(address: str) -> tuple[str, str] | None:
-    """Why the password may not be sent to `address` (Vietnamese, English), or None if it may."""
-    parts = urlsplit(address)
-    try:
-        host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        host = None
-    if parts.scheme == "https" and host:
-        return None
-    if parts.scheme == "http" and is_loopback(host):
-        return None
-    if parts.scheme == "http" and host:
-        return (
-            f"http:// không mã hóa chỉ được dùng trên chính máy này (127.0.0.0/8, ::1, "
-            f"localhost), không dùng cho {host}: mật khẩu tài khoản Bộ sẽ đi qua mạng dưới dạng "
-            f"chữ thường; hãy dùng https://",
-            f"plain http:// is allowed only on this machine (127.0.0.0/8, ::1, localhost), not "
-            f"for {host}: the ministry account's password would cross the network in clear "
-            f"text; use https://",
-        )
-    return (
-        "cần một địa chỉ https:// (hoặc http:// trên chính máy này)",
-        "expected an https:// address (or http:// on this machine)",
-    )
+    """Why the ministry's password may not be sent to `address`, or None if it may."""
+    return plain_http_refusal(address, "mật khẩu tài khoản Bộ", "the ministry account's password")
 
 
 def check_endpoint(address: str, setting: str) -> str:

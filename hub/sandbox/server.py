@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import uvicorn
 
+from hub.addresses import is_loopback
 from hub.errors import UsageError
 from hub.sandbox.app import SandboxApp
 from hub.sandbox.auth import Accounts
@@ -88,11 +88,7 @@ def build_app(config: SandboxConfig) -> SandboxApp:
 
 def check_loopback(host: str) -> None:
     """Refuse to serve beyond this machine: the sandbox speaks plain HTTP with test accounts."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise UsageError(
             f"Sandbox chỉ chạy trên loopback (127.0.0.1, ::1), không trên {host}.",
             f"The sandbox serves on loopback only (127.0.0.1, ::1), not on {host}.",

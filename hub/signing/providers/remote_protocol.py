@@ -22,9 +22,10 @@ algorithm).
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
 from typing import Final
+
+from hub.addresses import is_loopback as is_loopback  # where the simulator imports it
 
 
 class Status(StrEnum):
@@ -54,13 +55,3 @@ def request_path(request_id: str) -> str:
 def signer_path(signer_id: str) -> str:
     """The URL path of one signer's certificate information."""
     return f"{SIGNERS_PATH}/{signer_id}"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine (where plain http and the simulator are allowed)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
