@@ -177,6 +177,7 @@ def _read_rows(book: ClassFile, sheet: Sheet, header: Header, reading: SheetRead
     name_col = header.columns.get("full_name")
     mapped = sorted({*reading.slots, *header.columns.values()})
     watch = BlankWatch(reading.must_have)
+    take = reading.take  # bound once: it runs for every row of every sheet
     read: dict[int, GradeRow] = {}
     for item in learner_rows(sheet, header, mapped, file):
         if isinstance(item, Problem):
@@ -188,7 +189,7 @@ def _read_rows(book: ClassFile, sheet: Sheet, header: Header, reading: SheetRead
             text_of(row[code_col]).strip() if code_col is not None and code_col < len(row) else ""
         )
         name = name_key(row[name_col]) if name_col is not None and name_col < len(row) else ""
-        target = reading.take(r, row, code, name)
+        target = take(r, row, code, name)
         if target is not None:
             read[r] = target
     if watch.seen_blank:

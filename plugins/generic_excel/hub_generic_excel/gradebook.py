@@ -228,6 +228,21 @@ class _SubjectSheet:
     learner on one sheet keep the learner out (which is right cannot be known).
     """
 
+    __slots__ = (
+        "book",
+        "identity",
+        "labels",
+        "must_have",
+        "name_col",
+        "named_at",
+        "plan",
+        "seen_here",
+        "sheet",
+        "slots",
+        "teachers",
+        "unknown",
+    )
+
     def __init__(
         self,
         book: ClassFile,
@@ -275,7 +290,7 @@ class _SubjectSheet:
         self.seen_here: dict[str, int] = {}
 
     def take(self, r: int, row: Row, code: str, name: str) -> GradeRow | None:
-        book = self.book
+        book, seen_here = self.book, self.seen_here
         target = book.learner(code, name)
         if target is None:
             here = Provenance(book.file, self.sheet.name, r + 1)
@@ -284,8 +299,8 @@ class _SubjectSheet:
             target.entry.fill(self.identity, r, row)
             book.rows.append(target)
         identity_key = code or name
-        if identity_key in self.seen_here:
-            first = self.seen_here[identity_key]
+        if identity_key in seen_here:
+            first = seen_here[identity_key]
             where = Provenance(book.file, self.sheet.name, r + 1, (cell(r, self.name_col or 0),))
             target.problems.append(
                 Problem.at(
@@ -298,7 +313,7 @@ class _SubjectSheet:
                 )
             )
             return None
-        self.seen_here[identity_key] = r + 1
+        seen_here[identity_key] = r + 1
         target.seen.update(self.labels)
         target.entry.fill(self.plan, r, row)
         for teacher_path, teacher, where in self.teachers:

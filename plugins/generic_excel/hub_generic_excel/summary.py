@@ -92,6 +92,8 @@ def read_summary(
 class _SummarySheet:
     """A summary's sheet: one row per learner; a second row of a learner is refused."""
 
+    __slots__ = ("book", "must_have", "name_col", "named_at", "plan", "sheet", "slots", "unknown")
+
     def __init__(
         self,
         book: ClassFile,
