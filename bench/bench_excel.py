@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from hub_generic_excel.config import MAPPINGS
 from hub_generic_excel.export import export_school
 from hub_generic_excel.learner_list import read_learner_list
 from hub_generic_excel.source import ExcelSource
@@ -105,7 +106,7 @@ def mappings() -> MappingSet:
     """Loaded once per worker process (as the hub's pipeline does), outside the timings."""
     global _MAPPINGS
     if _MAPPINGS is None:
-        _MAPPINGS = load_mappings()
+        _MAPPINGS = load_mappings([MAPPINGS])
     return _MAPPINGS
 
 

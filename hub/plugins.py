@@ -5,7 +5,8 @@ choose what to load (llm and datasette load at import and need `sys._called_from
 Each entry point of the group ``hub`` is loaded on its own: a plugin that fails to import,
 whose hooks are misspelt (`check_pending()`), or whose registration raises is reported as a
 `PluginFailure` (and logged) while the others load, as dlt does, so that a broken SMAS plugin
-never stops vnEdu pushes.
+never stops vnEdu pushes. What the plugins register lands in the `Registry` the load returns
+and nowhere else (no process-wide table), so a dropped plugin leaves nothing behind.
 
 Environment:
     HUB_LOAD_PLUGINS: comma-separated entry-point or distribution names to load; set but empty
@@ -34,17 +35,12 @@ if TYPE_CHECKING:
     from hub.rules import Rule
     from hub.signing.providers import ProviderFactory
     from hub.sources import SourceSpec
-    from hub.targets import TargetFactory
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "hub"
 BUILTIN_PLUGINS = ("hub.mapping.builtin",)
 """The hub's own hook implementations, registered like any plugin (listed by `hub plugins`)."""
-
-# Provider kinds this process already handed to hub.signing.providers, so that loading the
-# plugins twice (tests, a reload) does not report the same plugin as a conflict with itself.
-_signing_registered: dict[str, object] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +72,30 @@ class PluginFailure:
 
 @dataclass
 class Registry:
-    """Everything the loaded plugins registered, by kind."""
+    """Everything the plugins of one load registered, by kind.
+
+    A registry is the whole outcome of a load: nothing a plugin registers is kept anywhere
+    else, so a plugin dropped for failing leaves nothing behind, and two loads (a test, a
+    worker process) never see each other's plugins.
+    """
 
     plugins: list[PluginInfo] = field(default_factory=list)
     failures: list[PluginFailure] = field(default_factory=list)
     sources: dict[str, SourceSpec] = field(default_factory=dict)
     transforms: dict[str, Transform] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
-    targets: dict[str, TargetFactory] = field(default_factory=dict)
     signing_providers: dict[str, ProviderFactory] = field(default_factory=dict)
     mapping_dirs: list[Path] = field(default_factory=list)
+
+    def provider_kinds(self) -> Mapping[str, ProviderFactory]:
+        """The signing-provider kinds a section may name: the hub's own and the plugins'.
+
+        Hand it to `hub.signing.providers.provider_from_config(kinds=...)` (the sign stage's
+        `Signers` takes it); the plugins' kinds exist nowhere else.
+        """
+        from hub.signing.providers import BUILTIN_KINDS
+
+        return {**BUILTIN_KINDS, **self.signing_providers}
 
     def source(self, name: str) -> SourceSpec:
         """The source kind `name`, or a UsageError listing the known kinds."""
@@ -215,17 +225,14 @@ class _Collector:
     def rule(self, rule: Rule) -> None:
         self.registry.rules.append(rule)
 
-    def target(self, name: str, factory: TargetFactory) -> None:
-        self._claim(self.registry.targets, "delivery target", name)
-        self.registry.targets[name] = factory
-
     def signing_provider(self, name: str, factory: ProviderFactory) -> None:
-        from hub.signing.providers import register_provider_kind
+        from hub.signing.providers import BUILTIN_KINDS
 
         self._claim(self.registry.signing_providers, "signing provider", name)
-        if _signing_registered.get(name) is not factory:
-            register_provider_kind(name, factory)
-            _signing_registered[name] = factory
+        if name in BUILTIN_KINDS:
+            raise ValueError(f"signing provider {name!r} is one of the hub's own kinds")
+        if not callable(factory):
+            raise TypeError(f"signing provider {name!r}: the factory is not callable")
         self.registry.signing_providers[name] = factory
 
     def mappings(self, folder: Path) -> None:
@@ -239,7 +246,6 @@ class _Collector:
             "register_sources": self.source,
             "register_transforms": self.transform,
             "register_rules": self.rule,
-            "register_delivery_targets": self.target,
             "register_signing_providers": self.signing_provider,
             "register_mappings": self.mappings,
         }
@@ -294,7 +300,6 @@ def _merge(registry: Registry, staged: Registry) -> None:
     for table, new in (
         (registry.sources, staged.sources),
         (registry.transforms, staged.transforms),
-        (registry.targets, staged.targets),
         (registry.signing_providers, staged.signing_providers),
     ):
         clash = set(table) & set(new)
@@ -302,7 +307,6 @@ def _merge(registry: Registry, staged: Registry) -> None:
             raise ValueError(f"already registered by another plugin: {', '.join(sorted(clash))}")
     registry.sources.update(staged.sources)
     registry.transforms.update(staged.transforms)
-    registry.targets.update(staged.targets)
     registry.signing_providers.update(staged.signing_providers)
     registry.rules.extend(staged.rules)
     registry.mapping_dirs.extend(staged.mapping_dirs)

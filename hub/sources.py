@@ -1,4 +1,4 @@
-"""The public types of a source adapter: what a vendor's plugin reads and yields.
+"""The types of a source adapter: what a vendor's plugin reads and yields (public in hub.api).
 
 A source adapter turns one vendor's shape (a learner-centric API, a class-and-subject API to
 pivot, a folder of spreadsheets) into `RawRecord`s, one per learner and school year, each with
@@ -10,9 +10,12 @@ record it came from. What the adapter cannot read becomes a `Problem`, never a s
 A read is incremental: `Source.read(cursor)` takes the cursor of the previous run (or None) and
 yields `Checkpoint`s carrying the cursor to store. The hub never looks inside a cursor.
 
-    read(cursor) ─► RawRecord ─► hub.mapping (a mapping file in mappings/) ─► hub.model.Transcript
+    read(cursor) ─► RawRecord ─► hub.mapping (a record mapping) ─► hub.model.Transcript
                  ├► Problem   (with its Provenance: file, sheet, cell / URL, vendor key)
                  └► Checkpoint(cursor)
+
+A Problem says where it is only in its `location`, never in its messages: the location is
+formatted once, where it is shown (the command line, the report), from the stored fields.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ class Provenance:
     vendor_key: str | None = None  # the vendor's own id of the record (vnedu_id, pupilId)
 
     def describe(self) -> str:
-        """`file › sheet › C12` or `GET /v2/... › key` as an operator reads it."""
+        """`file › sheet › C12` or `/v2/... › key`, for a line shown to a person.
+
+        Where a problem is shown, not in its messages (which never repeat the location).
+        """
         parts = [p for p in (self.file, self.sheet) if p]
         if self.cells:
             parts.append(", ".join(self.cells))
@@ -75,6 +81,11 @@ class Problem:
     An ERROR keeps the learner's record out of the batch; a WARNING is for a person (one
     `Severity`, the findings' own).
 
+    Where it is lives in `location` alone: the messages say what is wrong and what to do,
+    never where (no "file › sheet › C12: " in front), because the place is formatted once, at
+    the edge, from the location's fields; `found` and `expected` are kept in their own fields
+    too (a message may quote them).
+
     `record_key` names the learner row the problem keeps out (None for a problem with the
     whole file, which then comes with one problem per learner it affects, so no learner is
     lost from the count).
@@ -101,18 +112,12 @@ class Problem:
         severity: Severity = Severity.ERROR,
         record_key: str | None = None,
     ) -> Problem:
-        """A Problem whose messages start with where it is ("file › sheet › C12: …")."""
-        where = location.describe()
-        return cls(
-            code,
-            location,
-            found,
-            expected,
-            f"{where}: {message_vi}",
-            f"{where}: {message_en}",
-            severity,
-            record_key,
-        )
+        """The problem `code` at `location`: the constructor, read as a sentence.
+
+        The messages are taken as they are: they must not name the location (hub 0.1's
+        `at` put it in front of them; the edge formats it now, from `location`).
+        """
+        return cls(code, location, found, expected, message_vi, message_en, severity, record_key)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -151,19 +156,21 @@ class RawRecord:
 
     Attributes:
         key: stable within the source (e.g. the learner code, or "file!row" when it has none).
-        mapping: the name of the mapping file in mappings/ that turns it into a Transcript.
+        mapping: the name (``mapping:``) of the record mapping that turns it into a
+            Transcript, in a folder the plugin registers (`register_mappings`).
         data: nested dicts and lists of raw values as found (strings, floats, dates).
         locations: the provenance of values by their path in `data`; a lookup walks up the
             path, so a record-level provenance at `()` covers everything.
-        signed_document: a document the vendor already signed (vnEdu): the hub verifies it
-            and compares it with the mapped data, and never signs it again.
+
+    A document the vendor signed itself (vnEdu) has no field yet: the engine would not read
+    it, and would sign the learner's document again. It comes with the vnEdu source (the
+    issue after this one), together with the verification and comparison it needs.
     """
 
     key: str
     mapping: str
     data: Mapping[str, Any]
     locations: Mapping[RawPath, Provenance] = field(default_factory=dict)
-    signed_document: bytes | None = None
 
     def location_of(self, path: RawPath) -> Provenance:
         """The provenance of the value at `path`, or of its nearest located parent."""
@@ -192,7 +199,7 @@ class CursorError(UsageError):
 class Source(Protocol):
     """A configured adapter for one vendor or file set; built by its `SourceSpec.factory`.
 
-    Implementations keep secrets out of `repr()` and logs: the config names environment
+    Implementations keep secrets out of `repr()` and logs: the options name environment
     variables (`client_secret_env`), the adapter reads them when it connects.
     """
 
@@ -206,16 +213,27 @@ class Source(Protocol):
 
 
 SourceFactory = Callable[[Mapping[str, Any]], Source]
+"""Builds a Source from a ``[[sources]]`` entry's `options`, already checked against the
+kind's `config_schema`."""
 
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
-    """What a plugin registers for one source kind (`[sources.<name>] kind = "..."`).
+    """What a plugin registers for one source kind.
+
+    config.toml names the kind in a ``[[sources]]`` entry, the kind's own keys under
+    `options` (hub/config.py)::
+
+        [[sources]]
+        name = "excel"                      # the operator's name for this source
+        plugin = "generic_excel"            # a SourceSpec.name
+        options = { folder = "/srv/hocba/excel" }
 
     Attributes:
         name: the kind, e.g. "generic_excel", "vnedu".
-        factory: builds a Source from a config section already checked against the schema.
-        config_schema: a JSON Schema (draft 2020-12) of the section; mark a key that names an
+        factory: builds a Source from the entry's `options`, already checked against the
+            schema.
+        config_schema: a JSON Schema (draft 2020-12) of `options`; mark a key that names an
             environment variable holding a secret with `"x-secret-env": true`.
         description: one line for `hub plugins`.
     """

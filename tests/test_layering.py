@@ -64,6 +64,8 @@ FORBIDDEN = [
     ("hub.mapping.compiled", "hub.mapping.engine", "No import cycles"),  # engine → compiled
     ("hub.cli.retry", "hub.cli.corrections", "No import cycles"),
     ("hub.signing.providers.remote", "hub.signing.remote.simulator", "No import cycles"),
+    ("hub_generic_excel.source", "hub.mapping.legacy", "public faces"),
+    ("hub_generic_excel.workbook", "hub.store", "public faces"),
 ]
 
 

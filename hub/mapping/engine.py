@@ -8,8 +8,10 @@ over prepared closures (the bench needs tens of thousands a second).
 
 The engine never guesses: a value a transform refuses, a label no list knows, or a required
 value that is absent becomes a Problem carrying the raw value's Provenance (file, sheet, cell
-or API record). Values the source leaves out but the rules define (averages, levels,
-conclusions) are computed by hub.rules.compute in hub.mapping.assemble, the rules' own code.
+or API record) as its location, its messages saying what is wrong and what was found but not
+where (the edge formats the location). Values the source leaves out but the rules define
+(averages, levels, conclusions) are computed by hub.rules.compute in hub.mapping.assemble, the
+rules' own code.
 """
 
 from __future__ import annotations

@@ -8,8 +8,12 @@
 
 Every file is checked against its schema when loaded, and every transform or label list a
 record mapping names must exist: a mistake is a DataFileError naming the file and the line,
-raised when the hub starts, not in the middle of a batch. Plugins add folders with the same
-layout (`register_mappings`); a later folder may add label aliases, not redefine a mapping.
+raised when the hub starts, not in the middle of a batch.
+
+The hub's own folder holds what every plugin shares: the code lists and the label lists. A
+plugin ships its record mappings and templates in its own package and registers the folder
+(`register_mappings`, e.g. generic_excel's hub_generic_excel/mappings/); a later folder may
+add label aliases, not redefine a mapping or a template.
 """
 
 from __future__ import annotations
@@ -29,34 +33,40 @@ from hub.mapping.transforms import BUILTIN, Transform
 
 @dataclass
 class MappingSet:
-    """Every mapping the hub knows, compiled and ready."""
+    """Every mapping the hub knows, compiled and ready.
+
+    Attributes:
+        folders: the folders it was loaded from (the hub's own first, then the plugins').
+    """
 
     records: dict[str, RecordMapping] = field(default_factory=dict)
     templates: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     labels: dict[str, LabelList] = field(default_factory=dict)
     codes: CodeLists | None = None
+    folders: list[Path] = field(default_factory=list)
 
     def record(self, name: str) -> RecordMapping:
+        """The record mapping `name` (a file's ``mapping:``), or an error naming the folders."""
         found = self.records.get(name)
         if found is None:
-            raise DataFileError(
-                f"mappings/sources/{name}.yaml",
-                None,
-                f"không có tệp ánh xạ {name!r}",
-                f"no mapping file {name!r}",
-            )
+            raise self._missing("sources", name, "tệp ánh xạ", "record mapping")
         return found
 
     def template(self, name: str) -> Mapping[str, Any]:
+        """The spreadsheet template `name` (a file's ``template:``)."""
         found = self.templates.get(name)
         if found is None:
-            raise DataFileError(
-                f"mappings/templates/{name}.yaml",
-                None,
-                f"không có mẫu bảng tính {name!r}",
-                f"no spreadsheet template {name!r}",
-            )
+            raise self._missing("templates", name, "mẫu bảng tính", "spreadsheet template")
         return found
+
+    def _missing(self, sub: str, name: str, what_vi: str, what_en: str) -> DataFileError:
+        folders = ", ".join(str(folder / sub) for folder in self.folders) or "-"
+        return DataFileError(
+            f"{sub}/{name}.yaml",
+            None,
+            f"không có {what_vi} {name!r} trong {folders}; cài plugin mang nó (`hub plugins`)",
+            f"no {what_en} {name!r} in {folders}; install the plugin that ships it (`hub plugins`)",
+        )
 
 
 def _yaml_files(folders: Iterable[Path], sub: str) -> list[Path]:
@@ -72,7 +82,8 @@ def load_mappings(
     """Load and check the hub's mappings folder and the plugins' folders.
 
     Args:
-        extra_dirs: folders registered by plugins (`Registry.mapping_dirs`).
+        extra_dirs: folders registered by plugins (`Registry.mapping_dirs`); a plugin reading
+            its own templates passes its own folder.
         transforms: the registered transforms (`Registry.transforms`); the built-ins when None.
         codes: the code lists; `load_codes()` when None.
         compile_records: False for a reader that needs only templates and labels (a source
@@ -84,7 +95,7 @@ def load_mappings(
     folders = [mappings_dir(), *extra_dirs]
     codes = codes or load_codes()
     transforms = dict(BUILTIN if transforms is None else transforms)
-    result = MappingSet(codes=codes)
+    result = MappingSet(codes=codes, folders=folders)
     for path in _yaml_files(folders, "labels"):
         add_label_file(result.labels, load_checked(path, "mapping-labels.schema.json"), path, codes)
     for path in _yaml_files(folders, "templates"):

@@ -240,7 +240,8 @@ class _Run:
         self.sources = [r for r in every if self._wanted(r)]
         for source in self.sources:
             check_options(source, self.registry, config.path)
-        Signers(config).check({s.school_code for s in self.sources if s.school_code})
+        signers = Signers(config, self.registry.provider_kinds())
+        signers.check({s.school_code for s in self.sources if s.school_code})
         self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
         self._cursors_read: dict[str, StoredCursor] = {}  # saved once their learners are past work
         self._stored: dict[str, StoredCursor] = {}  # the cursors of the last complete reads

@@ -24,7 +24,7 @@ never crosses a process boundary, and an HSM session belongs to the process that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from cryptography import x509
@@ -39,6 +39,7 @@ from hub.signing.profile import ROLE_NAMES_VI, Role, doc
 from hub.signing.providers import (
     AnyProvider,
     PeopleProvider,
+    ProviderFactory,
     SignerNotFound,
     SigningProvider,
     provider_from_config,
@@ -60,10 +61,19 @@ ROLE_ORDER = (Role.GVBM, Role.GVCN, Role.HT, Role.DV)
 
 
 class Signers:
-    """The configured providers, opened on first use, and who signs what for each school."""
+    """The configured providers, opened on first use, and who signs what for each school.
 
-    def __init__(self, config: HubConfig) -> None:
+    Args:
+        config: the hub's configuration (its `[signing]` sections).
+        kinds: the provider kinds a section may name, from the plugin load
+            (`Registry.provider_kinds()`); only the hub's own kinds when None.
+    """
+
+    def __init__(
+        self, config: HubConfig, kinds: Mapping[str, ProviderFactory] | None = None
+    ) -> None:
         self._config = config
+        self._kinds = kinds
         self._opened: dict[str, AnyProvider] = {}
         # Each key's certificate names, worked out once per key: the fingerprint and issuer
         # string cost 3 % of a worker's time at every signature. By the key holder's id (a
@@ -89,7 +99,10 @@ class Signers:
         if found is None:
             section = self._config.signing.providers[name]
             found = provider_from_config(
-                section, name=f"signing.providers.{name}", base_dir=self._config.base_dir
+                section,
+                name=f"signing.providers.{name}",
+                base_dir=self._config.base_dir,
+                kinds=self._kinds,
             )
             self._opened[name] = found
         return found

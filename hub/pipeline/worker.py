@@ -84,7 +84,8 @@ def init_worker(spec: WorkerSpec) -> None:
     mask_logs()  # a spawned worker does not inherit the parent's logging set-up
     config = load_config(spec.config_path)
     registry = load_plugins()
-    _state = _Worker(config, load_codes(), tuple(registry.rules), Signers(config), spec.today)
+    signers = Signers(config, registry.provider_kinds())
+    _state = _Worker(config, load_codes(), tuple(registry.rules), signers, spec.today)
 
 
 def work(items: Sequence[WorkItem]) -> list[WorkResult]:

@@ -5,18 +5,33 @@
 
     TestMyVendor = source_test_class("my_vendor", sample_case)
 
+This is the hub's second public face (the first is `hub.api`): what a plugin's tests import.
 `sample_case(folder)` builds a small input for the adapter in a temporary folder (files, or a
-simulator's URL) and returns a `SampleCase`: the config, how many learner rows the input has,
-and a cursor from the future. The class then checks, as Airbyte's acceptance tests and
-meltano's `get_tap_test_class` do: the kind is registered with a valid config schema; no secret
-reaches `repr()` or the logs; the same input maps to the same canonical JSON; two sequential
-incremental reads (the second finds nothing new); a cursor from the future reads nothing and a
-garbled one raises CursorError; every problem carries its provenance and both languages; and
-rows in = records out + learners with problems. Each check is also a plain function in
-`hub.testing.checks`, for a plugin's own tests. Fixtures: `hub.testing.plugin`.
+simulator it starts) and returns a `SampleCase` — or yields one and stops the simulator after
+the yield. The class sets the sample up once (a class-scoped `resource` fixture, as meltano's
+`get_tap_test_class` does), reads the source once, and checks, as Airbyte's acceptance tests
+do: the kind is registered with a valid config schema; no secret reaches `repr()`, the logs
+or a problem; the same input maps to the same canonical JSON; two sequential incremental reads
+(the second finds nothing new); a cursor from the future reads nothing and a garbled one raises
+CursorError; every record and problem carries its provenance (file, sheet, cells, or URL and
+vendor key) and both languages; and rows in = records out + learners with problems.
+`skip={"name": "reason"}` leaves a check out; a subclass adds tests (the `kit` fixture). Each
+check is also a plain function of a `Kit` in `hub.testing.checks`; `sample_transcripts` gives
+valid learners to build a sample from; pytest fixtures: `hub.testing.plugin`.
 """
 
-from hub.testing.checks import SampleCase, read_all
-from hub.testing.suite import source_test_class
+from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
+from hub.testing.samples import sample_transcripts
+from hub.testing.suite import SampleBuilder, source_test_class
 
-__all__ = ["SampleCase", "read_all", "source_test_class"]
+__all__ = [
+    "CANARY",
+    "CHECKS",
+    "Kit",
+    "ReadResult",
+    "SampleBuilder",
+    "SampleCase",
+    "read_all",
+    "sample_transcripts",
+    "source_test_class",
+]

@@ -1,4 +1,11 @@
-"""The conformance checks as plain functions: each raises AssertionError naming what is wrong."""
+"""The conformance checks as plain functions: each takes a `Kit` and raises AssertionError.
+
+A `Kit` is one source kind with its sample input and the mappings: `kit.first` is its one
+full read (made on first use, then shared by every check), `kit.read(cursor)` another read
+when a check needs one (the second of two incremental reads). Every read the kit makes runs
+with each secret variable of the source's schema set to `CANARY`, so the secrets check has
+nothing to read again.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,23 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jsonschema
 
 from hub.canonical import to_canonical_json
 from hub.mapping import MappingSet
-from hub.sources import Checkpoint, CursorError, Problem, RawRecord, Severity, Source, SourceSpec
+from hub.sources import (
+    Checkpoint,
+    CursorError,
+    Problem,
+    Provenance,
+    RawRecord,
+    Severity,
+    Source,
+    SourceSpec,
+)
 
 CANARY = "hub-conformance-canary-8c1f"
 """The value every secret environment variable is set to; it must never be seen again."""
@@ -25,7 +42,7 @@ class SampleCase:
     """A small input the adapter can read, built by the plugin in a temporary folder.
 
     Attributes:
-        config: the source's config section (already valid for its schema).
+        config: the source's `options` (already valid for its schema).
         rows_in: how many learner rows the input holds (each must end as a record or problems).
         future_cursor: a cursor far ahead of the input: reading from it yields no record.
         env: extra environment variables the source needs (not secrets: the kit sets those).
@@ -39,6 +56,8 @@ class SampleCase:
 
 @dataclass
 class ReadResult:
+    """What one read yielded, sorted by kind."""
+
     records: list[RawRecord]
     problems: list[Problem]
     checkpoints: list[str]
@@ -75,6 +94,7 @@ def secret_env_keys(schema: Mapping[str, Any]) -> list[str]:
 
 @contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` set in os.environ for the block, the old values back after it."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -87,16 +107,6 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def check_registration(spec: SourceSpec, case: SampleCase) -> None:
-    """The config schema is a valid JSON Schema, accepts the sample and refuses an empty config."""
-    jsonschema.Draft202012Validator.check_schema(dict(spec.config_schema))
-    validator = jsonschema.Draft202012Validator(dict(spec.config_schema))
-    errors = [e.message for e in validator.iter_errors(dict(case.config))]
-    assert not errors, f"the sample config does not match {spec.name}'s schema: {errors}"
-    assert spec.config_schema.get("required"), f"{spec.name}'s schema requires nothing"
-    assert list(validator.iter_errors({})), f"{spec.name}'s schema accepts an empty config"
-
-
 class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -106,30 +116,77 @@ class _Capture(logging.Handler):
         self.lines.append(self.format(record))
 
 
-def check_no_secret_leaks(spec: SourceSpec, case: SampleCase) -> None:
-    """With every secret variable set to a canary, the canary is in no repr, log or problem."""
-    config = dict(case.config)
-    env = dict(case.env)
-    for key in secret_env_keys(spec.config_schema):
-        env[str(config.get(key) or f"HUB_KIT_{key.upper()}")] = CANARY
-        config.setdefault(key, f"HUB_KIT_{key.upper()}")
+@contextmanager
+def _captured_logs() -> Iterator[list[str]]:
     capture = _Capture()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
     try:
-        with environment(env):
-            source = spec.factory(config)
-            result = read_all(source, None)
-            seen = [repr(source), str(source), *capture.lines]
-            seen += [json.dumps(p.as_json(), ensure_ascii=False) for p in result.problems]
-            seen += [repr(r.locations) for r in result.records]
+        yield capture.lines
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)
-    leaks = [text[:120] for text in seen if CANARY in text]
-    assert not leaks, f"a secret leaked into: {leaks}"
+
+
+@dataclass
+class FirstRead:
+    """The kit's one full read: what it yielded, the source's repr and every log line."""
+
+    result: ReadResult
+    shown: list[str]  # repr() and str() of the source
+    logs: list[str]
+
+
+@dataclass
+class Kit:
+    """One source kind, its sample input and the mappings: what every check is given.
+
+    Attributes:
+        spec: the registered kind.
+        case: the sample input (`SampleCase`).
+        mappings: the mapping files, the plugins' folders included.
+    """
+
+    spec: SourceSpec
+    case: SampleCase
+    mappings: MappingSet
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """The sample's options, each secret key naming a variable (the kit's own if unset)."""
+        config = dict(self.case.config)
+        for key in secret_env_keys(self.spec.config_schema):
+            config.setdefault(key, f"HUB_KIT_{key.upper()}")
+        return config
+
+    @cached_property
+    def env(self) -> dict[str, str]:
+        """The sample's environment, with every secret variable set to `CANARY`."""
+        env = dict(self.case.env)
+        for key in secret_env_keys(self.spec.config_schema):
+            env[str(self.config[key])] = CANARY
+        return env
+
+    def read(self, cursor: str | None = None) -> ReadResult:
+        """One read by a fresh source, in the kit's environment."""
+        with environment(self.env):
+            return read_all(self.spec.factory(self.config), cursor)
+
+    @cached_property
+    def first(self) -> FirstRead:
+        """The one full read (from no cursor) every check shares, with its logs."""
+        with _captured_logs() as logs, environment(self.env):
+            source = self.spec.factory(self.config)
+            result = read_all(source, None)
+            shown = [repr(source), str(source)]
+        return FirstRead(result, shown, list(logs))
+
+    @cached_property
+    def mapped(self) -> tuple[dict[str, bytes], list[Problem]]:
+        """The first read's records mapped: canonical JSON by record key, mapping problems."""
+        return map_records(self.first.result.records, self.mappings)
 
 
 def map_records(
@@ -146,28 +203,45 @@ def map_records(
     return mapped, problems
 
 
-def check_deterministic(spec: SourceSpec, case: SampleCase, mappings: MappingSet) -> None:
+def check_registration(kit: Kit) -> None:
+    """The config schema is a valid JSON Schema, accepts the sample and refuses an empty config."""
+    spec, case = kit.spec, kit.case
+    jsonschema.Draft202012Validator.check_schema(dict(spec.config_schema))
+    validator = jsonschema.Draft202012Validator(dict(spec.config_schema))
+    errors = [e.message for e in validator.iter_errors(dict(case.config))]
+    assert not errors, f"the sample config does not match {spec.name}'s schema: {errors}"
+    assert spec.config_schema.get("required"), f"{spec.name}'s schema requires nothing"
+    assert list(validator.iter_errors({})), f"{spec.name}'s schema accepts an empty config"
+
+
+def check_no_secret_leaks(kit: Kit) -> None:
+    """With every secret variable set to a canary, the canary is in no repr, log or problem."""
+    first = kit.first
+    seen = [*first.shown, *first.logs]
+    seen += [json.dumps(p.as_json(), ensure_ascii=False) for p in first.result.problems]
+    seen += [repr(r.locations) for r in first.result.records]
+    leaks = [text[:120] for text in seen if CANARY in text]
+    assert not leaks, f"a secret leaked into: {leaks}"
+
+
+def check_deterministic(kit: Kit) -> None:
     """Two full reads of the same input give the same canonical JSON and the same problems."""
-    with environment(case.env):
-        first = read_all(spec.factory(case.config), None)
-        second = read_all(spec.factory(case.config), None)
-    one, one_problems = map_records(first.records, mappings)
-    two, two_problems = map_records(second.records, mappings)
+    one, one_problems = kit.mapped
+    second = kit.read()
+    two, two_problems = map_records(second.records, kit.mappings)
     assert one, "the sample maps to no transcript at all: the check would prove nothing"
     assert one == two, "the same input mapped to different canonical JSON"
-    assert [p.as_json() for p in first.problems + one_problems] == [
+    assert [p.as_json() for p in kit.first.result.problems + one_problems] == [
         p.as_json() for p in second.problems + two_problems
     ], "the same input gave different problems"
 
 
-def check_incremental(spec: SourceSpec, case: SampleCase) -> None:
+def check_incremental(kit: Kit) -> None:
     """A read ends with a checkpoint; a second read from it yields no record."""
-    with environment(case.env):
-        source = spec.factory(case.config)
-        first = read_all(source, None)
-        assert first.cursor is not None, "the read yielded no Checkpoint"
-        assert first.records, "the first read yielded no record"
-        second = read_all(spec.factory(case.config), first.cursor)
+    first = kit.first.result
+    assert first.cursor is not None, "the read yielded no Checkpoint"
+    assert first.records, "the first read yielded no record"
+    second = kit.read(first.cursor)
     assert second.cursor is not None, "the second read yielded no Checkpoint"
     assert not second.records, (
         f"nothing changed, yet the second read yielded {len(second.records)} records"
@@ -176,51 +250,79 @@ def check_incremental(spec: SourceSpec, case: SampleCase) -> None:
     assert not errors, f"nothing changed, yet the second read reported {errors[:3]}"
 
 
-def check_future_cursor(spec: SourceSpec, case: SampleCase) -> None:
+def check_future_cursor(kit: Kit) -> None:
     """A cursor from the future reads no record; a garbled cursor raises CursorError."""
-    with environment(case.env):
-        future = read_all(spec.factory(case.config), case.future_cursor)
-        assert not future.records, "a cursor from the future still yielded records"
-        try:
-            read_all(spec.factory(case.config), '{"garbled": ')
-        except CursorError:
-            pass
-        else:
-            raise AssertionError("a garbled cursor did not raise hub.sources.CursorError")
+    future = kit.read(kit.case.future_cursor)
+    assert not future.records, "a cursor from the future still yielded records"
+    try:
+        kit.read('{"garbled": ')
+    except CursorError:
+        pass
+    else:
+        raise AssertionError("a garbled cursor did not raise hub.api.CursorError")
 
 
-def check_problems(spec: SourceSpec, case: SampleCase, mappings: MappingSet) -> None:
-    """Every problem (reading and mapping) has a provenance and messages in both languages."""
-    with environment(case.env):
-        result = read_all(spec.factory(case.config), None)
-    _mapped, mapping_problems = map_records(result.records, mappings)
-    for problem in result.problems + mapping_problems:
+def located(where: Provenance) -> bool:
+    """Whether a location points somewhere a person can go: a file, or an API resource."""
+    return bool(where.file or where.url)
+
+
+def check_provenance(kit: Kit) -> None:
+    """Every record and problem says where it is: file (sheet, row, cells) or URL and key.
+
+    A spreadsheet's location names its file; an API's names its URL, and a problem that keeps
+    a learner out names the vendor's key of the learner's record too. The messages say what is
+    wrong in both languages and never start with the location (the edge formats it).
+    """
+    first = kit.first.result
+    for record in first.records:
+        assert located(record.location_of(())), (
+            f"record {record.key!r} has no provenance at () (file, or url and vendor_key)"
+        )
+    for problem in first.problems + kit.mapped[1]:
         where = problem.location
-        assert where.file or where.url, f"problem without provenance: {problem.as_json()}"
+        assert located(where), f"problem without provenance: {problem.as_json()}"
+        if where.url and not where.file and problem.record_key:
+            assert where.vendor_key, f"an API problem of a learner without vendor_key: {where}"
         assert problem.message_vi, f"problem without a Vietnamese message: {problem.code}"
         assert problem.message_en, f"problem without an English message: {problem.code}"
         assert problem.message_vi != problem.message_en, (
             f"untranslated problem: {problem.message_en}"
         )
+        place = where.describe()
+        for message in (problem.message_vi, problem.message_en):
+            assert not message.startswith(place), (
+                f"the message repeats the location (it is formatted where it is shown): "
+                f"{message[:120]}"
+            )
 
 
-def check_accounting(spec: SourceSpec, case: SampleCase, mappings: MappingSet) -> None:
+def check_accounting(kit: Kit) -> None:
     """rows in = records mapped + learners with an error problem; none counted twice."""
-    with environment(case.env):
-        result = read_all(spec.factory(case.config), None)
-    mapped, mapping_problems = map_records(result.records, mappings)
+    mapped, mapping_problems = kit.mapped
     rejected = {
         p.record_key
-        for p in result.problems + mapping_problems
+        for p in kit.first.result.problems + mapping_problems
         if p.severity is Severity.ERROR and p.record_key
     }
     both = set(mapped) & rejected
     assert not both, f"learners both mapped and rejected: {sorted(both)[:5]}"
     total = len(mapped) + len(rejected)
-    assert total == case.rows_in, (
-        f"rows in {case.rows_in} ≠ records out {len(mapped)} + learners with problems "
+    assert total == kit.case.rows_in, (
+        f"rows in {kit.case.rows_in} ≠ records out {len(mapped)} + learners with problems "
         f"{len(rejected)}"
     )
 
 
-Check = Callable[..., None]
+Check = Callable[[Kit], None]
+
+CHECKS: dict[str, Check] = {
+    "registration": check_registration,
+    "secrets": check_no_secret_leaks,
+    "deterministic": check_deterministic,
+    "incremental": check_incremental,
+    "future_cursor": check_future_cursor,
+    "provenance": check_provenance,
+    "accounting": check_accounting,
+}
+"""Every check by the name `source_test_class(skip=...)` takes."""

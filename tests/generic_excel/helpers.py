@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hub_generic_excel.config import MAPPINGS
 from hub_generic_excel.source import ExcelSource
 
 from hub.gen import GenSettings, generate
@@ -24,7 +25,7 @@ from hub.testing import read_all
 
 @cache
 def mappings() -> MappingSet:
-    return load_mappings()
+    return load_mappings([MAPPINGS])
 
 
 @cache

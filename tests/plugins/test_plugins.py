@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hub import hookspecs
-from hub import plugins as plugins_module
 from hub.mapping import load_mappings
+from hub.pipeline.extract import mappings_digest
 from hub.plugins import load_plugins
-from hub.signing.providers import provider_from_config, provider_kinds
-from hub.signing.providers.factory import _kinds as kinds
+from hub.signing.providers import ProviderConfigError, provider_from_config, provider_kinds
 from hub.sources import Checkpoint, RawRecord
 
 from .outside import make_plugin, pip_install
@@ -26,9 +24,7 @@ HUB = str(Path(sys.executable).parent / "hub")
 
 TOY = """
 from pathlib import Path
-from hub.hookspecs import hookimpl
-from hub.findings import warning
-from hub.sources import Checkpoint, Provenance, RawRecord, SourceSpec
+from hub.api import Checkpoint, Provenance, RawRecord, SourceSpec, hookimpl, warning
 
 
 class ToySource:
@@ -39,14 +35,6 @@ class ToySource:
         where = Provenance(url=self.url, vendor_key="1")
         yield RawRecord("1", "toy", {"ho_ten": "An"}, {(): where})
         yield Checkpoint("done")
-
-
-class ToyTarget:
-    def submit(self, submission):
-        return "receipt-1"
-
-    def poll(self, receipt):
-        return []
 
 
 def toy_rule(transcript, context):
@@ -69,11 +57,6 @@ def register_rules(register):
     register(toy_rule)
 
 
-@hookimpl
-def register_delivery_targets(register):
-    register("toy_target", lambda config: ToyTarget())
-
-
 class ToyHsm:
     def __init__(self, section):
         self.label = section.text("label")
@@ -89,12 +72,36 @@ def register_mappings(register):
     register(Path(__file__).parent / "toy_mappings")
 """
 
+GHOST = """
+from hub.api import hookimpl
+
+
+class GhostHsm:
+    def __init__(self, section):
+        self.label = section.text("label")
+
+
+@hookimpl
+def register_signing_providers(register):
+    register("ghost_hsm", GhostHsm)
+    raise RuntimeError("the ghost's HSM library is missing")  # fails after registering a kind
+"""
+
+STALE = """
+from hub.api import hookimpl
+
+
+@hookimpl
+def register_delivery_targets(register):  # removed before 0.1: push has one receiver
+    register("province_archive", lambda config: None)
+"""
+
 BROKEN = """
 import hub_does_not_exist  # an import error, as a plugin built against another hub would have
 """
 
 MISSPELT = """
-from hub.hookspecs import hookimpl
+from hub.api import hookimpl
 
 
 @hookimpl
@@ -103,7 +110,7 @@ def register_source(register):  # misspelt: the hook is register_sources
 """
 
 BAD_REGISTRATION = """
-from hub.hookspecs import hookimpl
+from hub.api import hookimpl
 
 
 @hookimpl
@@ -114,7 +121,7 @@ def register_transforms(register):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Four outside plugins pip-installed into a folder put on sys.path for the module."""
+    """Outside plugins pip-installed into a folder put on sys.path for the module."""
     root = tmp_path_factory.mktemp("plugins")
     target = root / "site"
     for dist, module, ep, source in (
@@ -122,6 +129,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ("hub-broken", "hub_broken", "broken", BROKEN),
         ("hub-misspelt", "hub_misspelt", "misspelt", MISSPELT),
         ("hub-clash", "hub_clash", "clash", BAD_REGISTRATION),
+        ("hub-ghost", "hub_ghost", "ghost", GHOST),
+        ("hub-stale", "hub_stale", "stale", STALE),
     ):
         pip_install(make_plugin(root, dist, module, ep, source), target)
     labels = target / "toy_mappings" / "labels"
@@ -133,9 +142,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     importlib.invalidate_caches()
     yield target
     sys.path.remove(str(target))
-    kinds.pop("toy_hsm", None)  # leave the process's provider kinds as they were
-    plugins_module._signing_registered.pop("toy_hsm", None)
-    for name in ("hub_toy_vendor", "hub_broken", "hub_misspelt", "hub_clash"):
+    for name in ("hub_toy_vendor", "hub_broken", "hub_misspelt", "hub_clash", "hub_ghost"):
         sys.modules.pop(name, None)
     importlib.invalidate_caches()
 
@@ -144,8 +151,36 @@ def test_the_bundled_generic_excel_is_found_through_its_entry_point() -> None:
     registry = load_plugins()
     plugin = next(p for p in registry.plugins if p.name == "generic_excel")
     assert plugin.distribution == "hub-generic-excel"
-    assert plugin.hooks == ("register_sources",)
+    assert plugin.hooks == ("register_mappings", "register_sources")
     assert registry.sources["generic_excel"].config_schema["type"] == "object"
+
+
+def test_generic_excel_ships_its_mappings_in_its_own_package() -> None:
+    import hub_generic_excel
+
+    registry = load_plugins({"HUB_LOAD_PLUGINS": "generic_excel"})
+    package = Path(hub_generic_excel.__file__).parent
+    (folder,) = registry.mapping_dirs
+    assert folder.is_relative_to(package)  # inside the package, so inside its wheel
+    mappings = load_mappings(registry.mapping_dirs, registry.transforms)
+    assert {"generic_excel-primary", "generic_excel-secondary"} <= set(mappings.records)
+    assert {"sector-learner-list", "secondary-gradebook", "primary-summary"} <= set(
+        mappings.templates
+    )
+    hub_own = load_mappings()  # the hub's folder keeps only what every plugin shares
+    assert not hub_own.records
+    assert not hub_own.templates
+    assert {"subjects-secondary", "sex"} <= set(hub_own.labels)
+
+
+def test_a_record_mapping_no_folder_holds_is_named_with_the_folders() -> None:
+    from hub.errors import DataFileError
+
+    with pytest.raises(DataFileError) as caught:
+        load_mappings().record("generic_excel-secondary")
+    assert "no record mapping 'generic_excel-secondary' in " in caught.value.message_en
+    assert "mappings/sources" in caught.value.message_en
+    assert "cài plugin" in caught.value.message_vi
 
 
 def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
@@ -156,7 +191,6 @@ def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
         "register_sources",
         "register_transforms",
         "register_rules",
-        "register_delivery_targets",
         "register_mappings",
         "register_signing_providers",
     }
@@ -167,10 +201,14 @@ def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
     assert items[0].location_of(("ho_ten",)).vendor_key == "1"
     assert items[-1] == Checkpoint("done")
     assert registry.transforms["toy_shout"]("ab", "!") == "AB!"
-    assert registry.targets["toy_target"]({}).submit(None) == "receipt-1"  # type: ignore[arg-type]
-    assert "toy_hsm" in provider_kinds()
-    hsm = provider_from_config({"kind": "toy_hsm", "label": "seal"}, name="signing.providers.x")
+    kinds = registry.provider_kinds()
+    assert "toy_hsm" in kinds
+    assert {"pkcs12", "pem", "pkcs11", "remote", "pkcs12-folder"} <= set(kinds)
+    hsm = provider_from_config(
+        {"kind": "toy_hsm", "label": "seal"}, name="signing.providers.x", kinds=kinds
+    )
     assert hsm.label == "seal"  # type: ignore[attr-defined]
+    assert "toy_hsm" not in provider_kinds()  # the load's, not the process's
     findings = list(registry.rules[0](None, None))  # type: ignore[arg-type]
     assert findings[0].code == "HB999"
     mappings = load_mappings(registry.mapping_dirs, registry.transforms)
@@ -180,7 +218,7 @@ def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
 def test_broken_plugins_are_reported_and_the_others_still_run(site: Path) -> None:
     registry = load_plugins()
     failed = {f.name: f for f in registry.failures}
-    assert set(failed) == {"broken", "misspelt", "clash"}
+    assert set(failed) == {"broken", "misspelt", "clash", "ghost", "stale"}
     assert "ModuleNotFoundError" in failed["broken"].error
     assert "register_source" in failed["misspelt"].error
     assert "score" in failed["clash"].error
@@ -220,7 +258,13 @@ def test_hub_plugins_lists_name_version_hooks_and_failures(site: Path) -> None:
     toy = next(p for p in listed["plugins"] if p["name"] == "toy_vendor")
     assert toy["version"] == "0.0.1"
     assert "register_sources" in toy["hooks"]
-    assert {f["name"] for f in listed["failures"]} == {"broken", "misspelt", "clash"}
+    assert {f["name"] for f in listed["failures"]} == {
+        "broken",
+        "misspelt",
+        "clash",
+        "ghost",
+        "stale",
+    }
     text = subprocess.run(
         [HUB, "plugins"],
         capture_output=True,
@@ -229,19 +273,49 @@ def test_hub_plugins_lists_name_version_hooks_and_failures(site: Path) -> None:
         check=False,
     )
     assert text.returncode == 0
-    assert "generic_excel 0.1.0  (hub-generic-excel)\n    register_sources" in text.stdout
+    assert (
+        "generic_excel 0.1.0  (hub-generic-excel)\n    register_mappings\n    register_sources"
+        in text.stdout
+    )
 
 
-def test_every_hook_is_documented_for_vendors() -> None:
-    guide = Path(__file__).parents[2].joinpath("docs", "writing-a-plugin.md").read_text()
-    hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
-    assert len(hooks) == 6
-    for name in hooks:
-        assert f"### `{name}`" in guide, f"docs/writing-a-plugin.md has no heading for {name}"
-        assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
+def test_a_plugin_that_fails_after_registering_a_kind_leaves_no_kind_behind(site: Path) -> None:
+    registry = load_plugins()
+    failure = next(f for f in registry.failures if f.name == "ghost")
+    assert "the ghost's HSM library is missing" in failure.error
+    assert "ghost_hsm" not in registry.signing_providers
+    assert "ghost_hsm" not in registry.provider_kinds()
+    with pytest.raises(ProviderConfigError, match="no kind 'ghost_hsm'"):
+        provider_from_config({"kind": "ghost_hsm", "label": "x"}, kinds=registry.provider_kinds())
+    with pytest.raises(ProviderConfigError, match="no kind 'ghost_hsm'"):
+        provider_from_config({"kind": "ghost_hsm", "label": "x"})  # nor in the process
+    again = load_plugins({"HUB_LOAD_PLUGINS": "hub-toy-vendor"})  # a later load sees none
+    assert "ghost_hsm" not in again.provider_kinds()
 
 
-def test_every_hook_is_exercised_by_a_test() -> None:
-    tested = Path(__file__).read_text()
-    for name in (n for n in dir(hookspecs) if n.startswith("register_")):
-        assert f"def {name}(register)" in tested, f"no test plugin implements {name}"
+def test_a_plugin_still_implementing_the_removed_delivery_hook_fails_named(site: Path) -> None:
+    failure = next(f for f in load_plugins().failures if f.name == "stale")
+    assert "register_delivery_targets" in failure.error
+
+
+def test_a_plugin_kind_may_not_take_a_builtin_name(tmp_path: Path) -> None:
+    from hub.plugins import Registry, _Collector
+
+    collector = _Collector(Registry(), "mine")
+    with pytest.raises(ValueError, match="one of the hub's own kinds"):
+        collector.signing_provider("pkcs12", lambda section: None)  # type: ignore[arg-type,return-value]
+
+
+def test_a_plugin_mapping_folder_counts_in_the_mappings_digest(site: Path) -> None:
+    registry = load_plugins({"HUB_LOAD_PLUGINS": "hub-toy-vendor"})
+    (folder,) = registry.mapping_dirs
+    label_file = folder / "labels" / "toy.yaml"
+    before = mappings_digest(registry.mapping_dirs)
+    assert before != mappings_digest([]), "the plugin's folder is not hashed"
+    text = label_file.read_text()
+    try:
+        label_file.write_text(text.replace("Toán nâng cao", "Toán chuyên"))
+        assert mappings_digest(registry.mapping_dirs) != before
+    finally:
+        label_file.write_text(text)
+    assert mappings_digest(registry.mapping_dirs) == before

@@ -8,8 +8,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from hub.errors import UsageError
 from hub.signing.providers import (
+    BUILTIN_KINDS,
     PemKeyProvider,
     Pkcs12Provider,
     ProviderConfigError,
@@ -17,7 +17,6 @@ from hub.signing.providers import (
     SigningProvider,
     provider_from_config,
     provider_kinds,
-    register_provider_kind,
 )
 from hub.signing.providers.remote import RemoteSigningProvider
 
@@ -169,7 +168,7 @@ class _FixedProvider:
         return self.inner.sign(data)
 
 
-def test_a_plugin_registers_a_new_kind(rsa_pki: Pki, write: Writer) -> None:
+def test_a_plugin_kind_is_built_from_the_kinds_handed_in(rsa_pki: Pki, write: Writer) -> None:
     key, cert = write("k.pem", key_pem(rsa_pki.leaf_key)), write("c.pem", pem_of(rsa_pki.leaf))
 
     def build(section: ProviderSection) -> SigningProvider:
@@ -177,14 +176,18 @@ def test_a_plugin_registers_a_new_kind(rsa_pki: Pki, write: Writer) -> None:
         section.check_all_read()
         return _FixedProvider(PemKeyProvider(key, cert), note)
 
-    register_provider_kind("test-plugin-kind", build)
-
-    provider = provider_from_config({"kind": "test-plugin-kind", "note": "from a plugin"})
+    kinds = {**BUILTIN_KINDS, "test-plugin-kind": build}  # what Registry.provider_kinds() gives
+    provider = provider_from_config(
+        {"kind": "test-plugin-kind", "note": "from a plugin"}, kinds=kinds
+    )
     assert isinstance(provider, _FixedProvider)
     assert provider.note == "from a plugin"
     assert_verifies(rsa_pki.leaf, b"y", provider.sign(b"y"))
     with pytest.raises(ProviderConfigError, match="unknown to this provider kind"):
-        provider_from_config({"kind": "test-plugin-kind", "colour": "blue"})
-    with pytest.raises(UsageError, match="already registered"):
-        register_provider_kind("test-plugin-kind", build)
-    register_provider_kind("test-plugin-kind", build, replace=True)  # explicit replacement is fine
+        provider_from_config({"kind": "test-plugin-kind", "colour": "blue"}, kinds=kinds)
+    # Handed in, never kept: without them the kind is unknown, and the built-ins cannot grow.
+    with pytest.raises(ProviderConfigError, match="no kind 'test-plugin-kind'"):
+        provider_from_config({"kind": "test-plugin-kind", "note": "x"})
+    assert "test-plugin-kind" not in provider_kinds()
+    with pytest.raises(TypeError):
+        BUILTIN_KINDS["test-plugin-kind"] = build  # type: ignore[index]

@@ -9,8 +9,9 @@
     ├── PeopleKeys             signers by their certificate's CN, in memory
     └── Pkcs12FolderProvider   a folder of people's .p12 files (kind "pkcs12-folder")
 
-`provider_from_config()` builds one from a configuration section; `register_provider_kind()`
-adds a kind (a plugin's provider). docs/signing-providers.md explains each and how to write one.
+`provider_from_config()` builds one from a configuration section, by its kind: one of
+`BUILTIN_KINDS` or of a plugin load's (`Registry.provider_kinds()`, `kinds=`).
+docs/signing-providers.md explains each and how to write one.
 The PKCS#11 and remote providers are imported on first use (python-pkcs11 is a C extension a
 hub without a token need not load).
 """
@@ -30,12 +31,12 @@ from hub.signing.providers.base import (
     SigningRefused,
 )
 from hub.signing.providers.factory import (
+    BUILTIN_KINDS,
     AnyProvider,
     ProviderFactory,
     ProviderSection,
     provider_from_config,
     provider_kinds,
-    register_provider_kind,
 )
 from hub.signing.providers.files import PemKeyProvider, Pkcs12Provider
 from hub.signing.providers.people import PeopleKeys, Pkcs12FolderProvider
@@ -60,6 +61,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BUILTIN_KINDS",
     "AnyProvider",
     "PemKeyProvider",
     "PeopleKeys",
@@ -80,5 +82,4 @@ __all__ = [
     "SigningRefused",
     "provider_from_config",
     "provider_kinds",
-    "register_provider_kind",
 ]

@@ -1,4 +1,4 @@
-"""Building a provider from a configuration section, and the registry of provider kinds.
+"""Building a provider from a configuration section, by its kind.
 
     [signing.providers.school-seal]           # in config.toml; the config loader passes the
     kind = "pkcs12"                           # table to provider_from_config()
@@ -14,16 +14,19 @@ A section names its `kind`; the kind's factory reads the other keys through a
 for a missing, mistyped or unknown key, and which refuses a secret written into the file: a
 section holds the *names* of environment variables (`password_env`, `pin_env`, `token_env`),
 never a password, PIN or token.
+
+The kinds a section may name are handed in (`kinds=`): the hub's own (`BUILTIN_KINDS`) and
+those of the plugins one load found (`hub.plugins.Registry.provider_kinds()`). There is no
+process-wide table to register into, so a plugin dropped for failing takes its kinds with it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from hub.errors import UsageError
 from hub.signing.providers.base import PeopleProvider, ProviderConfigError, SigningProvider
 
 # Keys that would put a secret into config.toml: refused with a pointer to the *_env key.
@@ -157,35 +160,18 @@ AnyProvider = SigningProvider | PeopleProvider
 ProviderFactory = Callable[[ProviderSection], AnyProvider]
 """Builds a provider from its section; raise `section.error(...)` for a bad value."""
 
-_kinds: dict[str, ProviderFactory] = {}
-_kinds_lock = threading.Lock()
 
-
-def register_provider_kind(name: str, factory: ProviderFactory, *, replace: bool = False) -> None:
-    """Make `kind = "<name>"` in a configuration section build a provider with `factory`.
-
-    Plugins call this (through the hub's plugin hook) to add a provider kind.
-
-    Raises:
-        UsageError: `name` is already registered and `replace` is false.
-    """
-    with _kinds_lock:
-        if name in _kinds and not replace:
-            raise UsageError(
-                f"Loại nhà cung cấp chữ ký {name!r} đã được đăng ký.",
-                f"The signing provider kind {name!r} is already registered.",
-            )
-        _kinds[name] = factory
-
-
-def provider_kinds() -> list[str]:
-    """The registered kinds, sorted."""
-    with _kinds_lock:
-        return sorted(_kinds)
+def provider_kinds(kinds: Mapping[str, ProviderFactory] | None = None) -> list[str]:
+    """The kinds a section may name, sorted: `kinds`, or the built-in ones when None."""
+    return sorted(BUILTIN_KINDS if kinds is None else kinds)
 
 
 def provider_from_config(
-    mapping: Mapping[str, Any], *, name: str = "signing provider", base_dir: Path | None = None
+    mapping: Mapping[str, Any],
+    *,
+    name: str = "signing provider",
+    base_dir: Path | None = None,
+    kinds: Mapping[str, ProviderFactory] | None = None,
 ) -> AnyProvider:
     """Build the provider a configuration section describes.
 
@@ -193,6 +179,10 @@ def provider_from_config(
         mapping: the section: `kind` and the kind's keys.
         name: the section's name, for messages.
         base_dir: the folder relative paths in the section are taken from.
+        kinds: the kinds the section may name: a plugin load's
+            (`hub.plugins.Registry.provider_kinds()`, the built-in ones and the plugins'), or
+            only the built-in ones (`BUILTIN_KINDS`) when None. Passed in, never kept in a
+            process-wide table, so a plugin dropped from a load leaves no kind behind.
 
     Raises:
         ProviderConfigError: an unknown kind or key, a key of the wrong type, a secret written
@@ -209,10 +199,10 @@ def provider_from_config(
                 f"variable in {env_key} and the secret in that variable",
             )
     kind = section.text("kind")
-    with _kinds_lock:
-        factory = _kinds.get(kind)
+    kinds = BUILTIN_KINDS if kinds is None else kinds
+    factory = kinds.get(kind)
     if factory is None:
-        known = ", ".join(provider_kinds())
+        known = ", ".join(provider_kinds(kinds))
         raise section.error(
             "kind", f"loại {kind!r} không có; có: {known}", f"no kind {kind!r}; known: {known}"
         )
@@ -296,11 +286,14 @@ def _remote(section: ProviderSection) -> SigningProvider:
     )
 
 
-for _name, _factory in {
-    "pkcs12": _pkcs12,
-    "pkcs12-folder": _pkcs12_folder,
-    "pem": _pem,
-    "pkcs11": _pkcs11,
-    "remote": _remote,
-}.items():
-    register_provider_kind(_name, _factory)
+BUILTIN_KINDS: Mapping[str, ProviderFactory] = MappingProxyType(
+    {
+        "pkcs12": _pkcs12,
+        "pkcs12-folder": _pkcs12_folder,
+        "pem": _pem,
+        "pkcs11": _pkcs11,
+        "remote": _remote,
+    }
+)
+"""The kinds the hub itself knows; read-only. A plugin's kinds live in the `Registry` of the
+load that found them (`register_signing_providers`), and reach here through `kinds=`."""

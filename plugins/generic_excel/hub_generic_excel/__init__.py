@@ -2,21 +2,23 @@
 
 It registers one source kind, ``generic_excel``, through the ``hub`` entry point (see
 pyproject.toml): a folder holding the sector database's learner list and one file per class
-(a secondary gradebook or a primary year-end summary), as .xlsx, .xls or .ods. The templates
-and the record mappings it uses are the hub's mappings/templates/ and mappings/sources/
-generic_excel-*.yaml. docs/writing-a-plugin.md walks through a plugin of this shape.
+(a secondary gradebook or a primary year-end summary), as .xlsx, .xls or .ods. Its templates
+and record mappings ship in this package (mappings/templates/, mappings/sources/
+generic_excel-*.yaml, registered with `register_mappings`); the label and code lists every
+plugin shares are the hub's own mappings/. It imports only `hub.api` (and `hub.testing` for
+its conformance sample). docs/writing-a-plugin.md walks through a plugin of this shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from hub.hookspecs import hookimpl
-from hub.sources import SourceSpec
-from hub_generic_excel.config import CONFIG_SCHEMA
+from hub.api import SourceSpec, hookimpl
+from hub_generic_excel.config import CONFIG_SCHEMA, MAPPINGS
 from hub_generic_excel.source import ExcelSource, build
 
-__all__ = ["CONFIG_SCHEMA", "ExcelSource", "register_sources"]
+__all__ = ["CONFIG_SCHEMA", "MAPPINGS", "ExcelSource", "register_mappings", "register_sources"]
 
 
 @hookimpl
@@ -29,3 +31,8 @@ def register_sources(register: Callable[[SourceSpec], None]) -> None:
             description="school spreadsheets: learner list + class gradebooks / year-end summaries",
         )
     )
+
+
+@hookimpl
+def register_mappings(register: Callable[[Path], None]) -> None:
+    register(MAPPINGS)

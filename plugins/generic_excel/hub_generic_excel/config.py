@@ -1,8 +1,20 @@
-"""The configuration of a generic_excel source, as a JSON Schema the hub checks before use."""
+"""The configuration of a generic_excel source, as a JSON Schema the hub checks before use.
+
+    [[sources]]
+    name = "excel"
+    plugin = "generic_excel"
+    options = { folder = "/srv/hocba/excel", learner_list = "danh-sach*.xlsx", … }
+
+`options` is checked against CONFIG_SCHEMA before the source is built.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+MAPPINGS = Path(__file__).parent / "mappings"
+"""The plugin's templates and record mappings, shipped in the package (package data)."""
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -23,7 +35,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "principal",
     ],
     "properties": {
-        "kind": {"const": "generic_excel"},
         "folder": {"type": "string", "description": "the folder the school's files are put in"},
         "learner_list": {"type": "string", "description": "glob of the learner list file(s)"},
         "class_files": {

@@ -18,8 +18,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from hub.codes import load_codes
-from hub.model import CommentSubject, PrimaryResults, ScoredSubject, SecondaryResults, Transcript
+from hub.api import (
+    CommentSubject,
+    PrimaryResults,
+    ScoredSubject,
+    SecondaryResults,
+    Transcript,
+    load_codes,
+)
 
 LIST_HEADERS = (
     ("STT", None),
@@ -412,8 +418,7 @@ def export_school(
         homeroom[class_name] = learners[0].confirmation.homeroom_teacher.name
         files.append(path)
     h = transcripts[0].header
-    config: dict[str, Any] = {
-        "kind": "generic_excel",
+    config: dict[str, Any] = {  # a [[sources]] entry's options (plugin = "generic_excel")
         "folder": str(folder),
         "learner_list": list_path.name,
         "class_files": "lop/*",

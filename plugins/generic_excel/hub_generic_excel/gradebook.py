@@ -15,72 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.mapping import LabelList
-from hub.mapping.legacy import to_unicode
-from hub.sources import Problem, ProblemCode, Provenance, Severity
-from hub_generic_excel.formulas import BlankWatch
-from hub_generic_excel.headers import Header, aliases, find_header, text_of
-from hub_generic_excel.learner_list import header_problem, hidden_warning
-from hub_generic_excel.sheets import (
-    Blank,
-    Entry,
-    SheetPlan,
-    learner_rows,
-    name_key,
-    title_values,
-    uncomputed_formulas,
+from hub.api import LabelList, Problem, ProblemCode, Provenance, to_unicode
+from hub_generic_excel.class_files import (
+    ClassFile,
+    GradeRow,
+    Kind,
+    Slot,
+    Title,
+    read_class_file,
 )
-from hub_generic_excel.workbook import Sheet, cell
+from hub_generic_excel.headers import Header, aliases, text_of
+from hub_generic_excel.sheets import Blank, Entry, SheetPlan
+from hub_generic_excel.workbook import Row, Sheet, cell
 
-Slot = tuple[Any, ...]  # the path of a column's value under an entry, e.g. ("subjects", "Toán", …)
-
-
-@dataclass
-class GradeRow:
-    """One learner of the class file, merged across its sheets."""
-
-    entry: Entry
-    code: str
-    name: str
-    seen: set[str] = field(default_factory=set)  # subject labels whose sheet had the learner
-    problems: list[Problem] = field(default_factory=list)  # keyed to the learner when joined
-
-
-@dataclass
-class ClassFile:
-    """What one class file gave: its learners, its title values and its problems."""
-
-    file: str
-    title: dict[str, tuple[str, Provenance]] = field(default_factory=dict)
-    rows: list[GradeRow] = field(default_factory=list)
-    subjects: dict[str, Provenance] = field(default_factory=dict)  # label → where it is named
-    problems: list[Problem] = field(default_factory=list)
-    teachers: dict[str, tuple[str, Provenance]] = field(default_factory=dict)
-    # Subject sheets whose label names no subject: label → where it is written. The whole
-    # class is kept out (a transcript without one of its subjects would be wrong).
-    unknown_subjects: dict[str, Provenance] = field(default_factory=dict)
-    _by_code: dict[str, int] = field(default_factory=dict, repr=False)
-    _by_name: dict[str, list[int]] = field(default_factory=dict, repr=False)
-    _indexed: int = field(default=0, repr=False)
-
-    def learner(self, code: str, name: str) -> GradeRow | None:
-        """The first row with this code, or (when either has no code) with this name."""
-        for index in range(self._indexed, len(self.rows)):  # rows are only ever appended
-            row = self.rows[index]
-            if row.code:
-                self._by_code.setdefault(row.code, index)
-            if row.name:
-                self._by_name.setdefault(row.name, []).append(index)
-        self._indexed = len(self.rows)
-        best = self._by_code.get(code) if code else None
-        if name:
-            for index in self._by_name.get(name, ()):
-                if best is not None and index > best:
-                    break
-                if not (code and self.rows[index].code):
-                    best = index
-                    break
-        return None if best is None else self.rows[best]
+__all__ = ["ClassFile", "GradeRow", "Slot", "must_have", "read_gradebook"]
 
 
 class _Measures:
@@ -214,10 +162,8 @@ class _Compiled:
     identity columns, same subject) reuses its classification.
     """
 
-    template: Mapping[str, Any]
+    kind: Kind
     labels: LabelList
-    columns: dict[str, set[str]]
-    title_labels: dict[str, set[str]]
     measures: _Measures
     classified: dict[Any, tuple[dict[int, Slot], list[int]]] = field(default_factory=dict)
 
@@ -245,16 +191,20 @@ _COMPILED: dict[tuple[int, int], _Compiled] = {}
 def _compiled(template: Mapping[str, Any], labels: LabelList) -> _Compiled:
     key = (id(template), id(labels))
     found = _COMPILED.get(key)
-    if found is None or found.template is not template or found.labels is not labels:
+    if found is None or found.kind.template is not template or found.labels is not labels:
         if len(_COMPILED) > 32:
             _COMPILED.clear()
-        found = _COMPILED[key] = _Compiled(
+        kind = Kind(
             template,
-            labels,
             aliases(template["columns"]),
             aliases(template.get("title_labels", {})),
-            _Measures(template),
+            "sổ điểm",
+            "the gradebook",
+            "ĐĐGtx1…, ĐĐGgk, ĐĐGck, ĐTBmhk, KQ under a semester",
+            "không rõ cột này là điểm gì (học kỳ, loại điểm); cột bị bỏ qua",
+            "cannot tell what this column holds (semester, kind of score); column ignored",
         )
+        found = _COMPILED[key] = _Compiled(kind, labels, _Measures(template))
     return found
 
 
@@ -263,138 +213,115 @@ def read_gradebook(
 ) -> ClassFile:
     """The learners of one class gradebook, merged across its sheets."""
     compiled = _compiled(template, labels)
-    columns = compiled.columns
-    title_labels = compiled.title_labels
-    book = ClassFile(file)
-    read_any = False
-    for sheet in sheets:
-        header = find_header(
-            sheet.rows, columns, template["anchor"], template.get("search_rows", 30)
-        )
-        if header is None:
-            continue
-        read_any = True
-        if sheet.hidden:
-            book.problems.append(hidden_warning(file, sheet))
-        title = title_values(sheet, header.top, title_labels, file)
+
+    def open_sheet(book: ClassFile, sheet: Sheet, header: Header, title: Title) -> _SubjectSheet:
+        return _SubjectSheet(book, sheet, header, title, compiled, scored)
+
+    return read_class_file(file, sheets, compiled.kind, open_sheet)
+
+
+class _SubjectSheet:
+    """One sheet of a gradebook: a subject's (or a block per subject's) columns, or the summary.
+
+    A learner's rows on the gradebook's sheets make one GradeRow: the first sheet that has
+    them adds them (by code, else by name), the others fill in their subjects. Two rows of one
+    learner on one sheet keep the learner out (which is right cannot be known).
+    """
+
+    __slots__ = (
+        "book",
+        "identity",
+        "labels",
+        "must_have",
+        "name_col",
+        "named_at",
+        "plan",
+        "seen_here",
+        "sheet",
+        "slots",
+        "teachers",
+        "unknown",
+    )
+
+    def __init__(
+        self,
+        book: ClassFile,
+        sheet: Sheet,
+        header: Header,
+        title: Title,
+        compiled: _Compiled,
+        scored: set[str],
+    ) -> None:
+        file, labels = book.file, compiled.labels
         for key in ("class_name", "homeroom_teacher"):
             if key in title:
                 book.title.setdefault(key, title[key])
         sheet_label = title["subject"][0] if "subject" in title else sheet.name
         label_where = title["subject"][1] if "subject" in title else Provenance(file, sheet.name)
-        slots, unknown = compiled.classify(header, sheet_label, scored)
-        for c in unknown:
-            where = Provenance(file, sheet.name, header.bottom + 1, (cell(header.bottom, c),))
-            book.problems.append(
-                Problem.at(
-                    ProblemCode.COLUMN_AMBIGUOUS.value,
-                    where,
-                    " / ".join(t for t in header.raw[c] if t)[:80],
-                    "ĐĐGtx1…, ĐĐGgk, ĐĐGck, ĐTBmhk, KQ under a semester",
-                    "không rõ cột này là điểm gì (học kỳ, loại điểm); cột bị bỏ qua",
-                    "cannot tell what this column holds (semester, kind of score); column ignored",
-                    Severity.WARNING,
-                )
-            )
-        sheet_labels = {slot[1] for slot in slots.values() if slot[0] == "subjects"}
-        for label in sheet_labels:
+        self.slots, self.unknown = compiled.classify(header, sheet_label, scored)
+        self.must_have = [c for c, slot in self.slots.items() if must_have(slot)]
+        self.labels = {slot[1] for slot in self.slots.values() if slot[0] == "subjects"}
+        for label in self.labels:
             if label == sheet_label:
                 if _resolve(labels, label) is None:
                     book.unknown_subjects.setdefault(label, label_where)
                 book.subjects.setdefault(label, label_where)
             else:
-                c = next(c for c, s in slots.items() if s[0] == "subjects" and s[1] == label)
+                c = next(c for c, s in self.slots.items() if s[0] == "subjects" and s[1] == label)
                 book.subjects.setdefault(
                     label, Provenance(file, sheet.name, header.top + 1, (cell(header.top, c),))
                 )
             if "teacher" in title and label == sheet_label:
                 book.teachers.setdefault(label, title["teacher"])
-        _read_rows(book, sheet, header, slots, sheet_labels, file)
-    if not read_any:
-        first_sheet = sheets[0] if sheets else Sheet("?", False, [])
-        book.problems.append(
-            header_problem(
-                file,
-                first_sheet,
-                " / ".join(template["columns"]["full_name"][:2]),
-                "sổ điểm",
-                "the gradebook",
-            )
+        self.book, self.sheet, self.name_col = book, sheet, header.columns.get("full_name")
+        self.plan = SheetPlan(file, sheet.name, self.slots)
+        self.identity = SheetPlan(
+            file,
+            sheet.name,
+            {c: ("grades", key) for key, c in header.columns.items() if key != "order"},
+            Blank.RAW_IN_ROW,
         )
-    return book
+        self.teachers = [
+            (("subjects", label, "teacher"), *book.teachers[label])
+            for label in self.labels
+            if label in book.teachers
+        ]
+        self.named_at = [(("subjects", label), book.subjects[label]) for label in self.labels]
+        self.seen_here: dict[str, int] = {}
 
-
-def _read_rows(
-    book: ClassFile,
-    sheet: Sheet,
-    header: Header,
-    slots: dict[int, Slot],
-    labels: set[str],
-    file: str,
-) -> None:
-    code_col = header.columns.get("learner_code")
-    name_col = header.columns.get("full_name")
-    mapped = sorted({*slots, *header.columns.values()})
-    plan = SheetPlan(file, sheet.name, slots)
-    identity = SheetPlan(
-        file,
-        sheet.name,
-        {c: ("grades", key) for key, c in header.columns.items() if key != "order"},
-        Blank.RAW_IN_ROW,
-    )
-    teachers = [
-        (("subjects", label, "teacher"), *book.teachers[label])
-        for label in labels
-        if label in book.teachers
-    ]
-    named_at = [(("subjects", label), book.subjects[label]) for label in labels]
-    seen_here: dict[str, int] = {}
-    watch = BlankWatch(c for c, slot in slots.items() if must_have(slot))
-    read: dict[int, GradeRow] = {}
-    for item in learner_rows(sheet, header, mapped, file):
-        if isinstance(item, Problem):
-            book.problems.append(item)
-            continue
-        r, row = item
-        watch.watch(row)
-        code = (
-            text_of(row[code_col]).strip() if code_col is not None and code_col < len(row) else ""
-        )
-        name = name_key(row[name_col]) if name_col is not None and name_col < len(row) else ""
+    def take(self, r: int, row: Row, code: str, name: str) -> GradeRow | None:
+        book, seen_here = self.book, self.seen_here
         target = book.learner(code, name)
         if target is None:
-            here = Provenance(file, sheet.name, r + 1)
+            here = Provenance(book.file, self.sheet.name, r + 1)
             target = GradeRow(Entry(here), code, name)
             target.entry.locations.explicit[()] = here
-            target.entry.fill(identity, r, row)
+            target.entry.fill(self.identity, r, row)
             book.rows.append(target)
         identity_key = code or name
         if identity_key in seen_here:
             first = seen_here[identity_key]
-            where = Provenance(file, sheet.name, r + 1, (cell(r, name_col or 0),))
+            where = Provenance(book.file, self.sheet.name, r + 1, (cell(r, self.name_col or 0),))
             target.problems.append(
                 Problem.at(
                     ProblemCode.DUPLICATE_LEARNER.value,
                     where,
-                    text_of(row[name_col or 0]),
+                    text_of(row[self.name_col or 0]),
                     "one row per learner",
                     f"hai dòng cùng một học sinh ({first} và {r + 1}); không rõ dòng nào đúng",
                     f"two rows of one learner ({first} and {r + 1}); cannot tell which is right",
                 )
             )
-            continue
+            return None
         seen_here[identity_key] = r + 1
-        read[r] = target
-        target.seen.update(labels)
-        target.entry.fill(plan, r, row)
-        for teacher_path, teacher, where in teachers:
+        target.seen.update(self.labels)
+        target.entry.fill(self.plan, r, row)
+        for teacher_path, teacher, where in self.teachers:
             target.entry.put(teacher_path, teacher, where)
         explicit = target.entry.locations.explicit
-        for label_path, where in named_at:
+        for label_path, where in self.named_at:
             explicit.setdefault(label_path, where)
-    if watch.seen_blank:
-        for target, problem in uncomputed_formulas(sheet, file, read, slots):
-            target.problems.append(problem)
+        return target
 
 
 def must_have(slot: Slot) -> bool:

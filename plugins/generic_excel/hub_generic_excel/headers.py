@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.mapping import fold
+from hub.api import fold
 from hub_generic_excel.workbook import Row
 
 

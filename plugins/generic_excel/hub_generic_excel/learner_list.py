@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.mapping import clean
-from hub.sources import Problem, ProblemCode, Provenance, Severity
+from hub.api import Problem, ProblemCode, Provenance, Severity, clean
 from hub_generic_excel.formulas import BlankWatch
 from hub_generic_excel.headers import aliases, find_header, text_of
 from hub_generic_excel.sheets import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from hub.sources import Problem, ProblemCode, Provenance, Severity
+from hub.api import Problem, ProblemCode, Provenance, Severity
 from hub_generic_excel.headers import text_of
 from hub_generic_excel.learner_list import Listed
 from hub_generic_excel.unreadable import Diagnosis
@@ -64,18 +64,16 @@ def for_learner(
 
 
 def naming(problem: Problem, learner: Listed, class_name: str) -> Problem:
-    """A problem of the learner's row in a class file, keyed to them and naming them."""
-    where = problem.location.describe() + ": "
+    """A problem of the learner's row in a class file, keyed to them and naming them.
+
+    The learner goes in front of the messages (which never name the place: that is the
+    problem's location, formatted where it is shown).
+    """
     who_vi, who_en = who(learner, class_name)
-
-    def named(message: str, name: str) -> str:
-        rest = message[len(where) :] if message.startswith(where) else message
-        return f"{where}{name}: {rest}"
-
     return dataclasses.replace(
         problem,
-        message_vi=named(problem.message_vi, who_vi),
-        message_en=named(problem.message_en, who_en),
+        message_vi=f"{who_vi}: {problem.message_vi}",
+        message_en=f"{who_en}: {problem.message_en}",
         record_key=learner.key,
     )
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from hub.gen import GenSettings, generate
-from hub.model import SchoolLevel
-from hub.testing import SampleCase
+from hub.api import SchoolLevel
+from hub.testing import SampleCase, sample_transcripts
 from hub_generic_excel.export import export_school
 
 FUTURE_CURSOR = json.dumps({"version": 1, "as_of": "2999-01-01T00:00:00+00:00", "bundles": {}})
@@ -18,10 +17,7 @@ FUTURE_CURSOR = json.dumps({"version": 1, "as_of": "2999-01-01T00:00:00+00:00", 
 def sample_case(folder: Path) -> SampleCase:
     """Two classes of a lower secondary school; one learner's mid-term score is unreadable, so
     the sample has both records and a problem for the accounting check to count."""
-    settings = GenSettings(
-        seed=11, levels=(SchoolLevel.LOWER_SECONDARY,), learners_per_class=4, foreign_rate=0
-    )
-    transcripts = [g.transcript for g in generate(settings)][:8]
+    transcripts = sample_transcripts(SchoolLevel.LOWER_SECONDARY, 8, seed=11, per_class=4)
     exported = export_school(transcripts, folder)
     first_class = exported.class_files[0]
     workbook = load_workbook(first_class)

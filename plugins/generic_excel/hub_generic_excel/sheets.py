@@ -20,13 +20,25 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
-from hub.mapping import fold
-from hub.mapping.legacy import column_encoding, decode_as, to_unicode
-from hub.mapping.text import CACHE_SIZE
-from hub.privacy import mask_id, mask_text
-from hub.sources import Problem, ProblemCode, Provenance, RawPath, Severity
+from hub.api import (
+    Problem,
+    ProblemCode,
+    Provenance,
+    RawPath,
+    Severity,
+    column_encoding,
+    decode_as,
+    fold,
+    mask_id,
+    mask_text,
+    to_unicode,
+)
 from hub_generic_excel.headers import Header, is_numbering_row, text_of
 from hub_generic_excel.workbook import Row, Sheet, cell
+
+NAME_CACHE_SIZE = 4096
+"""Learners' name keys remembered: a class's names recur on each of its sheets, while across
+a province most names are unique, so a larger cache would only hold memory."""
 
 PERSONAL_ID_COLUMNS = frozenset({"personal_id"})
 """Template columns holding a personal ID: a problem quoting such a cell shows it masked."""
@@ -243,7 +255,7 @@ def name_key(value: Any) -> str:
     return fold(to_unicode(text_of(value))[0])
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@lru_cache(maxsize=NAME_CACHE_SIZE)
 def _name_key(value: str) -> str:
     # A learner's name is compared once per sheet of the gradebook: computed once.
     return fold(to_unicode(text_of(value))[0])

@@ -30,20 +30,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from hub.errors import UsageError
-from hub.mapping import MappingSet, clean, load_mappings
-from hub.sources import (
+from hub.api import (
     Checkpoint,
     CursorError,
+    MappingSet,
     Problem,
     ProblemCode,
     Provenance,
     RawRecord,
     ReadItem,
     Severity,
+    UsageError,
+    clean,
+    load_mappings,
 )
 from hub_generic_excel import problems as said
-from hub_generic_excel.gradebook import ClassFile, GradeRow, read_gradebook
+from hub_generic_excel.class_files import ClassFile, GradeRow
+from hub_generic_excel.config import MAPPINGS
+from hub_generic_excel.gradebook import read_gradebook
 from hub_generic_excel.learner_list import Listed, read_learner_list
 from hub_generic_excel.sheets import CellLocations
 from hub_generic_excel.summary import read_summary
@@ -82,8 +86,9 @@ class ExcelSource:
 
     @property
     def mappings(self) -> MappingSet:
+        """The hub's label lists and this plugin's templates (record mappings not compiled)."""
         if self._mappings is None:
-            self._mappings = load_mappings(compile_records=False)
+            self._mappings = load_mappings([MAPPINGS], compile_records=False)
         return self._mappings
 
     @property

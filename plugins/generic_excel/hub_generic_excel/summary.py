@@ -12,22 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.mapping import LabelList
-from hub.sources import Problem, ProblemCode, Provenance, Severity
-from hub_generic_excel.formulas import BlankWatch
-from hub_generic_excel.gradebook import ClassFile, GradeRow, Slot
-from hub_generic_excel.headers import Header, aliases, find_header, text_of
-from hub_generic_excel.learner_list import header_problem, hidden_warning
-from hub_generic_excel.sheets import (
-    Blank,
-    Entry,
-    SheetPlan,
-    learner_rows,
-    name_key,
-    title_values,
-    uncomputed_formulas,
+from hub.api import LabelList, Problem, ProblemCode, Provenance
+from hub_generic_excel.class_files import (
+    ClassFile,
+    GradeRow,
+    Kind,
+    Slot,
+    Title,
+    read_class_file,
 )
-from hub_generic_excel.workbook import Sheet, cell
+from hub_generic_excel.headers import Header, aliases, text_of
+from hub_generic_excel.sheets import Blank, Entry, SheetPlan
+from hub_generic_excel.workbook import Row, Sheet, cell
 
 _RATED = ("qualities", "competencies")
 _YEAR_COLUMNS = ("evaluation", "completed_grade", "completed_primary", "awards", "homeroom_comment")
@@ -76,101 +72,79 @@ def read_summary(
     file: str, sheets: list[Sheet], template: Mapping[str, Any], labels: Mapping[str, LabelList]
 ) -> ClassFile:
     """The learners of one primary class summary."""
-    columns = aliases(template["columns"])
-    title_labels = aliases(template.get("title_labels", {}))
-    book = ClassFile(file)
-    read_any = False
-    for sheet in sheets:
-        header = find_header(
-            sheet.rows, columns, template["anchor"], template.get("search_rows", 30)
-        )
-        if header is None:
-            continue
-        read_any = True
-        if sheet.hidden:
-            book.problems.append(hidden_warning(file, sheet))
-        for key, found in title_values(sheet, header.top, title_labels, file).items():
+    kind = Kind(
+        template,
+        aliases(template["columns"]),
+        aliases(template.get("title_labels", {})),
+        "bảng tổng hợp",
+        "the year-end summary",
+        "a subject's Mức đạt / Điểm KT, a quality, a competency",
+        "không rõ cột này là gì; cột bị bỏ qua",
+        "cannot tell what this column holds; column ignored",
+    )
+
+    def open_sheet(book: ClassFile, sheet: Sheet, header: Header, title: Title) -> _SummarySheet:
+        return _SummarySheet(book, sheet, header, title, template, labels["subjects-primary"])
+
+    return read_class_file(file, sheets, kind, open_sheet)
+
+
+class _SummarySheet:
+    """A summary's sheet: one row per learner; a second row of a learner is refused."""
+
+    __slots__ = ("book", "must_have", "name_col", "named_at", "plan", "sheet", "slots", "unknown")
+
+    def __init__(
+        self,
+        book: ClassFile,
+        sheet: Sheet,
+        header: Header,
+        title: Title,
+        template: Mapping[str, Any],
+        subjects: LabelList,
+    ) -> None:
+        file = book.file
+        for key, found in title.items():
             book.title.setdefault(key, found)
-        slots, unknown = _classify(header, template, labels["subjects-primary"])
-        for c in unknown:
-            where = Provenance(file, sheet.name, header.bottom + 1, (cell(header.bottom, c),))
-            book.problems.append(
-                Problem.at(
-                    ProblemCode.COLUMN_AMBIGUOUS.value,
-                    where,
-                    " / ".join(t for t in header.raw[c] if t)[:80],
-                    "a subject's Mức đạt / Điểm KT, a quality, a competency",
-                    "không rõ cột này là gì; cột bị bỏ qua",
-                    "cannot tell what this column holds; column ignored",
-                    Severity.WARNING,
-                )
-            )
-        for c, slot in slots.items():
+        self.slots, self.unknown = _classify(header, template, subjects)
+        self.must_have = [c for c, slot in self.slots.items() if _must_have(slot)]
+        for c, slot in self.slots.items():
             if slot[0] == "subjects":
                 book.subjects.setdefault(
                     slot[1], Provenance(file, sheet.name, header.top + 1, (cell(header.top, c),))
                 )
-        code_col = header.columns.get("learner_code")
-        name_col = header.columns.get("full_name")
-        mapped = sorted({*slots, *header.columns.values()})
+        self.book, self.sheet, self.name_col = book, sheet, header.columns.get("full_name")
         # A blank quality keeps its label (""), so that the mapping reports it at its cell.
-        plan = SheetPlan(
+        self.plan = SheetPlan(
             file,
             sheet.name,
-            slots,
-            {c: Blank.EMPTY for c, slot in slots.items() if slot[0] in _RATED},
+            self.slots,
+            {c: Blank.EMPTY for c, slot in self.slots.items() if slot[0] in _RATED},
         )
-        named_at = list(book.subjects.items())
-        watch = BlankWatch(c for c, slot in slots.items() if _must_have(slot))
-        read: dict[int, GradeRow] = {}
-        for item in learner_rows(sheet, header, mapped, file):
-            if isinstance(item, Problem):
-                book.problems.append(item)
-                continue
-            r, row = item
-            watch.watch(row)
-            code = (
-                text_of(row[code_col]).strip()
-                if code_col is not None and code_col < len(row)
-                else ""
-            )
-            name = name_key(row[name_col]) if name_col is not None and name_col < len(row) else ""
-            dup = book.learner(code, name)
-            if dup is not None:
-                here = Provenance(file, sheet.name, r + 1)
-                first = dup.entry.row.row
-                dup.problems.append(
-                    Problem.at(
-                        ProblemCode.DUPLICATE_LEARNER.value,
-                        here,
-                        code or text_of(row[name_col or 0]),
-                        "one row per learner",
-                        f"hai dòng cùng một học sinh ({first} và {r + 1}); không rõ dòng nào đúng",
-                        f"two rows of one learner ({first} and {r + 1}); cannot tell which",
-                    )
+        self.named_at = list(book.subjects.items())
+
+    def take(self, r: int, row: Row, code: str, name: str) -> GradeRow | None:
+        book = self.book
+        here = Provenance(book.file, self.sheet.name, r + 1)
+        dup = book.learner(code, name)
+        if dup is not None:
+            first = dup.entry.row.row
+            dup.problems.append(
+                Problem.at(
+                    ProblemCode.DUPLICATE_LEARNER.value,
+                    here,
+                    code or text_of(row[self.name_col or 0]),
+                    "one row per learner",
+                    f"hai dòng cùng một học sinh ({first} và {r + 1}); không rõ dòng nào đúng",
+                    f"two rows of one learner ({first} and {r + 1}); cannot tell which",
                 )
-                continue
-            here = Provenance(file, sheet.name, r + 1)
-            target = GradeRow(Entry(here), code, name, seen=set(book.subjects))
-            explicit = target.entry.locations.explicit
-            explicit[()] = here
-            target.entry.fill(plan, r, row)
-            for label, where in named_at:
-                explicit.setdefault(("subjects", label), where)
-            book.rows.append(target)
-            read[r] = target
-        if watch.seen_blank:
-            for found, problem in uncomputed_formulas(sheet, file, read, slots):
-                found.problems.append(problem)
-    if not read_any:
-        first_sheet = sheets[0] if sheets else Sheet("?", False, [])
-        book.problems.append(
-            header_problem(
-                file,
-                first_sheet,
-                " / ".join(template["columns"]["full_name"][:2]),
-                "bảng tổng hợp",
-                "the year-end summary",
             )
-        )
-    return book
+            return None
+        target = GradeRow(Entry(here), code, name, seen=set(book.subjects))
+        explicit = target.entry.locations.explicit
+        explicit[()] = here
+        target.entry.fill(self.plan, r, row)
+        for label, where in self.named_at:
+            explicit.setdefault(("subjects", label), where)
+        book.rows.append(target)
+        return target
