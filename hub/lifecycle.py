@@ -74,6 +74,12 @@ TERMINAL_STATES = frozenset(state for state, moves in FORWARD.items() if not mov
 SETTLED_STATES = TERMINAL_STATES - {_S.SUPERSEDED}
 """Terminal states that stand for their learner: the outcome an operator sees."""
 
+ANSWERED_STATES = FORWARD[_S.SUBMITTED]
+"""The ministry's answers to a document sent: accepted or rejected."""
+
+WITHOUT_TRANSCRIPT_STATES = SETTLED_STATES - {_S.ACCEPTED}
+"""Settled without a transcript: rejected by the ministry or stopped by the hub (a person acts)."""
+
 
 def _reaches(start: RecordState, goal: RecordState) -> bool:
     seen, frontier = {start}, [start]
@@ -139,6 +145,7 @@ def order(state: RecordState) -> int:
 
 
 __all__ = [
+    "ANSWERED_STATES",
     "FORWARD",
     "NEXT_WORK_STATE",
     "PUSH_STATES",
@@ -147,6 +154,7 @@ __all__ = [
     "SETTLED_STATES",
     "STAGE_STARTS_FROM",
     "TERMINAL_STATES",
+    "WITHOUT_TRANSCRIPT_STATES",
     "WORK_STATES",
     "RecordState",
     "Stage",

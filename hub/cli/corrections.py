@@ -15,7 +15,7 @@ import click
 from hub.cli import exits
 from hub.cli.operator_common import config_option, configured_store, error_console
 from hub.cli.sync import run_guarded
-from hub.lifecycle import RecordState
+from hub.lifecycle import WITHOUT_TRANSCRIPT_STATES, RecordState
 
 
 def _spinner(text: str) -> Any:
@@ -85,7 +85,7 @@ def replace_command(ma_ho_so: str, reason: str, year: str | None, config_path: P
         raise SystemExit(exits.OK)
     for line in problems:
         click.echo(f"  {line}", err=True)
-    if outcome.state in (RecordState.REJECTED, RecordState.FAILED):
+    if outcome.state in WITHOUT_TRANSCRIPT_STATES:
         click.echo(
             f"Bản thay thế không được chấp nhận ({outcome.state.value}); sửa nguồn rồi chạy lại "
             f"`hub replace {ma_ho_so}`. / The replacement was not accepted; fix the source and "

@@ -14,7 +14,7 @@ import click
 from hub.cli import exits
 from hub.cli.operator_common import check_school, check_year, config_option, configured_store, fail
 from hub.cli.sync import report_and_exit_code, run_guarded
-from hub.lifecycle import RecordState, Stage, stage_of_failure
+from hub.lifecycle import WITHOUT_TRANSCRIPT_STATES, Stage, stage_of_failure
 
 
 @click.command("retry")
@@ -97,7 +97,7 @@ def retry_command(
         + (" (--dry-run)" if dry_run else "")
     )
     for ref in chosen[:50] if dry_run else []:
-        if ref.state in (RecordState.REJECTED, RecordState.FAILED):
+        if ref.state in WITHOUT_TRANSCRIPT_STATES:
             stopped = stage_of_failure(ref.state, ref.failed_stage).value
         else:
             stopped = "bỏ dở / left half-way"

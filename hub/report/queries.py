@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.findings import Severity
-from hub.lifecycle import TERMINAL_STATES, RecordState, Stage
+from hub.lifecycle import TERMINAL_STATES, WITHOUT_TRANSCRIPT_STATES, RecordState, Stage
 from hub.store.issued import withdrawn_transcripts
 from hub.store.records import CHUNK
 from hub.store.tables import AuditEntry, Batch, BatchState, Problem, Record, Run, School, table_of
@@ -39,7 +39,7 @@ _AUDIT = table_of(AuditEntry)
 PARTIAL_RUN_KEYS = frozenset({"only_rejected", "correction"})
 """Run parameters that mark a run as reading only some learners of its sources."""
 
-MISSING_STATES = (RecordState.REJECTED, RecordState.FAILED)
+MISSING_STATES = tuple(sorted(WITHOUT_TRANSCRIPT_STATES))
 """Current records whose learner has no transcript, for a reason a person must act on."""
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.lifecycle import TERMINAL_STATES, RecordState, Stage, allowed
+from hub.lifecycle import ANSWERED_STATES, TERMINAL_STATES, RecordState, Stage, allowed
 from hub.store.engine import StaleStateError, StoreError, rowcount
 from hub.store.problems import ProblemIn, add_problems
 from hub.store.tables import Batch, Problem, Record, RecordDocument, table_of, utcnow
@@ -143,7 +143,7 @@ def upsert_records(
             if same:
                 done = prev.state in TERMINAL_STATES
                 out[i] = answer(Change.DONE if done else Change.RESUME)
-            elif prev.batch_key is None and prev.state not in _ANSWERED:
+            elif prev.batch_key is None and prev.state not in ANSWERED_STATES:
                 reset.append(_reset_values(prev.id, row, now))
                 out[i] = answer(Change.CHANGED, state=RecordState.EXTRACTED)
             else:
@@ -181,9 +181,6 @@ def upsert_records(
                 prev.transcript_id if prev else None,
             )
     return [answer for answer in out if answer is not None]
-
-
-_ANSWERED = frozenset({RecordState.ACCEPTED, RecordState.REJECTED})
 
 
 class _Answer:

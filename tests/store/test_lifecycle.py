@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from hub.lifecycle import (
+    ANSWERED_STATES,
     FORWARD,
     NEXT_WORK_STATE,
     PUSH_STATES,
     STAGE_STARTS_FROM,
     TERMINAL_STATES,
+    WITHOUT_TRANSCRIPT_STATES,
     WORK_STATES,
     RecordState,
     Stage,
@@ -32,6 +34,8 @@ def test_every_state_has_its_moves_and_the_sets_follow_from_them() -> None:
         S.BUILT: S.SIGNED,
     }
     assert STAGE_STARTS_FROM[Stage.SIGN] is S.BUILT
+    assert {S.ACCEPTED, S.REJECTED} == ANSWERED_STATES
+    assert {S.REJECTED, S.FAILED} == WITHOUT_TRANSCRIPT_STATES
 
 
 @pytest.mark.parametrize(
@@ -63,3 +67,31 @@ def test_the_store_refuses_a_move_the_table_does_not_hold(tmp_path) -> None:  # 
             fail_records(session, 1, [Failure(1, S.SUBMITTED, Stage.PUSH)])
     finally:
         store.dispose()
+
+
+def test_no_module_but_the_lifecycle_spells_out_a_set_of_states() -> None:
+    # A set, tuple or list of two or more RecordState members anywhere else restates part of
+    # the lifecycle: derive it from hub.lifecycle's table instead.
+    import ast
+    from pathlib import Path
+
+    import hub
+
+    root = Path(hub.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "lifecycle.py" and path.parent == root:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Set | ast.Tuple | ast.List):
+                members = [
+                    e
+                    for e in node.elts
+                    if isinstance(e, ast.Attribute)
+                    and isinstance(e.value, ast.Name)
+                    and e.value.id == "RecordState"
+                ]
+                if len(members) >= 2:
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, found
