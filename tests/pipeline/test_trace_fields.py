@@ -11,6 +11,7 @@ tests/generic_excel/test_trace.py's; this test is about the table.
 from __future__ import annotations
 
 import pytest
+from hub_generic_excel.config import MAPPINGS
 from openpyxl.utils import get_column_letter
 
 from hub import fields, xpath
@@ -66,7 +67,7 @@ def _expected_record(raw: RawRecord, mapping: RecordMapping, field: Field) -> Pr
 
 
 def _mappings() -> list[RecordMapping]:
-    found = load_mappings()
+    found = load_mappings([MAPPINGS])  # the plugin ships its record mappings
     return [found.record(f"generic_excel-{level}") for level in (fields.PRIMARY, fields.SECONDARY)]
 
 
