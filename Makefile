@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint typecheck unit lock bench clean
 
-$(BIN)/hub: pyproject.toml plugins/generic_excel/pyproject.toml requirements-dev.lock
+$(BIN)/hub: pyproject.toml plugins/*/pyproject.toml requirements-dev.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.lock
-	$(BIN)/python -m pip install -q --no-deps -e . -e plugins/generic_excel
+	$(BIN)/python -m pip install -q --no-deps -e . -e plugins/generic_excel -e plugins/vnedu -e plugins/smas
 	touch $(BIN)/hub
 
 setup: $(BIN)/hub

@@ -9,7 +9,10 @@ hub/hookspecs.py and CHANGELOG.md. import-linter holds the bundled plugins to it
 
     hooks          hookimpl
     sources        SourceSpec, Source, SourceFactory, ReadItem, RawRecord, RawPath, Provenance,
-                   Problem, ProblemCode, Checkpoint, CursorError, Severity, UsageError
+                   Problem, ProblemCode, Checkpoint, CursorError, Severity, UsageError;
+                   VendorDocument, VendorSignedSource (documents the vendor signed),
+                   Signatory (who signs, as the source says)
+    commands       click commands (`register_commands`: a vendor's simulator)
     mappings       MappingSet, LabelList, load_mappings (a source that reads templates or
                    labels itself, as generic_excel does)
     transforms     Transform, TransformError
@@ -72,9 +75,12 @@ from hub.sources import (
     RawPath,
     RawRecord,
     ReadItem,
+    Signatory,
     Source,
     SourceFactory,
     SourceSpec,
+    VendorDocument,
+    VendorSignedSource,
 )
 
 __all__ = [
@@ -106,6 +112,7 @@ __all__ = [
     "ScoredSubject",
     "SecondaryResults",
     "Severity",
+    "Signatory",
     "SignatureAlgorithm",
     "SignerNotFound",
     "SigningProvider",
@@ -117,6 +124,8 @@ __all__ = [
     "Transform",
     "TransformError",
     "UsageError",
+    "VendorDocument",
+    "VendorSignedSource",
     "clean",
     "column_encoding",
     "decode_as",

@@ -1,10 +1,11 @@
-"""The hub's whole plugin contract: five `register_*` hooks, each handed a `register` callback.
+"""The hub's whole plugin contract: six `register_*` hooks, each handed a `register` callback.
 
     register_sources            source kinds that `[[sources]] plugin = "…"` names
     register_mappings           a folder of mapping files shipped inside the plugin's package
     register_transforms         named functions mapping files may use (`transform: [name]`)
     register_rules              extra checks run after the hub's own
     register_signing_providers  kinds of signing providers (`kind = "…"` of a provider section)
+    register_commands           commands a plugin adds to `hub` (its vendor's simulator)
 
 A plugin is a module with functions marked `@hookimpl` (``from hub.api import hookimpl``),
 named after the hooks below, installed as a distribution with an entry point in the group
@@ -20,9 +21,10 @@ with everything it registered, and the others still load). Hooks take no other a
 hook added later never breaks an existing plugin. A plugin imports only `hub.api` (and
 `hub.testing` in its tests); docs/writing-a-plugin.md walks through one, with a heading per hook.
 
-Version notes: every hook exists since hub 0.1. `register_delivery_targets` was removed before
-the first release: push has one receiver, the ministry's service (docs/architecture.md,
-"Decisions"); a plugin still implementing it fails to load, named, instead of being ignored.
+Version notes: every hook exists since hub 0.1 except `register_commands` (hub 0.2).
+`register_delivery_targets` was removed before the first release: push has one receiver, the
+ministry's service (docs/architecture.md, "Decisions"); a plugin still implementing it fails
+to load, named, instead of being ignored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from hub.mapping.transforms import Transform
     from hub.rules import Rule
     from hub.signing.providers import ProviderFactory
@@ -120,4 +124,20 @@ def register_signing_providers(register: Callable[[str, ProviderFactory], None])
             or another plugin registered is refused.
 
     Since: hub 0.1 (people providers since hub 0.1 with spec 1.0.1).
+    """
+
+
+@hookspec
+def register_commands(register: Callable[[click.Command], None]) -> None:
+    """Register commands a plugin adds to `hub` (``hub vnedu-sim serve``: its vendor's simulator).
+
+    Each is a click command or group (click is the hub's command-line library; a plugin that
+    registers commands depends on it). Its name must not be one of the hub's own commands or
+    another plugin's. The hub's own commands are listed and imported without loading any
+    plugin; a plugin's command is found by loading the plugins when a name is not the hub's.
+
+    Args:
+        register: ``register(command)``, once per command; a name taken is refused.
+
+    Since: hub 0.2.
     """

@@ -31,6 +31,8 @@ from hub import hookspecs
 from hub.errors import UsageError
 
 if TYPE_CHECKING:
+    import click
+
     from hub.mapping.transforms import Transform
     from hub.rules import Rule
     from hub.signing.providers import ProviderFactory
@@ -86,6 +88,7 @@ class Registry:
     rules: list[Rule] = field(default_factory=list)
     signing_providers: dict[str, ProviderFactory] = field(default_factory=dict)
     mapping_dirs: list[Path] = field(default_factory=list)
+    commands: dict[str, click.Command] = field(default_factory=dict)
 
     def provider_kinds(self) -> Mapping[str, ProviderFactory]:
         """The signing-provider kinds a section may name: the hub's own and the plugins'.
@@ -241,6 +244,17 @@ class _Collector:
             raise ValueError(f"mapping folder {folder} does not exist")
         self.registry.mapping_dirs.append(folder)
 
+    def command(self, command: click.Command) -> None:
+        import click
+
+        if not isinstance(command, click.Command):
+            raise TypeError(f"register_commands expects a click command, got {command!r}")
+        name = command.name or ""
+        # A name of the hub's own commands is refused where commands are looked up (hub.cli),
+        # which owns that list; here only plugins are told apart.
+        self._claim(self.registry.commands, "command", name)
+        self.registry.commands[name] = command
+
     def callbacks(self) -> dict[str, Callable[..., None]]:
         return {
             "register_sources": self.source,
@@ -248,6 +262,7 @@ class _Collector:
             "register_rules": self.rule,
             "register_signing_providers": self.signing_provider,
             "register_mappings": self.mappings,
+            "register_commands": self.command,
         }
 
 
@@ -301,6 +316,7 @@ def _merge(registry: Registry, staged: Registry) -> None:
         (registry.sources, staged.sources),
         (registry.transforms, staged.transforms),
         (registry.signing_providers, staged.signing_providers),
+        (registry.commands, staged.commands),
     ):
         clash = set(table) & set(new)
         if clash:
@@ -308,5 +324,6 @@ def _merge(registry: Registry, staged: Registry) -> None:
     registry.sources.update(staged.sources)
     registry.transforms.update(staged.transforms)
     registry.signing_providers.update(staged.signing_providers)
+    registry.commands.update(staged.commands)
     registry.rules.extend(staged.rules)
     registry.mapping_dirs.extend(staged.mapping_dirs)

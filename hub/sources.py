@@ -151,6 +151,54 @@ class ProblemCode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class VendorDocument:
+    """The learner's transcript as the vendor signed it itself (vnEdu), or word that it has not.
+
+    The hub never signs or re-serialises such a document: it verifies it with the receiver's
+    full checks (schema, profile, trust, roles, rules), compares it with the learner's data,
+    and sends `content` byte for byte (the ministry's MaBam is over these bytes).
+
+    Attributes:
+        content: the document's exact bytes as the vendor served them; None while the school
+            has not finished signing at the vendor (vnEdu answers 404): the learner then waits
+            in the state "awaiting vendor signatures", and every later sync asks again
+            (`VendorSignedSource.document`).
+        location: where it was fetched (``GET /v2/transcripts/VN56000001-000123``), without
+            secrets, for the problems a check of it finds.
+    """
+
+    content: bytes | None
+    location: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """A person the source says must sign one part of the learner's document (SMAS).
+
+    The document's names come from the record's data through its mapping (GiaoVien/HoTen,
+    XacNhan); a signatory adds what a mapping has no place for: the person's personal ID, which
+    their certificate carries as ``serialNumber`` ``CCCD:<id>`` (spec 1.0.1), and the
+    vendor's key of the person. Never shown in full (`hub.privacy.mask_id`).
+
+    Attributes:
+        role: "GVBM" (a subject's teacher), "GVCN" (the homeroom teacher) or "HT" (the
+            principal, or the vice-principal who signs for them).
+        name: the person's full name, as the document names them.
+        personal_id: the 12-digit personal ID, or None when the source has none.
+        subject: the subject's MaMon, for a GVBM.
+        position: the vendor's word for an HT ("HIEU_TRUONG", "PHO_HIEU_TRUONG").
+        vendor_key: the vendor's own id of the person (SMAS's teacherId).
+    """
+
+    role: str
+    name: str
+    personal_id: str | None = None
+    subject: str | None = None
+    position: str | None = None
+    vendor_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One learner's year as the vendor has it, before mapping.
 
@@ -161,16 +209,18 @@ class RawRecord:
         data: nested dicts and lists of raw values as found (strings, floats, dates).
         locations: the provenance of values by their path in `data`; a lookup walks up the
             path, so a record-level provenance at `()` covers everything.
-
-    A document the vendor signed itself (vnEdu) has no field yet: the engine would not read
-    it, and would sign the learner's document again. It comes with the vnEdu source (the
-    issue after this one), together with the verification and comparison it needs.
+        vendor_document: the document the vendor signed itself (vnEdu), or None when the hub
+            builds the document and has it signed (spreadsheets, SMAS).
+        signatories: who must sign each part of the document, when the source says (SMAS);
+            empty when it does not.
     """
 
     key: str
     mapping: str
     data: Mapping[str, Any]
     locations: Mapping[RawPath, Provenance] = field(default_factory=dict)
+    vendor_document: VendorDocument | None = None
+    signatories: tuple[Signatory, ...] = ()
 
     def location_of(self, path: RawPath) -> Provenance:
         """The provenance of the value at `path`, or of its nearest located parent."""
@@ -212,6 +262,25 @@ class Source(Protocol):
         ...
 
 
+@runtime_checkable
+class VendorSignedSource(Source, Protocol):
+    """A source whose vendor signs the documents itself (vnEdu): it can fetch one again.
+
+    A learner whose document was not signed yet (`VendorDocument.content` None) waits in the
+    state "awaiting vendor signatures"; every later sync asks the source for that learner's
+    document again with `document`, whether or not the learner's data changed, until it comes.
+    """
+
+    def document(self, record_key: str, school_code: str, school_year: str) -> VendorDocument:
+        """The vendor's signed document of the learner `record_key` (a `RawRecord.key`).
+
+        Raises a `hub.api.UsageError` (with what to do) when the vendor cannot be reached or
+        refuses the hub's credentials; an unfinished document is not an error
+        (`VendorDocument(None, ...)`).
+        """
+        ...
+
+
 SourceFactory = Callable[[Mapping[str, Any]], Source]
 """Builds a Source from a ``[[sources]]`` entry's `options`, already checked against the
 kind's `config_schema`."""
@@ -236,9 +305,14 @@ class SourceSpec:
         config_schema: a JSON Schema (draft 2020-12) of `options`; mark a key that names an
             environment variable holding a secret with `"x-secret-env": true`.
         description: one line for `hub plugins`.
+        incremental: True when `read(cursor)` yields every learner changed since `cursor` and
+            only those (an API with ``updated_since``): the hub then takes such a read as it
+            is. False (a folder of files): a read that yields anything is read again in
+            full, so that a batch holds every row of its school.
     """
 
     name: str
     factory: SourceFactory
     config_schema: Mapping[str, Any]
     description: str = ""
+    incremental: bool = False

@@ -71,7 +71,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
-            return None
+            return plugin_command(cmd_name)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         if not isinstance(command, click.Command):
@@ -81,6 +81,23 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in sorted(COMMANDS)])
+        with formatter.section("Plugin commands"):
+            formatter.write_dl(
+                [("hub plugins", "các lệnh của plugin đã cài / the installed plugins' commands")]
+            )
+
+
+def plugin_command(name: str) -> click.Command | None:
+    """The command `name` a plugin registered (`register_commands`), or None.
+
+    Only a name that is not the hub's own loads the plugins, so `hub --help` and the hub's
+    commands never pay for importing them; a plugin cannot shadow a command of the hub.
+    """
+    if name in COMMANDS:
+        return None
+    from hub.plugins import load_plugins
+
+    return load_plugins().commands.get(name)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,7 @@ import json
 
 import click
 
-from hub.cli import exits
+from hub.cli import COMMANDS, exits
 from hub.plugins import load_plugins
 
 
@@ -36,6 +36,7 @@ def plugins_command(fmt: str) -> None:
             ],
             "sources": sorted(registry.sources),
             "transforms": sorted(registry.transforms),
+            "commands": sorted(registry.commands),
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
@@ -43,6 +44,13 @@ def plugins_command(fmt: str) -> None:
             click.echo(f"{plugin.name} {plugin.version or '-'}  ({plugin.distribution or '-'})")
             for hook in plugin.hooks:
                 click.echo(f"    {hook}")
+        for name, command in sorted(registry.commands.items()):
+            if name in COMMANDS:
+                click.echo(
+                    f"hub {name}  bỏ qua: trùng lệnh của hub / ignored: a command of the hub's own"
+                )
+                continue
+            click.echo(f"hub {name}  {command.get_short_help_str(limit=70)}")
         for failure in registry.failures:
             click.echo(f"LỖI / FAILED {failure.name}: {failure.error}", err=True)
     raise SystemExit(exits.FINDINGS if registry.failures else exits.OK)

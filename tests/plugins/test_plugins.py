@@ -70,6 +70,28 @@ def register_signing_providers(register):
 @hookimpl
 def register_mappings(register):
     register(Path(__file__).parent / "toy_mappings")
+
+
+import click
+
+
+@click.command("toy-sim")
+@click.argument("word")
+def toy_sim(word):
+    '''Serve the toy vendor (a plugin's own command).'''
+    click.echo(f"toy says {word}")
+
+
+@click.command("status")
+def shadow_status():
+    '''A plugin cannot take a name of the hub's own commands.'''
+    click.echo("shadowed")
+
+
+@hookimpl
+def register_commands(register):
+    register(toy_sim)
+    register(shadow_status)
 """
 
 GHOST = """
@@ -193,7 +215,9 @@ def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
         "register_rules",
         "register_mappings",
         "register_signing_providers",
+        "register_commands",
     }
+    assert set(registry.commands) == {"toy-sim", "status"}
     items = list(
         registry.sources["toy_vendor"].factory({"url": "https://vendor.test/x"}).read(None)
     )
@@ -319,3 +343,25 @@ def test_a_plugin_mapping_folder_counts_in_the_mappings_digest(site: Path) -> No
     finally:
         label_file.write_text(text)
     assert mappings_digest(registry.mapping_dirs) == before
+
+
+def test_a_plugin_adds_a_command_to_hub_but_cannot_shadow_the_hubs_own(site: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [HUB, "toy-sim", "hello"], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "toy says hello"
+    listed = subprocess.run([HUB, "plugins"], capture_output=True, text=True, env=env, check=False)
+    assert "hub toy-sim  Serve the toy vendor" in listed.stdout
+    assert "hub status  bỏ qua: trùng lệnh của hub / ignored" in listed.stdout
+    own = subprocess.run(
+        [HUB, "status", "--help"], capture_output=True, text=True, env=env, check=False
+    )
+    assert "shadowed" not in own.stdout
+    assert "A plugin cannot take" not in own.stdout
+    unknown = subprocess.run(
+        [HUB, "no-such-command"], capture_output=True, text=True, env=env, check=False
+    )
+    assert unknown.returncode == 2
+    assert "No such command" in unknown.stderr

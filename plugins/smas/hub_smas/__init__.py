@@ -1,0 +1,1 @@
+"""smas: the hub's source plugin for the SMAS partner API (being built: no hooks yet)."""

@@ -1,0 +1,1 @@
+"""vnedu: the hub's source plugin for the vnEdu partner API (being built: no hooks yet)."""
