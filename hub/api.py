@@ -22,6 +22,8 @@ hub/hookspecs.py and CHANGELOG.md. import-linter holds the bundled plugins to it
                    SignerNotFound, read_secret, ecdsa_der_to_raw
     the model      Transcript and the parts a rule or an exporter reads; CodeLists, load_codes
                    (the code lists of codes.md)
+    addresses      is_loopback, plain_http_refusal (a vendor's secret travels only over
+                   https://, or plain http:// to this machine: the hub's one rule)
     text           fold, clean (matching labels as people type them); to_unicode,
                    column_encoding, decode_as (the legacy TCVN3 and VNI fonts); mask_id,
                    mask_text (a personal ID is never shown in full)
@@ -32,6 +34,7 @@ docs/writing-a-plugin.md walks through each.
 from __future__ import annotations
 
 from hub import xpath
+from hub.addresses import is_loopback, plain_http_refusal
 from hub.codes import CodeLists, load_codes
 from hub.errors import UsageError
 from hub.findings import Finding, Severity, error, warning
@@ -133,10 +136,12 @@ __all__ = [
     "error",
     "fold",
     "hookimpl",
+    "is_loopback",
     "load_codes",
     "load_mappings",
     "mask_id",
     "mask_text",
+    "plain_http_refusal",
     "read_secret",
     "to_unicode",
     "warning",
