@@ -6,6 +6,8 @@
     [signing.providers.X]   one signing provider each (hub.signing.providers.factory)
     [signing.roles]         VaiTro → provider name, for the signatures the hub makes
     [[sources]]             name, plugin, and the plugin's own keys under `options`
+    [trust]                 folder: the roots, intermediates and CRLs (as `hub pki init` writes
+                            them) that documents a vendor signed itself are verified against
 
 Secrets are never read from the file: a key that looks like one (password, token, pin, secret,
 api_key, ...) or a database URL with a password in it is refused with the way to do it right
@@ -114,6 +116,15 @@ class SourceConfig(_Section):
     options: dict[str, Any] = {}
 
 
+class TrustConfig(_Section):
+    """Whom the hub trusts for documents it did not sign: a vendor's own (vnEdu).
+
+    The same folder `hub verify --trust` and the sandbox take (hub.signing.trust.TrustStore).
+    """
+
+    folder: str | None = None
+
+
 class HubConfig(_Section):
     """The whole configuration. `path` and `base_dir` say where it was read from."""
 
@@ -122,10 +133,18 @@ class HubConfig(_Section):
     ministry: MinistryConfig
     signing: SigningConfig = SigningConfig()
     sources: list[SourceConfig] = []
+    trust: TrustConfig = TrustConfig()
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    def trust_folder(self) -> Path | None:
+        """[trust] folder, a relative path taken from the config file's folder; None unset."""
+        if self.trust.folder is None:
+            return None
+        folder = Path(self.trust.folder)
+        return folder if folder.is_absolute() else self.base_dir / folder
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

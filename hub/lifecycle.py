@@ -5,12 +5,19 @@
         └──────────┴──────────┴─────────┴────────┴─► failed      (stopped at a named stage)
         └──────────┴──────────┴─────────┴────────┴─► superseded  (newer content came first)
 
+    a document the vendor signed itself (vnEdu; the hub never builds nor signs it):
+        mapped (checked, built) ─► awaiting_vendor ─► signed       (verified and compared)
+                                        ├──────────► failed       (a check or the comparison)
+                                        └──────────► superseded
+
     redo (an operator's `hub retry`, new content in the same batch):
         failed, rejected ─► extracted | mapped | checked | built
 
-Everything else is derived from `FORWARD` and `REDO`: the terminal states (no forward move),
-the work states (those the worker processes take a record out of, on its way to `signed`),
-the push states, and the state a stage starts from. `hub.store.records.advance` refuses a move
+Everything else is derived from `FORWARD`, `VENDOR_ROUTE` and `REDO`: the terminal states (no
+forward move), the waiting states (entered only on the vendor's route: the learner waits for
+someone outside the hub, and every sync asks the vendor again), the work states (those the
+worker processes take a record out of on the hub's own way to `signed`), the push states, and
+the state a stage starts from. `hub.store.records.advance` refuses a move
 that is not in these tables, so a bug that would skip a step fails loudly instead of sending a
 document that was never checked. Adding a state is one line in `RecordState` and its moves here.
 
@@ -42,6 +49,9 @@ class RecordState(StrEnum):
     MAPPED = "mapped"
     CHECKED = "checked"
     BUILT = "built"
+    # The vendor signs the document itself (vnEdu): waiting for its signatures, or for the
+    # hub's verification of the document it served (hub.pipeline.vendor).
+    AWAITING_VENDOR = "awaiting_vendor"
     SIGNED = "signed"
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
@@ -54,9 +64,12 @@ _S = RecordState
 
 FORWARD: Mapping[RecordState, frozenset[RecordState]] = {
     _S.EXTRACTED: frozenset({_S.MAPPED, _S.FAILED, _S.SUPERSEDED}),
-    _S.MAPPED: frozenset({_S.CHECKED, _S.FAILED, _S.SUPERSEDED}),
-    _S.CHECKED: frozenset({_S.BUILT, _S.FAILED, _S.SUPERSEDED}),
-    _S.BUILT: frozenset({_S.SIGNED, _S.FAILED, _S.SUPERSEDED}),
+    _S.MAPPED: frozenset({_S.CHECKED, _S.AWAITING_VENDOR, _S.FAILED, _S.SUPERSEDED}),
+    _S.CHECKED: frozenset({_S.BUILT, _S.AWAITING_VENDOR, _S.FAILED, _S.SUPERSEDED}),
+    _S.BUILT: frozenset({_S.SIGNED, _S.AWAITING_VENDOR, _S.FAILED, _S.SUPERSEDED}),
+    # The vendor's document: it comes (verified and compared: signed, its bytes as served),
+    # fails a check, or gives way to newer content. Never built, never signed by the hub.
+    _S.AWAITING_VENDOR: frozenset({_S.SIGNED, _S.FAILED, _S.SUPERSEDED}),
     # A signed document no submission holds yet can still give way to newer content; a
     # refused submission (a fault a person must fix) fails its records at `push`.
     _S.SIGNED: frozenset({_S.SUBMITTED, _S.FAILED, _S.SUPERSEDED}),
@@ -67,6 +80,19 @@ FORWARD: Mapping[RecordState, frozenset[RecordState]] = {
     _S.SUPERSEDED: frozenset(),
 }
 """The moves a sync makes, from each state."""
+
+VENDOR_ROUTE = frozenset(
+    (state, _S.AWAITING_VENDOR) for state, moves in FORWARD.items() if _S.AWAITING_VENDOR in moves
+) | {(_S.AWAITING_VENDOR, _S.SIGNED)}
+"""The moves of a document the vendor signed (`RawRecord.vendor_document`): from wherever the
+learner stands before `signed` (a redo may have put them back to `checked` or `built`) to
+waiting for the vendor, and from there to `signed`. Every vendor document passes
+`awaiting_vendor`, even one served at the first read, so the hub's own route never skips a
+step: `mapped` cannot reach `signed` but through the vendor's verification."""
+
+WAITING_STATES = frozenset(new for _, new in VENDOR_ROUTE if new is not _S.SIGNED)
+"""States of a learner who waits for someone outside the hub (the vendor's signatures): not
+work for the workers, not half-way, not a failure; every sync asks the vendor again."""
 
 TERMINAL_STATES = frozenset(state for state, moves in FORWARD.items() if not moves)
 """A record in one of these states needs no more work."""
@@ -93,10 +119,16 @@ def _reaches(start: RecordState, goal: RecordState) -> bool:
     return False
 
 
-WORK_STATES = frozenset(s for s in RecordState if s is not _S.SIGNED and _reaches(s, _S.SIGNED))
+WORK_STATES = frozenset(
+    s
+    for s in RecordState
+    if s is not _S.SIGNED and s not in WAITING_STATES and _reaches(s, _S.SIGNED)
+)
 """States a record leaves in the worker processes (check → build → sign), toward `signed`."""
 
-PUSH_STATES = frozenset(s for s in RecordState if s not in WORK_STATES | TERMINAL_STATES)
+PUSH_STATES = frozenset(
+    s for s in RecordState if s not in WORK_STATES | TERMINAL_STATES | WAITING_STATES
+)
 """States of a signed record on its way to the ministry (push resumes them)."""
 
 STAGE_STARTS_FROM: Mapping[Stage, RecordState] = {
@@ -110,7 +142,7 @@ STAGE_STARTS_FROM: Mapping[Stage, RecordState] = {
 """The state a record is in when `stage` is next to do for it."""
 
 NEXT_WORK_STATE: Mapping[RecordState, RecordState] = {
-    state: next(iter(FORWARD[state] - {_S.FAILED, _S.SUPERSEDED}))
+    state: next(iter(FORWARD[state] - {_S.FAILED, _S.SUPERSEDED} - WAITING_STATES))
     for state in sorted(WORK_STATES, key=list(RecordState).index)
 }
 """The state after each work state when its stage succeeds (extracted → mapped, ...)."""
@@ -122,7 +154,7 @@ REDO: Mapping[RecordState, frozenset[RecordState]] = {
     _S.FAILED: REDO_STATES,
     _S.REJECTED: REDO_STATES,
     # New content in the same batch, before anything of it was sent: back to the start.
-    **{state: frozenset({_S.EXTRACTED}) for state in WORK_STATES | {_S.SIGNED}},
+    **{state: frozenset({_S.EXTRACTED}) for state in WORK_STATES | WAITING_STATES | {_S.SIGNED}},
 }
 """The moves back an operator's redo (or new content before sending) may make."""
 
@@ -154,6 +186,8 @@ __all__ = [
     "SETTLED_STATES",
     "STAGE_STARTS_FROM",
     "TERMINAL_STATES",
+    "VENDOR_ROUTE",
+    "WAITING_STATES",
     "WITHOUT_TRANSCRIPT_STATES",
     "WORK_STATES",
     "RecordState",

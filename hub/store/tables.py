@@ -67,6 +67,7 @@ class AuditKind(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    VERIFIED = "verified"  # a document the vendor signed, verified and compared, then kept
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -270,6 +271,26 @@ class RecordDocument(StoreTable, table=True):
         foreign_key="records.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     body: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class VendorWait(StoreTable, table=True):
+    """A learner waiting for the document its vendor signs (RecordState.AWAITING_VENDOR).
+
+    The vendor's document is compared with the learner's data as the source gave it when the
+    learner was read (`transcript`: its canonical JSON, hub.canonical), because a later sync
+    asks the vendor for the document again without reading the learner again (an incremental
+    source yields only changed learners). Deleted when the record leaves the state.
+    """
+
+    __tablename__ = "vendor_waits"
+
+    record_id: int = Field(
+        foreign_key="records.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    transcript: str = Field(sa_type=sa.Text)  # canonical JSON of the mapped Transcript
+    location: str | None = Field(default=None, sa_type=sa.Text)  # where the vendor serves it
+    asks: int = 1  # how many syncs have asked the vendor for it
+    asked_at: datetime = _when()
 
 
 class Problem(StoreTable, table=True):

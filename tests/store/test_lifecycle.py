@@ -11,6 +11,8 @@ from hub.lifecycle import (
     PUSH_STATES,
     STAGE_STARTS_FROM,
     TERMINAL_STATES,
+    VENDOR_ROUTE,
+    WAITING_STATES,
     WITHOUT_TRANSCRIPT_STATES,
     WORK_STATES,
     RecordState,
@@ -27,6 +29,9 @@ def test_every_state_has_its_moves_and_the_sets_follow_from_them() -> None:
     assert {S.ACCEPTED, S.REJECTED, S.FAILED, S.SUPERSEDED} == TERMINAL_STATES
     assert {S.EXTRACTED, S.MAPPED, S.CHECKED, S.BUILT} == WORK_STATES
     assert {S.SIGNED, S.SUBMITTED} == PUSH_STATES
+    assert {S.AWAITING_VENDOR} == WAITING_STATES
+    assert (S.AWAITING_VENDOR, S.SIGNED) in VENDOR_ROUTE
+    assert {new for old, new in VENDOR_ROUTE if old is not S.AWAITING_VENDOR} == WAITING_STATES
     assert NEXT_WORK_STATE == {
         S.EXTRACTED: S.MAPPED,
         S.MAPPED: S.CHECKED,
@@ -49,6 +54,12 @@ def test_every_state_has_its_moves_and_the_sets_follow_from_them() -> None:
         (S.FAILED, S.MAPPED, True),
         (S.SIGNED, S.EXTRACTED, True),  # new content before anything was sent
         (S.SUBMITTED, S.EXTRACTED, False),
+        (S.MAPPED, S.AWAITING_VENDOR, True),  # the vendor signs the document itself
+        (S.AWAITING_VENDOR, S.SIGNED, True),  # verified and compared
+        (S.AWAITING_VENDOR, S.FAILED, True),
+        (S.AWAITING_VENDOR, S.SUBMITTED, False),  # never sent before it is signed
+        (S.EXTRACTED, S.AWAITING_VENDOR, False),  # mapped first: compared with its data
+        (S.AWAITING_VENDOR, S.EXTRACTED, True),  # new content while waiting
     ],
 )
 def test_allowed_moves(old: RecordState, new: RecordState, ok: bool) -> None:
