@@ -37,6 +37,7 @@ from hub.store import (
     fail_records,
     mark_signed,
 )
+from hub.store.vendor import Waiting, await_vendor, forget_waits, mark_vendor_signed
 
 _TO_BUILT = sorted(WORK_STATES - {RecordState.BUILT}, key=order)
 """The work states a learner the workers signed still walks through, in order, to `built`."""
@@ -99,22 +100,28 @@ def commit_results(
     failures: dict[int, list[Failure]] = {}
     warnings: dict[int, list[ProblemIn]] = {}
     ok: list[tuple[InFlight, WorkResult]] = []
+    received: list[tuple[InFlight, WorkResult]] = []  # the vendor's documents, verified
+    left_waiting: list[int] = []
     for result in results:
         flight = flights[result.record_id]
         findings = [*flight.findings, *result.findings]
+        if result.vendor:
+            left_waiting.append(flight.record_id)
         if result.stage is not None:
             stage = Stage(result.stage)
             problems = problems_of(findings, stage, flight)
             failure = Failure(flight.record_id, flight.state, stage, problems)
             failures.setdefault(flight.batch_id, []).append(failure)
             continue
-        ok.append((flight, result))
+        (received if result.vendor else ok).append((flight, result))
         notes = [f for f in findings if f.severity is Severity.WARNING]
         if notes:
             problems = problems_of(notes, Stage.CHECK, flight)
             warnings.setdefault(flight.batch_id, []).extend(problems)
     for batch_id, batch_failures in failures.items():
         fail_records(session, batch_id, batch_failures)
+    forget_waits(session, left_waiting)
+    signed = _commit_received(session, received)
     for state in _TO_BUILT:  # walk each learner up to `built`, in bulk per state
         changes = [
             StateChange(f.record_id, state, NEXT_WORK_STATE[state])
@@ -136,7 +143,7 @@ def commit_results(
         mark_signed(session, documents)
     for batch_id, problems in warnings.items():
         add_problems(session, batch_id, problems)
-    return [
+    return signed + [
         Signed(
             flight.record_id,
             flight.batch_id,
@@ -146,6 +153,90 @@ def commit_results(
         )
         for (flight, result), document in zip(ok, documents, strict=True)
     ]
+
+
+def to_vendor_route(session: Session, flights: Sequence[InFlight]) -> None:
+    """Bring learners onto the vendor's route (`awaiting_vendor`), in bulk.
+
+    A learner is compared with its data once mapped: one put back to `extracted` (a redo) is
+    moved to `mapped` first; one already waiting stays.
+    """
+    mapped = [
+        StateChange(f.record_id, f.state, NEXT_WORK_STATE[f.state])
+        for f in flights
+        if f.state is RecordState.EXTRACTED
+    ]
+    if mapped:
+        advance(session, mapped)
+    waiting = [
+        StateChange(
+            f.record_id,
+            RecordState.MAPPED if f.state is RecordState.EXTRACTED else f.state,
+            RecordState.AWAITING_VENDOR,
+        )
+        for f in flights
+        if f.state is not RecordState.AWAITING_VENDOR
+    ]
+    if waiting:
+        advance(session, waiting)
+
+
+def _commit_received(session: Session, received: list[tuple[InFlight, WorkResult]]) -> list[Signed]:
+    """The vendor's verified documents: stored as served, byte for byte, and `signed`."""
+    if not received:
+        return []
+    to_vendor_route(session, [flight for flight, _ in received])
+    documents = [
+        SignedDocument(
+            flight.record_id,
+            flight.ma_ho_so,
+            [SignedBy(*signer) for signer in result.signatures],
+            result.document,
+        )
+        for flight, result in received
+    ]
+    mark_vendor_signed(session, documents)
+    notes: dict[int, list[ProblemIn]] = {}
+    for flight, result in received:
+        warnings = [f for f in [*flight.findings, *result.findings] if not f.is_error]
+        if warnings:
+            notes.setdefault(flight.batch_id, []).extend(problems_of(warnings, Stage.CHECK, flight))
+    for batch_id, problems in notes.items():
+        add_problems(session, batch_id, problems)
+    return [
+        Signed(
+            flight.record_id,
+            flight.batch_id,
+            flight.ma_ho_so,
+            doc.digest(),
+            len(doc.document or b""),
+        )
+        for (flight, _), doc in zip(received, documents, strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedFlight:
+    """A learner whose vendor has not signed yet: the data its document will be compared with."""
+
+    flight: InFlight
+    transcript: str  # canonical JSON of the mapped transcript
+    location: str | None
+
+
+def commit_awaiting(store: Store, waiting: Sequence[AwaitedFlight]) -> None:
+    """Commit learners whose vendor has not finished signing: `awaiting_vendor`, not a failure."""
+    if not waiting:
+        return
+    with store.write() as session:
+        to_vendor_route(session, [w.flight for w in waiting])
+        await_vendor(
+            session,
+            [
+                Waiting(w.flight.record_id, RecordState.AWAITING_VENDOR, w.transcript, w.location)
+                for w in waiting
+            ],
+        )
 
 
 def commit_finished(store: Store, finished: Sequence[Finished]) -> list[Signed]:

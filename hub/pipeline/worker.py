@@ -1,5 +1,9 @@
 """The CPU-heavy stages in worker processes: check (rules) → build (+ schema) → sign.
 
+A document the vendor signed itself takes the receiver's checks and the comparison with the
+learner's data instead (hub.pipeline.receive), in the same processes, so a big school is
+verified in parallel as it would be built and signed.
+
 A chunk of learners goes to a process of a `ProcessPoolExecutor` sized to the cores; the
 worker returns, for each, either the signed document and who signed it, or the stage that
 stopped it and the findings that say why. Workers hold no store connection and no secret from
@@ -28,10 +32,12 @@ from hub.findings import Finding, error, has_errors
 from hub.lifecycle import Stage
 from hub.model import Transcript
 from hub.pipeline.build import build_tree
+from hub.pipeline.receive import check_received
 from hub.pipeline.sign import SignerId, Signers, sign_failure, signed_bytes
 from hub.plugins import load_plugins
 from hub.privacy import mask_logs
 from hub.rules import Rule, check_transcript
+from hub.signing.trust import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +52,13 @@ class WorkerSpec:
 
 @dataclass(frozen=True, slots=True)
 class WorkItem:
+    """A learner for the workers: the hub builds and signs its document, or, with
+    `vendor_document`, checks the one its vendor signed (hub.pipeline.receive)."""
+
     record_id: int
     transcript: Transcript
+    vendor_document: bytes | None = None  # the vendor's exact bytes
+    vendor: str = ""  # the source's name, for the comparison's messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,7 @@ class WorkResult:
     findings: tuple[Finding, ...] = ()
     document: bytes | None = None
     signatures: tuple[SignerId, ...] = ()
+    vendor: bool = False  # `document` is the vendor's, verified and compared, not the hub's
 
 
 @dataclass
@@ -68,6 +80,7 @@ class _Worker:
     rules: Sequence[Rule]
     signers: Signers
     today: date
+    trust: TrustStore | None  # [trust] folder: for documents the vendor signed
 
 
 _state: _Worker | None = None
@@ -85,7 +98,9 @@ def init_worker(spec: WorkerSpec) -> None:
     config = load_config(spec.config_path)
     registry = load_plugins()
     signers = Signers(config, registry.provider_kinds())
-    _state = _Worker(config, load_codes(), tuple(registry.rules), signers, spec.today)
+    folder = config.trust_folder()
+    trust = TrustStore.from_folder(folder) if folder is not None else None
+    _state = _Worker(config, load_codes(), tuple(registry.rules), signers, spec.today, trust)
 
 
 def work(items: Sequence[WorkItem]) -> list[WorkResult]:
@@ -118,6 +133,8 @@ def _internal(stage: Stage, exc: Exception) -> WorkResult:
 
 
 def _one(item: WorkItem, state: _Worker) -> WorkResult:
+    if item.vendor_document is not None:
+        return _received(item, state)
     rid = item.record_id
     try:
         findings = check_transcript(item.transcript, state.codes, state.today, state.rules)
@@ -142,6 +159,41 @@ def _one(item: WorkItem, state: _Worker) -> WorkResult:
     except Exception as exc:  # as above: a bug stops one learner, with its stage
         return _with_id(_internal(SIGN, exc), rid)
     return WorkResult(rid, None, warnings, document, tuple(signatures))
+
+
+NO_TRUST = "TRUST_NOT_CONFIGURED"
+
+
+def _received(item: WorkItem, state: _Worker) -> WorkResult:
+    """The vendor's document: checked and compared; kept byte for byte when both hold."""
+    rid, content = item.record_id, item.vendor_document
+    assert content is not None
+    if state.trust is None:  # the runner refuses this before reading; kept as a guard
+        finding = error(
+            NO_TRUST,
+            "/HocBaSo/DSCKS",
+            "config.toml không có [trust] folder: không kiểm tra được chữ ký của học bạ nhà "
+            "cung cấp đã ký; thêm thư mục chứng thư gốc, trung gian và CRL.",
+            "config.toml has no [trust] folder: the vendor's signatures cannot be checked; "
+            "name the folder of root and intermediate certificates and CRLs.",
+        )
+        return WorkResult(rid, CHECK, (finding,))
+    try:
+        received = check_received(
+            content,
+            item.transcript,
+            trust=state.trust,
+            codes=state.codes,
+            today=state.today,
+            rules=state.rules,
+            received_at=datetime.now(UTC),
+            vendor=item.vendor,
+        )
+    except Exception as exc:  # a bug stops one learner, named, not the whole run
+        return _with_id(_internal(CHECK, exc), rid)
+    if not received.accepted:
+        return WorkResult(rid, CHECK, received.findings, vendor=True)
+    return WorkResult(rid, None, received.findings, content, received.signers, vendor=True)
 
 
 def _with_id(result: WorkResult, record_id: int) -> WorkResult:
