@@ -2,7 +2,9 @@
 
 Read from the store only (no source, no ministry): learners, accepted, withdrawn, rejected,
 problems (failed at a stage, or a source row that never became a learner), pending (still on
-their way: a run is going, or one was killed and the next `hub sync` resumes it); a total; and
+their way: a run is going, or one was killed and the next `hub sync` resumes it), awaiting
+vendor (the vendor signs the documents itself and has not finished: every sync asks it
+again; not a failure); a total; and
 the top reasons, each a ministry or hub code with the learners it stops and an example message.
 `hub report` gives every row behind these figures, traced to its cell.
 """
@@ -28,7 +30,15 @@ from hub.cli.operator_common import (
 from hub.cli.sync import run_guarded
 from hub.report.queries import Reason, SchoolYearStatus, reason_json, total_reasons
 
-_FIGURES = ("learners", "accepted", "withdrawn", "rejected", "problems", "pending")
+_FIGURES = (
+    "learners",
+    "accepted",
+    "withdrawn",
+    "rejected",
+    "problems",
+    "pending",
+    "awaiting_vendor",
+)
 _MORE = ("failed", "unkeyed", "halfway", "changed_since_issued", "source_problems")
 
 
@@ -57,6 +67,7 @@ def _table(statuses: list[SchoolYearStatus], totals: dict[str, int]) -> Table:
         "Từ chối / Rejected",
         "Vấn đề / Problems",
         "Đang xử lý / Pending",
+        "Chờ NCC ký / Awaiting vendor",
     ):
         table.add_column(heading, justify="right")
     table.add_column("Lỗi ở bước / Failed at")
@@ -131,7 +142,15 @@ def status_command(
         out.print(
             f"Thiếu học bạ / without a transcript: {missing} — từ chối/rejected "
             f"{totals['rejected']}, vấn đề/problems {totals['problems']}, đang xử lý/pending "
-            f"{totals['pending']}, đã thu hồi/withdrawn {totals['withdrawn']}."
+            f"{totals['pending']}, chờ nhà cung cấp ký/awaiting the vendor's signatures "
+            f"{totals['awaiting_vendor']}, đã thu hồi/withdrawn {totals['withdrawn']}."
+        )
+    if totals["awaiting_vendor"]:
+        n = totals["awaiting_vendor"]
+        out.print(
+            f"{n} học sinh chờ nhà cung cấp (vnEdu) ký xong học bạ; mỗi lần `hub sync` sẽ hỏi "
+            f"lại, không cần làm gì ở hub. / {n} learners await the signatures their vendor "
+            f"makes; every `hub sync` asks again, nothing to do at the hub."
         )
     if totals["halfway"]:
         out.print(

@@ -109,6 +109,20 @@ def report_and_exit_code(report: object) -> int:
         f"{o.accepted}, từ chối/rejected {o.rejected}, vấn đề/problems {o.problems}, "
         f"đang chờ/pending {o.pending}, không đổi/unchanged {o.unchanged}{resumed}."
     )
+    if o.awaiting_vendor:
+        click.echo(
+            f"{o.awaiting_vendor} học sinh chờ nhà cung cấp ký học bạ (không phải lỗi; mỗi lần "
+            f"`hub sync` sẽ hỏi lại) / learners awaiting their vendor's signatures (not a "
+            f"failure; every `hub sync` asks again)."
+        )
+    from hub.privacy import mask_text
+
+    for message in report.vendor_unreachable:
+        click.echo(
+            f"Không hỏi lại được học bạ đã ký / could not ask for signed documents: "
+            f"{mask_text(message)}",
+            err=True,
+        )
     if report.sources_unchanged:
         click.echo(
             f"{report.sources_unchanged} nguồn không đổi từ lần đọc trước, không đọc lại / "

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hub.canonical import from_canonical_json, to_canonical_json
 from hub.pipeline.check import LearnerLookup, look_up
-from hub.pipeline.commit import InFlight, commit_finished, commit_stopped
+from hub.pipeline.commit import (
+    AwaitedFlight,
+    InFlight,
+    commit_awaiting,
+    commit_finished,
+    commit_stopped,
+)
 from hub.pipeline.intake import Work
 from hub.pipeline.pool import Finished, WorkPool
 from hub.pipeline.progress import SyncProgress
 from hub.pipeline.push import Pusher
 from hub.pipeline.worker import WorkItem
-from hub.store import Store
+from hub.sources import VendorDocument
+from hub.store import RecordState, Store
+from hub.store.vendor import WaitingLearner
 
 
 class Chain:
@@ -37,15 +46,61 @@ class Chain:
         self.store, self.lookup, self.pool, self.pusher = store, lookup, pool, pusher
         self.progress = progress
 
-    def hand(self, work: Sequence[Work]) -> None:
+    def hand(self, work: Sequence[Work], vendor: str = "") -> None:
+        """A committed chunk: looked up, then built and signed, or the vendor's document checked.
+
+        A learner whose record carries a document the vendor signed (`vendor_document`) is
+        never built nor signed: its document goes to the workers' receiver checks, or, not
+        signed yet, the learner waits (`awaiting_vendor`) and later syncs ask again.
+
+        Args:
+            work: the chunk.
+            vendor: the source's name, for the messages comparing its document and data.
+        """
         if not work:
             return
         self.progress.expect("signed", len(work))
         ahead, stopped = look_up(self.lookup, work)
         commit_stopped(self.store, stopped)
         self.progress.signed(len(stopped), 0)
-        items = [WorkItem(f.record_id, w.mapped.transcript) for f, w in _with_work(ahead, work)]
-        self._finish(self.pool.submit(ahead, items))
+        flights, items, waiting = [], [], []
+        for flight, w in _with_work(ahead, work):
+            document = w.mapped.raw.vendor_document
+            if document is not None and document.content is None:
+                waiting.append(_awaited(flight, w, document))
+                continue
+            content = document.content if document is not None else None
+            flights.append(flight)
+            items.append(WorkItem(flight.record_id, w.mapped.transcript, content, vendor))
+        commit_awaiting(self.store, waiting)
+        self.progress.signed(len(waiting), 0)
+        self._finish(self.pool.submit(flights, items))
+
+    def hand_received(self, documents: Sequence[tuple[WaitingLearner, bytes]], vendor: str) -> None:
+        """Documents the vendor signed since their learners began to wait: to the workers.
+
+        Each is compared with the data its learner had when read (kept with the wait); the
+        look-up was done then.
+        """
+        if not documents:
+            return
+        self.progress.expect("signed", len(documents))
+        flights, items = [], []
+        for learner, content in documents:
+            flights.append(
+                InFlight(
+                    learner.record_id,
+                    learner.batch_id,
+                    RecordState.AWAITING_VENDOR,
+                    learner.ma_ho_so,
+                    learner.school_code,
+                    learner.school_year,
+                    learner.source_ref,
+                )
+            )
+            transcript = from_canonical_json(learner.transcript)
+            items.append(WorkItem(learner.record_id, transcript, content, vendor))
+        self._finish(self.pool.submit(flights, items))
 
     def drain(self) -> None:
         self._finish(self.pool.drain())
@@ -55,6 +110,12 @@ class Chain:
         self.progress.signed(sum(len(f.results) for f in finished), len(signed))
         for learner in signed:
             self.pusher.queue(learner)
+
+
+def _awaited(flight: InFlight, work: Work, document: VendorDocument) -> AwaitedFlight:
+    where = document.location
+    location = where.url or (where.describe() if where != type(where)() else None)
+    return AwaitedFlight(flight, to_canonical_json(work.mapped.transcript).decode(), location)
 
 
 def _with_work(ahead: list[InFlight], work: Sequence[Work]) -> list[tuple[InFlight, Work]]:

@@ -39,7 +39,7 @@ from hub.config import HubConfig, SourceConfig
 from hub.datafiles import mappings_dir
 from hub.errors import ExitCode, HubError, UsageError
 from hub.plugins import Registry
-from hub.sources import Checkpoint, CursorError, Problem, RawRecord
+from hub.sources import Checkpoint, CursorError, Problem, RawRecord, Source
 from hub.store import StoredCursor
 
 log = logging.getLogger(__name__)
@@ -198,8 +198,36 @@ def reading_context(run: SourceRun, registry: Registry, mappings: str, pipeline:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def source_failed(run: SourceRun, exc: Exception, doing: tuple[str, str]) -> SourceFailed:
+    """A plugin's exception as the hub reports it: the source, the plugin, what it was doing."""
+    return SourceFailed(
+        f"Nguồn {run.label} (plugin {run.plugin}) lỗi khi {doing[0]}: {type(exc).__name__}: {exc}.",
+        f"Source {run.label} (plugin {run.plugin}) failed while {doing[1]}: "
+        f"{type(exc).__name__}: {exc}.",
+    )
+
+
+_READING = ("đọc", "reading")
+
+
+def build_source(run: SourceRun, registry: Registry) -> Source:
+    """The plugin's Source for one source run (built once a sync: reads and documents).
+
+    Raises:
+        SourceFailed: the plugin raised while building it.
+        UsageError: the plugin refused its options (a HubError of its own).
+    """
+    spec = registry.source(run.plugin)
+    try:
+        return spec.factory(dict(run.options))
+    except HubError:
+        raise
+    except Exception as exc:  # a plugin's bug must stop this source with its name, not the hub
+        raise source_failed(run, exc, ("khởi tạo", "being built")) from exc
+
+
 def read_source(
-    run: SourceRun, registry: Registry, cursor: str | None = None
+    run: SourceRun, registry: Registry, cursor: str | None = None, source: Source | None = None
 ) -> Generator[RawRecord | Problem | Checkpoint, None, None]:
     """Every record, problem and checkpoint of one source since `cursor`, streamed.
 
@@ -207,18 +235,13 @@ def read_source(
         SourceFailed: the plugin raised while building or reading (the message names it).
         CursorError: the plugin cannot understand `cursor`.
     """
-    spec = registry.source(run.plugin)
     try:
-        source = spec.factory(dict(run.options))
-        yield from source.read(cursor)
+        built = source if source is not None else build_source(run, registry)
+        yield from built.read(cursor)
     except HubError:
         raise
     except Exception as exc:  # a plugin's bug must stop this source with its name, not the hub
-        raise SourceFailed(
-            f"Nguồn {run.label} (plugin {run.plugin}) lỗi khi đọc: {type(exc).__name__}: {exc}.",
-            f"Source {run.label} (plugin {run.plugin}) failed while reading: "
-            f"{type(exc).__name__}: {exc}.",
-        ) from exc
+        raise source_failed(run, exc, _READING) from exc
 
 
 def start_cursor(
@@ -228,6 +251,7 @@ def start_cursor(
     unfinished: Iterable[tuple[str, str]],
     *,
     full: bool = False,
+    incremental: bool = False,
 ) -> str | None:
     """The cursor to read a source from: the stored one, if it is still valid and safe to use.
 
@@ -235,10 +259,19 @@ def start_cursor(
     failed or that an earlier run left half-way (`unfinished`: (source, school) pairs from
     `hub.store.sources_with_unfinished_work`; their rows must be read to try or resume them),
     or when the stored cursor was made under another reading context.
+
+    An `incremental` source (`SourceSpec.incremental`: an API with ``updated_since``) keeps
+    its cursor whatever work is unfinished: its cursor is saved only once every learner read
+    from it is past the work states, so a run killed half-way reads the same learners again
+    from the same cursor; a failed learner is read again when the vendor changes it (or by
+    `hub sync --full`, `hub retry`). Reading a whole vendor's API on every sync because one
+    learner failed is what the incremental read exists to avoid.
     """
     if full:
         return None
-    if any(name == run.name and run.school_code in (None, school) for name, school in unfinished):
+    if not incremental and any(
+        name == run.name and run.school_code in (None, school) for name, school in unfinished
+    ):
         return None
     found = stored.get(run.label)
     if found is None or found.context != context:
@@ -247,7 +280,12 @@ def start_cursor(
 
 
 def read_changed(
-    run: SourceRun, registry: Registry, cursor: str | None
+    run: SourceRun,
+    registry: Registry,
+    cursor: str | None,
+    *,
+    incremental: bool = False,
+    source: Source | None = None,
 ) -> Iterator[RawRecord | Problem | Checkpoint]:
     """The source read in full, or only its last checkpoint when nothing changed since `cursor`.
 
@@ -256,12 +294,24 @@ def read_changed(
     holds its source's every row, so "rows in" of a school's latest batch is the school's
     whole roster and the report's source problems are never half of what the files hold;
     a school whose files did not change costs only the plugin's change check.
+
+    An `incremental` source (`SourceSpec.incremental`) is taken as it reads from `cursor`:
+    only the learners changed since, each a whole learner (an API item is one learner's
+    year), never the whole vendor again. A cursor it cannot understand means a full read.
     """
     if cursor is None:
-        yield from read_source(run, registry, None)
+        yield from read_source(run, registry, None, source)
+        return
+    if incremental:
+        try:
+            yield from read_source(run, registry, cursor, source)
+            return
+        except CursorError:  # raised before anything was yielded (Source.read's contract)
+            log.warning("source %s: stored cursor not understood; read in full", run.label)
+        yield from read_source(run, registry, None, source)
         return
     last: Checkpoint | None = None
-    probe = read_source(run, registry, cursor)
+    probe = read_source(run, registry, cursor, source)
     try:
         for item in probe:
             if not isinstance(item, Checkpoint):
@@ -276,4 +326,4 @@ def read_changed(
         log.warning("source %s: stored cursor not understood; read in full", run.label)
     finally:
         probe.close()
-    yield from read_source(run, registry, None)
+    yield from read_source(run, registry, None, source)

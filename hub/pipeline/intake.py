@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from sqlmodel import Session
 
 from hub.findings import Severity
-from hub.lifecycle import WORK_STATES
+from hub.lifecycle import WAITING_STATES, WORK_STATES
 from hub.pipeline.extract import SourceRun
 from hub.pipeline.map import Mapped, problem_in
 from hub.pipeline.trace import locate
@@ -220,7 +220,7 @@ class Intake:
         moved = set(fresh)
         work = []
         for answer, mapped in zip(answers, chunk, strict=True):
-            if not answer.needs_work or answer.state not in WORK_STATES:
+            if not answer.needs_work or answer.state not in WORK_STATES | WAITING_STATES:
                 continue  # done, unchanged, late; or signed/submitted: push resumes those
             if answer.record_id in held:
                 continue

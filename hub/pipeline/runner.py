@@ -37,6 +37,7 @@ from hub.pipeline.chain import Chain
 from hub.pipeline.check import LearnerLookup
 from hub.pipeline.extract import (
     SourceRun,
+    build_source,
     check_options,
     mappings_digest,
     read_changed,
@@ -50,9 +51,10 @@ from hub.pipeline.pool import WorkPool
 from hub.pipeline.progress import SyncProgress
 from hub.pipeline.push import Pusher
 from hub.pipeline.sign import Signers
+from hub.pipeline.vendor import ask_again, check_trust
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
-from hub.sources import Checkpoint, Problem
+from hub.sources import Checkpoint, Problem, Source
 from hub.store import (
     BatchAccounting,
     BatchState,
@@ -119,6 +121,8 @@ class SyncReport:
     documents_sent: int = 0
     documents_settled: int = 0
     lookups: int = 0
+    vendor_asked: int = 0  # learners waiting for their vendor's signatures, asked again
+    vendor_unreachable: list[str] = field(default_factory=list)  # the vendors' own messages
     incomplete: MinistryError | None = None  # the ministry stopped us; run again later
     unsettled: list[str] = field(default_factory=list)  # receipts still processing
     unbalanced: list[BatchAccounting] = field(default_factory=list)  # a bug if ever non-empty
@@ -240,6 +244,10 @@ class _Run:
         self.sources = [r for r in every if self._wanted(r)]
         for source in self.sources:
             check_options(source, self.registry, config.path)
+        self._built: dict[str, Source] = {
+            source.label: build_source(source, self.registry) for source in self.sources
+        }
+        check_trust(config, [(s.label, self._built[s.label]) for s in self.sources])
         signers = Signers(config, self.registry.provider_kinds())
         signers.check({s.school_code for s in self.sources if s.school_code})
         self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
@@ -344,18 +352,39 @@ class _Run:
         """Extract and map one source into the run's batches; returns the learners read."""
         context = reading_context(source, self.registry, self._mappings_digest, PIPELINE_VERSION)
         full = self.options.full_read or self.options.only_rejected
-        cursor = start_cursor(source, context, self._stored, self._unfinished, full=full)
+        incremental = self.registry.source(source.plugin).incremental
+        cursor = start_cursor(
+            source, context, self._stored, self._unfinished, full=full, incremental=incremental
+        )
         reading = SourcePass(intake, source, self.options.year, lambda: progress.advance("read"))
         checkpoint: str | None = None
-        for item in read_changed(source, self.registry, cursor):
+        built = self._built[source.label]
+        vendor = source.name
+        for item in read_changed(
+            source, self.registry, cursor, incremental=incremental, source=built
+        ):
             if isinstance(item, Checkpoint):
                 checkpoint = item.cursor
             elif isinstance(item, Problem):
                 reading.problem(item)
             else:
-                chain.hand(reading.record(item, map_record(item, self.mappings), self._takes))
+                work = reading.record(item, map_record(item, self.mappings), self._takes)
+                chain.hand(work, vendor)
         learners = reading.learners
-        chain.hand(reading.finish())
+        chain.hand(reading.finish(), vendor)
+        if not self.options.only_rejected:
+            asked = ask_again(
+                self.store,
+                chain,
+                source,
+                built,
+                run_id=report.run_id,
+                school=self.options.school,
+                year=self.options.year,
+                chunk_size=self.options.chunk_size,
+            )
+            report.vendor_asked += asked.asked
+            report.vendor_unreachable += asked.unreachable
         if cursor is not None and not reading.changed:
             report.sources_unchanged += 1
         complete = not (self.options.only_rejected or reading.skipped)

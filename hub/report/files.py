@@ -88,6 +88,7 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     Column("Bị từ chối / Rejected", 11, lambda s: s.rejected),
     Column("Có vấn đề / Problems", 11, lambda s: s.problems),
     Column("Đang xử lý / Pending", 11, lambda s: s.pending),
+    Column("Chờ NCC ký / Awaiting vendor", 11, lambda s: s.awaiting_vendor),
     Column("Lý do chính / Top reasons", 60, lambda s: top_reasons_text(s)),
 )
 

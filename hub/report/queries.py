@@ -24,7 +24,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.findings import Severity
-from hub.lifecycle import TERMINAL_STATES, WITHOUT_TRANSCRIPT_STATES, RecordState, Stage
+from hub.lifecycle import (
+    TERMINAL_STATES,
+    WAITING_STATES,
+    WITHOUT_TRANSCRIPT_STATES,
+    RecordState,
+    Stage,
+)
 from hub.store.issued import withdrawn_transcripts
 from hub.store.records import CHUNK
 from hub.store.tables import AuditEntry, Batch, BatchState, Problem, Record, Run, School, table_of
@@ -58,7 +64,9 @@ class Reason:
 class SchoolYearStatus:
     """Where the learners of one school and year stand now; each learner counted once.
 
-    `learners` = accepted + withdrawn + rejected + problems + pending. A learner whose
+    `learners` = accepted + withdrawn + rejected + problems + pending + awaiting_vendor
+    (learners whose vendor signs the documents itself and has not finished: not a failure,
+    every sync asks the vendor again). A learner whose
     transcript is in force but whose source changed since (`changed_since_issued`, held until
     `hub replace`) counts as accepted: they have a transcript. Problems of the source that
     name no learner (a stray file, a row matching nobody) are `source_problems`, not learners.
@@ -74,6 +82,7 @@ class SchoolYearStatus:
     unkeyed: int = 0  # learners the source names whose row could not become a record
     pending: int = 0  # on their way: in a running sync, or left half-way (`halfway`)
     halfway: int = 0  # of `pending`, left by a run that ended early: `hub sync` resumes them
+    awaiting_vendor: int = 0  # waiting for the signatures their vendor makes (vnEdu)
     changed_since_issued: int = 0  # of `accepted`: source changed after issue (hub replace)
     source_problems: int = 0  # errors of the source that name no learner
     failed_by_stage: dict[str, int] = field(default_factory=dict)
@@ -85,9 +94,9 @@ class SchoolYearStatus:
 
     @property
     def learners(self) -> int:
-        return (
-            self.accepted + self.withdrawn + self.rejected + self.failed + self.unkeyed
-        ) + self.pending
+        return (self.accepted + self.withdrawn + self.rejected + self.failed + self.unkeyed) + (
+            self.pending + self.awaiting_vendor
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +113,7 @@ class SchoolYearStatus:
             "unkeyed": self.unkeyed,
             "pending": self.pending,
             "halfway": self.halfway,
+            "awaiting_vendor": self.awaiting_vendor,
             "changed_since_issued": self.changed_since_issued,
             "source_problems": self.source_problems,
             "reasons": [reason_json(r) for r in self.reasons],
@@ -194,6 +204,8 @@ def school_status(
             status.failed += count
             name = Stage(stage).value if stage else "?"
             status.failed_by_stage[name] = status.failed_by_stage.get(name, 0) + count
+        elif state in WAITING_STATES:
+            status.awaiting_vendor += count
         elif state not in TERMINAL_STATES:
             status.pending += count
     _count_withdrawn(session, school_code, school_year, row)
@@ -252,11 +264,15 @@ def running_run(session: Session) -> int | None:
 def _count_halfway(
     session: Session, school: str | None, year: str | None
 ) -> dict[tuple[str, str], int]:
-    """Current records still in work or push states that no live sync is working on."""
+    """Current records still in work or push states that no live sync is working on.
+
+    A learner waiting for its vendor's signatures is not half-way: no run left it, the
+    vendor has the next move.
+    """
     r = _RECORDS.c
     query = _current_filter(
         sa.select(r.school_code, r.school_year, sa.func.count()), school, year
-    ).where(r.state.not_in(list(TERMINAL_STATES)))
+    ).where(r.state.not_in(list(TERMINAL_STATES | WAITING_STATES)))
     live = running_run(session)
     if live is not None:
         query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run != live))

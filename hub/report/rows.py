@@ -16,11 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.lifecycle import PUSH_STATES, STAGE_STARTS_FROM, TERMINAL_STATES, RecordState
+from hub.lifecycle import (
+    PUSH_STATES,
+    STAGE_STARTS_FROM,
+    TERMINAL_STATES,
+    WAITING_STATES,
+    RecordState,
+)
 from hub.privacy import mask_text
 from hub.report.queries import HOLD_CODE, MISSING_STATES, latest_full_batches, running_run
 from hub.store import SourceLocation
-from hub.store.tables import Batch, Problem, Record, School, table_of
+from hub.store.tables import Batch, Problem, Record, School, VendorWait, table_of
 
 _BATCHES = table_of(Batch)
 _PROBLEMS = table_of(Problem)
@@ -35,6 +41,9 @@ HALFWAY = "half-way"
 
 UNFINISHED = "UNFINISHED"
 """The code of the row that says a learner was left half-way, and what resumes it."""
+
+AWAITING_VENDOR = "AWAITING_VENDOR"
+"""The code of the row of a learner whose vendor has not finished signing (not a failure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,14 +210,55 @@ def _halfway_rows(
     if school_year is not None:
         query = query.where(r.school_year == school_year)
     live = running_run(session)
-    if live is not None:
-        query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run != live))
+    if live is not None:  # a learner waiting for its vendor waits whoever runs
+        query = query.where(
+            sa.or_(
+                r.worked_by_run.is_(None),
+                r.worked_by_run != live,
+                r.state.in_([state.value for state in WAITING_STATES]),
+            )
+        )
     found: dict[str | None, list[ProblemRow]] = {}
     for record, school, name in session.execute(query):  # school: a batch's, never None
         rows = found.setdefault(school, [])
+        if RecordState(record.state) in WAITING_STATES:
+            rows.append(_awaiting(session, record, name))
+            continue
         rows.append(_halfway(record, name))
         rows.extend(_last_attempt(session, record, name))
     return found
+
+
+def _awaiting(session: Session, record: Record, school_name: str | None) -> ProblemRow:
+    wait = session.get(VendorWait, record.id)
+    asks = wait.asks if wait is not None else 0
+    return ProblemRow(
+        record.school_code,
+        school_name,
+        record.school_year,
+        record.batch_id,
+        record.id,
+        record.ma_ho_so,
+        record.learner_key,
+        str(RecordState(record.state)),
+        None,
+        "sign",
+        AWAITING_VENDOR,
+        "warning",
+        f"Nhà cung cấp chưa ký xong học bạ (đã hỏi {asks} lần); không phải lỗi: mỗi lần "
+        f"`hub sync` sẽ hỏi lại và gửi khi học bạ đã ký đúng và khớp dữ liệu.",
+        f"The vendor has not finished signing the transcript (asked {asks} times); not a "
+        f"failure: every `hub sync` asks again and sends it once it is signed, valid and "
+        f"agrees with the data.",
+        None,
+        None,
+        None,
+        None,
+        wait.location if wait is not None else None,
+        record.learner_key,
+        None,
+        None,
+    )
 
 
 def _halfway(record: Record, school_name: str | None) -> ProblemRow:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from hub.lifecycle import TERMINAL_STATES, RecordState
+from hub.lifecycle import TERMINAL_STATES, WAITING_STATES, RecordState
 from hub.store.engine import StoreError
 from hub.store.records import Upserted
 from hub.store.tables import Batch, BatchState, Record, Run, RunState, School, table_of, utcnow
@@ -247,6 +247,7 @@ class RunOutcome:
     rejected: int = 0
     failed: int = 0
     pending: int = 0  # still on the way when the run ended (the next sync resumes them)
+    awaiting_vendor: int = 0  # waiting for the signatures their vendor makes (not a failure)
     unkeyed: int = 0
     unchanged: int = 0
     resumed: int = 0  # of the counted learners, those whose record an earlier run began
@@ -258,7 +259,14 @@ class RunOutcome:
 
     @property
     def learners(self) -> int:
-        return self.accepted + self.rejected + self.problems + self.pending + self.unchanged
+        return (
+            self.accepted
+            + self.rejected
+            + self.problems
+            + self.pending
+            + self.awaiting_vendor
+            + self.unchanged
+        )
 
 
 def run_outcome(session: Session, run_id: int) -> RunOutcome:
@@ -285,7 +293,12 @@ def run_outcome(session: Session, run_id: int) -> RunOutcome:
         accepted=by_state.get(RecordState.ACCEPTED, 0),
         rejected=by_state.get(RecordState.REJECTED, 0),
         failed=by_state.get(RecordState.FAILED, 0),
-        pending=sum(n for state, n in by_state.items() if state not in TERMINAL_STATES),
+        pending=sum(
+            n
+            for state, n in by_state.items()
+            if state not in TERMINAL_STATES and state not in WAITING_STATES
+        ),
+        awaiting_vendor=sum(n for state, n in by_state.items() if state in WAITING_STATES),
         unkeyed=sum(int(row.unkeyed) for row in own),
         unchanged=sum(int(row.unchanged) for row in own),
         resumed=sum(n for batch_id, n in worked.items() if batch_id not in own_ids),

@@ -26,7 +26,7 @@ def test_status_json_counts_every_learner_where_it_stands(seeded: Seeded, tmp_pa
     assert answer["totals"] == {
         "learners": 10, "accepted": 3, "withdrawn": 0, "rejected": 2, "problems": 3,
         "pending": 2, "failed": 2, "unkeyed": 1, "halfway": 2, "changed_since_issued": 0,
-        "source_problems": 0,
+        "source_problems": 0, "awaiting_vendor": 0,
     }  # fmt: skip
     top = answer["reasons"][0]
     assert (top["code"], top["stage"], top["count"]) == ("HB104", "push", 2)
