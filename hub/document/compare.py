@@ -213,7 +213,7 @@ def _subject_fields(
         if level in f.levels:
             yield (
                 xpath.subject(primary, code, f.element),
-                (f"{f.label_vi} môn {code}", f"{f.label_en}, {code}"),
+                (f"{f.label_vi} môn {code}", f"{f.label_en} {code}"),
                 _attribute(doc, f.attribute),
                 _attribute(data, f.attribute),
             )

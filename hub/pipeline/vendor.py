@@ -27,7 +27,7 @@ from hub.pipeline.chain import Chain
 from hub.pipeline.extract import SourceRun, source_failed
 from hub.signing.trust import TrustStore
 from hub.sources import Source, VendorSignedSource
-from hub.store import Store
+from hub.store import Store, mark_worked
 from hub.store.vendor import WaitingLearner, still_waiting, waiting_learners
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,25 @@ def ask_again(
         asked.came += 1
         ready.append((learner, document.content))
         if len(ready) >= chunk_size:
-            chain.hand_received(ready, run.name)
+            _hand(store, chain, ready, run.name, run_id)
             ready = []
-    chain.hand_received(ready, run.name)
+    _hand(store, chain, ready, run.name, run_id)
     if unsigned:
         with store.write() as session:
             still_waiting(session, unsigned, run_id)
     return asked
+
+
+def _hand(
+    store: Store,
+    chain: Chain,
+    ready: list[tuple[WaitingLearner, bytes]],
+    vendor: str,
+    run_id: int,
+) -> None:
+    """Name this run as the one taking the learners on (its summary counts them), then hand."""
+    if not ready:
+        return
+    with store.write() as session:
+        mark_worked(session, run_id, [learner.record_id for learner, _ in ready])
+    chain.hand_received(ready, vendor)
