@@ -29,10 +29,11 @@ def test_the_xlsx_has_a_summary_and_a_sheet_per_school(seeded: Seeded, tmp_path:
             sheet.max_row
         )
     summary = list(book["Tổng hợp"].iter_rows(values_only=True))
-    assert summary[1][:9] == (SCHOOL_A, None, YEAR, 8, 2, 0, 1, 3, 2)
+    # ... pending, then awaiting the vendor's signatures (none here), then the reasons.
+    assert summary[1][:10] == (SCHOOL_A, None, YEAR, 8, 2, 0, 1, 3, 2, 0)
     # Each missing learner once, under its first error (a3's HB201 follows its HB102).
-    assert summary[1][9] == "HB102 ×1; HB104 ×1; MISSING_VALUE ×1; SIGNING_REFUSED ×1"
-    assert summary[2][:9] == (SCHOOL_B, None, YEAR, 2, 1, 0, 1, 0, 0)
+    assert summary[1][10] == "HB102 ×1; HB104 ×1; MISSING_VALUE ×1; SIGNING_REFUSED ×1"
+    assert summary[2][:10] == (SCHOOL_B, None, YEAR, 2, 1, 0, 1, 0, 0, 0)
     assert book[SCHOOL_A].column_dimensions["I"].width == 60
 
 
