@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from hub.cli import main
 from hub.config import load_config
 from hub.document.build import format_score
 from hub.errors import UsageError
@@ -260,6 +262,15 @@ def test_an_unsigned_document_waits_then_comes_at_a_later_sync(vendor_world: Ven
     assert sum(s.pending for s in statuses) == 0
     assert len(rows) == 3
     assert all(r.url and r.url.startswith("/v2/transcripts/") for r in rows)
+    shown = CliRunner().invoke(
+        main,
+        ["status", "--config", str(vw.config_path)],
+        env={"HUB_DATABASE_URL": vw.world.db_url, "COLUMNS": "250"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "Awaiting vendor" in shown.output
+    total = next(line for line in shown.output.splitlines() if "Tổng / Total" in line)
+    assert [cell.strip() for cell in total.split("│")][4:11][-1] == "3"
 
     second = vw.sync()  # still unsigned: asked again although nothing changed, still waiting
     assert sorted(vw.vendor.asked) == sorted(late)
