@@ -33,6 +33,7 @@ from hub.mapping import load_mappings
 from hub.model import Transcript
 from hub.pipeline import SyncOptions, run_sync
 from hub.pipeline.build import build_tree
+from hub.pipeline.extract import SourceRun, source_runs, start_cursor
 from hub.pipeline.sign import Signers, signed_bytes
 from hub.plugins import Registry, load_plugins
 from hub.report.queries import school_status
@@ -46,7 +47,7 @@ from hub.sources import (
     SourceSpec,
     VendorDocument,
 )
-from hub.store import RecordState, records_in
+from hub.store import RecordState, StoredCursor, records_in
 from hub.store.tables import AuditEntry, Problem, RecordDocument
 
 from .conftest import World, province_settings
@@ -195,8 +196,6 @@ def vendor_world(make_world, monkeypatch) -> VendorWorld:  # type: ignore[no-unt
     mappings = load_mappings(registry.mapping_dirs, registry.transforms)
     learners: dict[str, Transcript] = {}
     excel = registry.source("generic_excel")
-    from hub.pipeline.extract import source_runs
-
     for run in source_runs(config):
         for item in excel.factory(dict(run.options)).read(None):
             if isinstance(item, RawRecord):
@@ -278,14 +277,20 @@ def test_an_unsigned_document_waits_then_comes_at_a_later_sync(vendor_world: Ven
     assert second.documents_sent == 0
 
     vw.sign(late[0])  # the school finishes signing one of them; its data did not change
+    vw.vendor.documents[late[1]] = _flip_in_signature(vw.sign(late[1]))  # another, broken
     third = vw.sync()
     assert third.outcome.accepted == 1
-    assert third.outcome.awaiting_vendor == 2
+    assert third.outcome.failed == 1
+    assert third.outcome.awaiting_vendor == 1
     assert (
         vw.sent()[vw.learners[late[0]].header.record_id]
         == hashlib.sha256(vw.vendor.documents[late[0]] or b"").hexdigest()
     )
+    assert vw.learners[late[1]].header.record_id not in vw.sent()
+    (failed,) = vw.records(RecordState.FAILED)
+    assert {p.code for p in vw.rows(Problem, Problem.record_id == failed.id)} == {"HB004"}
     assert "signed" not in _audit_kinds(vw)
+    assert _audit_kinds(vw).count("verified") == len(keys) - 2
 
 
 def _flip_in_signature(content: bytes) -> bytes:
@@ -354,6 +359,7 @@ def test_a_valid_signature_over_other_content_names_the_field_and_both_values(
     assert f"{source}'s data says {data}" in problem.message_en
     assert (problem.source_file, problem.source_sheet) != (None, None)  # traced to the source
     assert vw.sent() == {}
+    assert "signed" not in _audit_kinds(vw)
 
 
 def _with_residence(transcript: Transcript, residence: str) -> Transcript:
@@ -398,3 +404,13 @@ def test_a_vendor_source_without_a_trust_folder_is_refused(vendor_world: VendorW
     vw.config_path.write_text(text.split("\n[trust]")[0] + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match=r"\[trust\] folder"):
         vw.sync()
+
+
+def test_an_incremental_source_keeps_its_cursor_while_learners_failed() -> None:
+    run = SourceRun("api", "api/56000001", KIND, {}, "56000001", "2024-2025")
+    stored = {"api/56000001": StoredCursor("42", "ctx")}
+    unfinished = {("api", "56000001")}  # a learner failed: a folder source is read in full
+    assert start_cursor(run, "ctx", stored, unfinished) is None
+    assert start_cursor(run, "ctx", stored, unfinished, incremental=True) == "42"
+    assert start_cursor(run, "ctx", stored, unfinished, incremental=True, full=True) is None
+    assert start_cursor(run, "other", stored, unfinished, incremental=True) is None
