@@ -2,6 +2,10 @@
 
 One object per run (or per correction), used by the runner as it reads and by `hub replace`
 for its one learner. Each step commits before the next side effect.
+
+A learner whose vendor signed the document itself takes the vendor's route instead of build
+and sign: its document to the workers' receiver checks (hub.pipeline.receive), or, not signed
+yet, the learner committed as waiting (`awaiting_vendor`, hub.store.vendor).
 """
 
 from __future__ import annotations
@@ -114,7 +118,7 @@ class Chain:
 
 def _awaited(flight: InFlight, work: Work, document: VendorDocument) -> AwaitedFlight:
     where = document.location
-    location = where.url or (where.describe() if where != type(where)() else None)
+    location = where.url or (where.describe() if where.as_json() else None)
     return AwaitedFlight(flight, to_canonical_json(work.mapped.transcript).decode(), location)
 
 
