@@ -13,10 +13,9 @@ A run first finishes what an earlier, killed run left (submissions to resend or 
 learners to group), then reads every source from its stored cursor (only what changed since
 the last complete read: hub.pipeline.extract) and asks a source whose vendor signs the
 documents itself again for the learners still waiting for them (hub.pipeline.vendor), then
-sends what is left and polls. Every state
-change is committed before the next side effect, so killing the process anywhere and running
-it again ends with exactly one accepted transcript per learner (hub.pipeline.push explains the
-sending side).
+sends what is left and polls. Every state change is committed before the next side effect, so
+killing the process anywhere and running it again ends with exactly one accepted transcript
+per learner (hub.pipeline.push explains the sending side).
 """
 
 from __future__ import annotations
