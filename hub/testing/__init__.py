@@ -18,20 +18,40 @@ vendor key) and both languages; and rows in = records out + learners with proble
 `skip={"name": "reason"}` leaves a check out; a subclass adds tests (the `kit` fixture). Each
 check is also a plain function of a `Kit` in `hub.testing.checks`; `sample_transcripts` gives
 valid learners to build a sample from; pytest fixtures: `hub.testing.plugin`.
+
+For a vendor that signs its own documents (vnEdu): `province_schools` gives a generated
+province school by school, `school_pki` a test PKI naming a school's people, and `VendorKeys`
+signs as the vendor would (`sign`), or wrongly (`bad_signature`, `wrong_content`:
+hub.testing.documents).
 """
 
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
+from hub.testing.documents import (
+    VendorKeys,
+    altered_score,
+    people_to_sign,
+    school_pki,
+    set_homeroom_comment,
+)
+from hub.testing.province import PROVINCE_LEVELS, province_schools
 from hub.testing.samples import sample_transcripts
 from hub.testing.suite import SampleBuilder, source_test_class
 
 __all__ = [
     "CANARY",
     "CHECKS",
+    "PROVINCE_LEVELS",
     "Kit",
     "ReadResult",
     "SampleBuilder",
     "SampleCase",
+    "VendorKeys",
+    "altered_score",
+    "people_to_sign",
+    "province_schools",
     "read_all",
     "sample_transcripts",
+    "school_pki",
+    "set_homeroom_comment",
     "source_test_class",
 ]
