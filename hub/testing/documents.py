@@ -140,8 +140,11 @@ def altered_score(transcript: Transcript) -> tuple[Transcript, str]:
                 i, j = pair
                 scores[i], scores[j] = scores[j], scores[i]
                 changed: ScoredSemester = dataclasses.replace(semester, regular=tuple(scores))
-                field = "semester1" if number == 1 else "semester2"
-                new_subject = dataclasses.replace(subject, **{field: changed})
+                new_subject = (
+                    dataclasses.replace(subject, semester1=changed)
+                    if number == 1
+                    else dataclasses.replace(subject, semester2=changed)
+                )
                 subjects = list(results.subjects)
                 subjects[index] = new_subject
                 what = (
