@@ -32,6 +32,7 @@ from hub.testing.documents import (
     people_to_sign,
     school_pki,
     set_homeroom_comment,
+    unsigned_document,
 )
 from hub.testing.province import PROVINCE_LEVELS, province_schools
 from hub.testing.samples import sample_transcripts
@@ -54,4 +55,5 @@ __all__ = [
     "school_pki",
     "set_homeroom_comment",
     "source_test_class",
+    "unsigned_document",
 ]

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from hub.document.build import build_document
+from hub.document.parse import parse_document as read_transcript
 from hub.model import ScoredSemester, ScoredSubject, SecondaryResults, Transcript
 from hub.signing.named import named_person
 from hub.signing.pki import (
@@ -57,6 +58,7 @@ __all__ = [
     "people_to_sign",
     "school_pki",
     "set_homeroom_comment",
+    "unsigned_document",
 ]
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -248,17 +250,26 @@ class VendorKeys:
         return serialize(tree)
 
     def wrong_content(
-        self, transcript: Transcript, *, signing_time: dt.datetime | None = None
+        self, document: Transcript | bytes, *, signing_time: dt.datetime | None = None
     ) -> bytes:
-        """A validly signed document whose content differs from `transcript` (`altered_score`).
+        """A validly signed document whose content differs from the data (`altered_score`).
+
+        Args:
+            document: the transcript, or its unsigned document (read back to a transcript).
 
         It passes every receiver check; only comparing it with the vendor's data finds it.
         """
+        transcript = document if isinstance(document, Transcript) else read_transcript(document)
         changed, _ = altered_score(transcript)
         return self.sign(changed, signing_time=signing_time)
 
     def __repr__(self) -> str:
         return f"VendorKeys(people={len(self._people)})"
+
+
+def unsigned_document(transcript: Transcript) -> bytes:
+    """The transcript's document before anyone signed it (hub.document.build)."""
+    return build_document(transcript)
 
 
 def set_homeroom_comment(document: bytes, comment: str) -> bytes:
