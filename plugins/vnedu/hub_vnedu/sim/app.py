@@ -176,13 +176,14 @@ class VneduSimulator:
         client_id: str | None = None,
         token_lifetime: int = 3600,
         faults: FaultPlan | None = None,
+        rate_limit: int = RATE_LIMIT,
     ) -> None:
         self.state = state
         self.client_id = client_id or state.client_id
         self._secret = client_secret
         self.token_lifetime = token_lifetime
         self.faults = FaultInjector(faults or FaultPlan())
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(rate_limit)
         self.stats = Stats()
         self._tokens: dict[str, tuple[str, float]] = {}  # token → (client_id, expires at)
         self._documents: dict[str, bytes] = {}  # faulty documents, made on first request

@@ -146,12 +146,10 @@ COUNTRIES = {
     "KH": "Campuchia",
     "US": "Hoa Kỳ",
     "FR": "Pháp",
-    "GB": "Anh",
-    "TW": "Đài Loan",
-    "TH": "Thái Lan",
-    "AU": "Úc",
 }
-"""quoc_tich: ISO 3166-1 alpha-2 → the country's Vietnamese name."""
+"""quoc_tich: ISO 3166-1 alpha-2 → the country's Vietnamese name (the generator's countries).
+"Pháp" is not in the hub's own countries label list (mappings/labels/countries.yaml): the
+adapter's mapping files must add it."""
 
 FOREIGN_ETHNICITY = "Người nước ngoài"
 """dan_toc of a foreign learner (code 55)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.api import UsageError, is_loopback
-from hub_vnedu.sim.app import VneduSimulator
+from hub_vnedu.sim.app import RATE_LIMIT, VneduSimulator
 from hub_vnedu.sim.faults import FaultPlan
 from hub_vnedu.sim.state import SimState
 
@@ -43,6 +43,7 @@ def build_simulator(
     client_id: str | None = None,
     token_lifetime: int = 3600,
     faults: FaultPlan | None = None,
+    rate_limit: int = RATE_LIMIT,
 ) -> VneduSimulator:
     """The simulator of a state folder (`hub vnedu-sim init`)."""
     try:
@@ -55,7 +56,12 @@ def build_simulator(
             f"`hub vnedu-sim init --out DIR`.",
         ) from None
     return VneduSimulator(
-        state, client_secret, client_id=client_id, token_lifetime=token_lifetime, faults=faults
+        state,
+        client_secret,
+        client_id=client_id,
+        token_lifetime=token_lifetime,
+        faults=faults,
+        rate_limit=rate_limit,
     )
 
 
@@ -75,12 +81,52 @@ def _server(simulator: VneduSimulator) -> uvicorn.Server:
     )
 
 
-def serve(simulator: VneduSimulator, host: str = "127.0.0.1", port: int = 8090) -> None:
-    """Serve until interrupted."""
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (0: a free port), or a UsageError saying why not."""
     check_loopback(host)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"Không mở được cổng {port} trên {host} ({exc.strerror}); chọn cổng khác (--port).",
+            f"Cannot listen on {host}:{port} ({exc.strerror}); choose another port (--port).",
+        ) from None
+    return sock
+
+
+def base_url_of(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    simulator: VneduSimulator,
+    host: str = "127.0.0.1",
+    port: int = 8090,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until interrupted; `on_ready(base_url)` once it listens (the port it got).
+
+    Raises:
+        UsageError: not loopback, or the port cannot be had.
+    """
+    sock = _bind(host, port)
     server = _server(simulator)
-    server.config.host, server.config.port = host, port
-    server.run()
+    url = base_url_of(host, sock.getsockname()[1])
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.02)
+        if server.started and on_ready is not None:
+            on_ready(url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 @dataclass
@@ -96,7 +142,7 @@ class RunningSimulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return base_url_of(self.host, self.port)
 
     @property
     def trust_dir(self) -> Path:
@@ -121,19 +167,18 @@ def start_simulator(
     client_id: str | None = None,
     token_lifetime: int = 3600,
     faults: FaultPlan | None = None,
+    rate_limit: int = RATE_LIMIT,
 ) -> RunningSimulator:
     """Serve `state_dir` from a thread on `port` (0: a free one); returns once it listens."""
-    check_loopback(host)
     simulator = build_simulator(
         state_dir,
         client_secret,
         client_id=client_id,
         token_lifetime=token_lifetime,
         faults=faults,
+        rate_limit=rate_limit,
     )
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = _bind(host, port)
     server = _server(simulator)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -155,8 +200,12 @@ def running_simulator(
     client_id: str | None = None,
     token_lifetime: int = 3600,
     faults: FaultPlan | None = None,
+    rate_limit: int = RATE_LIMIT,
 ) -> Iterator[RunningSimulator]:
-    """Run the simulator of `state_dir` in a thread until the block ends (`.base_url`)."""
+    """Run the simulator of `state_dir` in a thread until the block ends (`.base_url`).
+
+    `rate_limit` is the spec's 5 requests a second per client unless a test needs another.
+    """
     running = start_simulator(
         state_dir,
         client_secret=client_secret,
@@ -165,6 +214,7 @@ def running_simulator(
         client_id=client_id,
         token_lifetime=token_lifetime,
         faults=faults,
+        rate_limit=rate_limit,
     )
     try:
         yield running
