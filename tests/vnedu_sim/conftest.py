@@ -49,5 +49,3 @@ def api(sim: RunningSimulator) -> Iterator[Api]:
     client.login()
     yield client
     client.close()
-
-

@@ -102,7 +102,8 @@ def test_scored_and_comment_subjects_have_the_spec_shapes(province: dict[str, An
                 seen["comment"] += 1
                 assert list(subject) == comment_keys
                 assert {subject["hk1"], subject["hk2"], subject["ca_nam"]} <= {"Đ", "CĐ"}
-    assert seen["scored"] and seen["comment"]
+    assert seen["scored"]
+    assert seen["comment"]
 
 
 def test_primary_items_have_the_spec_shape(province: dict[str, Any]) -> None:
