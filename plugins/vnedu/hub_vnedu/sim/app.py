@@ -123,20 +123,20 @@ def _decode_cursor(cursor: str) -> str | None:
     return after if isinstance(after, str) else None
 
 
-class TruncatedResponse:
+class TruncatedResponse(Response):
     """An answer whose body stops halfway: Content-Length says the whole, then it closes."""
 
     def __init__(self, body: bytes, media_type: str) -> None:
-        self.body = body
-        self.media_type = media_type
+        super().__init__(body, 200, media_type=media_type)
+        self.whole = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [
-            (b"content-type", self.media_type.encode()),
-            (b"content-length", str(len(self.body)).encode()),
+            (b"content-type", str(self.media_type).encode()),
+            (b"content-length", str(len(self.whole)).encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        half = self.body[: len(self.body) // 2]
+        half = self.whole[: len(self.whole) // 2]
         await send({"type": "http.response.body", "body": half, "more_body": True})
         raise ConnectionAbortedError("truncated on purpose (fault plan)")
 
@@ -282,7 +282,7 @@ class VneduSimulator:
     def _json_or_fault(self, body: Any, fault: Fault | None) -> Response:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         if fault is Fault.TRUNCATED:
-            return TruncatedResponse(data, "application/json")  # type: ignore[return-value]
+            return TruncatedResponse(data, "application/json")
         if fault is Fault.MALFORMED_JSON:
             return Response(data[: max(1, len(data) // 3)] + b"\x00<html>", 200,
                             media_type="application/json")  # fmt: skip
@@ -450,7 +450,7 @@ class VneduSimulator:
                 )
             )
         if fault is Fault.TRUNCATED:
-            return self._answer(TruncatedResponse(document, "application/xml"))  # type: ignore[arg-type]
+            return self._answer(TruncatedResponse(document, "application/xml"))
         return self._answer(Response(document, 200, media_type="application/xml"))
 
     def document(self, key: str) -> bytes | None:
