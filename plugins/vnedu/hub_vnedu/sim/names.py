@@ -15,6 +15,7 @@ import hashlib
 from hub.api import Level, SchoolLevel
 
 __all__ = [
+    "BY_LABEL_LIST",
     "COMPETENCIES",
     "CONCLUSIONS",
     "COUNTRIES",
@@ -156,6 +157,27 @@ FOREIGN_ETHNICITY = "Người nước ngoài"
 
 SCHOOL_LEVELS = {level: level.value for level in SchoolLevel}
 """cap_hoc of GET /v2/schools: the document's CapHoc code."""
+
+
+BY_LABEL_LIST: dict[str, dict[str, tuple[str, ...]]] = {
+    "subjects-secondary": SECONDARY_SUBJECTS,
+    "subjects-primary": PRIMARY_SUBJECTS,
+    "qualities": QUALITIES,
+    "competencies": COMPETENCIES,
+    "levels": {level.value: (word,) for level, word in LEVELS.items()},
+    "pass-fail": {code: (word,) for code, word in PASS_FAIL.items()},
+    "conclusions": {code: (words,) for code, words in CONCLUSIONS.items()},
+    "titles": {code: (words,) for code, words in TITLES.items()},
+    "primary-ratings": {code: (words,) for code, words in PRIMARY_RATINGS.items()},
+    "quality-ratings": {code: (words,) for code, words in QUALITY_RATINGS.items()},
+    "primary-evaluations": {code: (words,) for code, words in EVALUATIONS.items()},
+    "sex": {code: (word,) for code, word in SEX.items()},
+    "countries": {code: (name,) for code, name in COUNTRIES.items()},
+}
+"""Everything above by the hub's label list that maps it (mappings/labels/<name>.yaml): list
+name → code → every text the simulator may write for it. An adapter's test checks that its
+mapping files resolve each text to its code. (dan_toc is codes.md's names, code 55's
+FOREIGN_ETHNICITY included: the hub's "ethnic-groups" list holds them.)"""
 
 
 def spelling(names: tuple[str, ...], school_code: str, code: str) -> str:
