@@ -34,7 +34,7 @@ from hub.testing.documents import (
     set_homeroom_comment,
     unsigned_document,
 )
-from hub.testing.province import PROVINCE_LEVELS, province_schools
+from hub.testing.province import PROVINCE_LEVELS, province_schools, roster_row
 from hub.testing.samples import sample_transcripts
 from hub.testing.suite import SampleBuilder, source_test_class
 
@@ -51,6 +51,7 @@ __all__ = [
     "people_to_sign",
     "province_schools",
     "read_all",
+    "roster_row",
     "sample_transcripts",
     "school_pki",
     "set_homeroom_comment",

@@ -12,10 +12,10 @@ import math
 from collections.abc import Iterator, Sequence
 
 from hub.codes import load_codes
-from hub.gen import GenSettings, generate_school
+from hub.gen import GenSettings, RosterEntry, generate_school
 from hub.model import GRADES, SchoolLevel, Transcript
 
-__all__ = ["PROVINCE_LEVELS", "province_schools"]
+__all__ = ["PROVINCE_LEVELS", "province_schools", "roster_row"]
 
 PROVINCE_LEVELS = (
     SchoolLevel.LOWER_SECONDARY,
@@ -67,3 +67,19 @@ def province_schools(
         )
         settings.check(codes)
         yield [g.transcript for g in generate_school(settings, level, index, codes)]
+
+
+def roster_row(transcript: Transcript) -> dict[str, str | None]:
+    """The sector database's row of a learner, as roster.json holds it (`hub gen`, the ministry
+    sandbox's roster): a simulator writes them so that the sandbox knows its learners."""
+    learner, header = transcript.learner, transcript.header
+    return RosterEntry(
+        learner.learner_code,
+        learner.personal_id,
+        learner.full_name,
+        learner.birth_date.isoformat(),
+        learner.sex,
+        header.school_code,
+        header.school_year,
+        header.class_name,
+    ).as_json()

@@ -14,6 +14,8 @@ import httpx
 from click.testing import CliRunner
 from hub_vnedu.commands import register_commands, vnedu_sim
 
+from hub.sandbox import Roster
+
 from .helpers import SECRET, YEAR
 
 
@@ -44,6 +46,10 @@ def test_init_writes_the_state_folder(tmp_path: Path) -> None:
     assert state["unsigned"] > 0
     assert (out / "trust").is_dir()
     assert (out / "pki" / code / "people").is_dir()
+    roster = Roster.from_json(out / "roster.json")  # the ministry sandbox reads it
+    assert roster is not None
+    rows = json.loads((out / "roster.json").read_text(encoding="utf-8"))
+    assert sorted(r["MaHocSinh"] for r in rows) == sorted(i["ma_hs_bo"] for i in items)
     again = CliRunner().invoke(vnedu_sim, ["init", "--out", str(out)])
     assert again.exit_code == 2
     assert "not empty" in again.output

@@ -7,6 +7,8 @@
     DIR/pki/<MaTruong>/                 each school's test PKI (`hub pki init` layout, people/)
     DIR/trust/                          every school PKI's roots, intermediates and CRLs: the
                                         hub's `[trust] folder`
+    DIR/roster.json                     the learners as the sector database holds them (the
+                                        ministry sandbox's roster, `hub gen`'s format)
 
 Everything is JSON and XML written ahead, so `serve` starts in a moment and answers from
 memory. A learner is unsigned (404) by a draw on (seed, vnedu_id), so the same seed leaves the
@@ -29,6 +31,7 @@ from hub.api import Transcript, load_codes
 from hub.testing import (
     VendorKeys,
     province_schools,
+    roster_row,
     school_pki,
     set_homeroom_comment,
     unsigned_document,
@@ -78,6 +81,7 @@ def init_state(
     for sub in ("schools", "documents/unsigned", "documents/signed", "pki", "trust"):
         (directory / sub).mkdir(parents=True)
     schools: list[dict[str, str]] = []
+    roster: list[dict[str, str | None]] = []
     counts = {"learners": 0, "signed": 0, "unsigned": 0}
     for transcripts in province_schools(
         settings.schools,
@@ -100,6 +104,8 @@ def init_state(
         keys = VendorKeys.from_folder(pki.directory)
         items = _school_items(directory, transcripts, keys, settings, codes, counts)
         _write_json(directory / "schools" / code / "students.json", items)
+        roster += [roster_row(t) for t in transcripts]
+    _write_json(directory / "roster.json", roster)
     summary: dict[str, Any] = {
         "version": 1,
         "nam_hoc": settings.school_year,
