@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -46,6 +47,11 @@ def test_init_writes_the_state_folder(tmp_path: Path) -> None:
     assert state["unsigned"] > 0
     assert (out / "trust").is_dir()
     assert (out / "pki" / code / "people").is_dir()
+    snippet = tomllib.loads((out / "sources.toml").read_text(encoding="utf-8"))
+    options = snippet["sources"][0]["options"]
+    assert options["client_secret_env"] == "HUB_VNEDU_SECRET"
+    assert options["years"] == [YEAR]
+    assert Path(snippet["trust"]["folder"]) == (out / "trust").resolve()
     roster = Roster.from_json(out / "roster.json")  # the ministry sandbox reads it
     assert roster is not None
     rows = json.loads((out / "roster.json").read_text(encoding="utf-8"))

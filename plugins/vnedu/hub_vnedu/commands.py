@@ -22,7 +22,7 @@ import click
 from hub.api import UsageError, hookimpl
 from hub_vnedu.sim.faults import FaultPlan
 from hub_vnedu.sim.server import SECRET_ENV, build_simulator, check_loopback, serve
-from hub_vnedu.sim.state import DEFAULT_CLIENT_ID, InitSettings, init_state
+from hub_vnedu.sim.state import DEFAULT_CLIENT_ID, SOURCES_SNIPPET, InitSettings, init_state
 
 USAGE_EXIT = 2
 
@@ -92,6 +92,7 @@ def init_command(
         f"({summary['signed']} signed, {summary['unsigned']} awaiting signatures) → {out}; "
         f"trust folder {out / 'trust'}"
     )
+    click.echo(f"config.toml: {out / SOURCES_SNIPPET}")
 
 
 @vnedu_sim.command("serve")

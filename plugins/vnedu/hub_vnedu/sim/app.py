@@ -317,8 +317,8 @@ class VneduSimulator:
                 _error(
                     429,
                     "rate_limited",
-                    f"Quá {RATE_LIMIT} yêu cầu mỗi giây; thử lại sau {wait} giây.",
-                    f"More than {RATE_LIMIT} requests a second; retry after {wait} s.",
+                    f"Quá {self.limiter.limit} yêu cầu mỗi giây; thử lại sau {wait} giây.",
+                    f"More than {self.limiter.limit} requests a second; retry after {wait} s.",
                     **{"Retry-After": str(wait)},
                 )
             ), None

@@ -7,6 +7,7 @@
     DIR/pki/<MaTruong>/                 each school's test PKI (`hub pki init` layout, people/)
     DIR/trust/                          every school PKI's roots, intermediates and CRLs: the
                                         hub's `[trust] folder`
+    DIR/sources.toml                    the hub's configuration for it ([[sources]], [trust])
     DIR/roster.json                     the learners as the sector database holds them (the
                                         ministry sandbox's roster, `hub gen`'s format)
 
@@ -41,6 +42,7 @@ from hub_vnedu.sim.items import Item, learner_item, vnedu_id
 VN = timezone(timedelta(hours=7))
 FIRST_UPDATE = datetime(2025, 5, 20, 8, 0, tzinfo=VN)
 STATE_FILE = "state.json"
+SOURCES_SNIPPET = "sources.toml"
 DEFAULT_CLIENT_ID = "hub-test"
 
 
@@ -115,7 +117,25 @@ def init_state(
         **counts,
     }
     _write_json(directory / STATE_FILE, summary)
+    (directory / SOURCES_SNIPPET).write_text(sources_snippet(directory, summary), encoding="utf-8")
     return summary
+
+
+def sources_snippet(directory: Path, summary: dict[str, Any], port: int = 8090) -> str:
+    """The entry to add to the hub's config.toml to read this simulator on `port`."""
+    trust = (directory / "trust").resolve()
+    return (
+        "# The vnEdu simulator of this folder: `HUB_VNEDU_SECRET=… hub vnedu-sim serve "
+        f"--state {directory.resolve()} --port {port}`\n"
+        "[[sources]]\n"
+        'name = "vnedu"\n'
+        'plugin = "vnedu"\n'
+        f'options = {{ base_url = "http://127.0.0.1:{port}", client_id = '
+        f'"{summary["client_id"]}", client_secret_env = "HUB_VNEDU_SECRET", '
+        f'years = ["{summary["nam_hoc"]}"] }}\n'
+        "\n[trust]\n"
+        f"folder = {json.dumps(str(trust))}\n"
+    )
 
 
 def _school_items(
