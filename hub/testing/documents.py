@@ -30,6 +30,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -86,7 +87,11 @@ def people_to_sign(transcripts: Iterable[Transcript]) -> list[Person]:
 
 
 def school_pki(
-    directory: Path, transcripts: Iterable[Transcript], *, password: str | None = None
+    directory: Path,
+    transcripts: Iterable[Transcript],
+    *,
+    password: str | None = None,
+    people_key: Literal["ec", "rsa"] = "ec",
 ) -> TestPki:
     """A test PKI for the school of `transcripts` (one school), with their people's keys.
 
@@ -94,6 +99,8 @@ def school_pki(
         directory: where to write it (must be empty or absent), as `hub pki init DIR`.
         transcripts: the school's learners; the first one's header names the school.
         password: for the keys; default $HUB_PKI_PASSWORD, else the test password.
+        people_key: the people's keys: EC P-256 (fast), or RSA-2048 (what most Vietnamese
+            CAs issue: for benchmarks comparing with RSA verification figures).
     """
     transcripts = list(transcripts)
     header = transcripts[0].header
@@ -103,6 +110,7 @@ def school_pki(
         school_name=header.school_name,
         people=people_to_sign(transcripts),
         password=password,
+        people_key=people_key,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -53,6 +54,8 @@ def vnedu_sim() -> None:
 @click.option("--foreign-share", default=0.05, show_default=True, type=float)
 @click.option("--exempt-share", default=0.01, show_default=True, type=float)
 @click.option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True)
+@click.option("--people-key", type=click.Choice(["ec", "rsa"]), default="ec", show_default=True,
+              help="The people's keys (rsa: as most Vietnamese CAs issue).")  # fmt: skip
 def init_command(
     out: Path,
     schools: int,
@@ -63,6 +66,7 @@ def init_command(
     foreign_share: float,
     exempt_share: float,
     client_id: str,
+    people_key: Literal["ec", "rsa"],
 ) -> None:
     """Tạo trạng thái mô phỏng / generate a province, its test PKIs and documents into OUT."""
     for name, value in (
@@ -80,6 +84,7 @@ def init_command(
         foreign_share=foreign_share,
         exempt_share=exempt_share,
         client_id=client_id,
+        people_key=people_key,
     )
     try:
         summary = init_state(out, settings, progress=click.echo)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hub.api import Transcript, load_codes
 from hub.testing import (
@@ -58,6 +58,7 @@ class InitSettings:
     foreign_share: float = 0.05
     exempt_share: float = 0.01
     client_id: str = DEFAULT_CLIENT_ID
+    people_key: Literal["ec", "rsa"] = "ec"  # the teachers' and principals' keys
 
 
 def _timestamp(moment: datetime) -> str:
@@ -100,7 +101,7 @@ def init_state(
         )
         if progress:
             progress(f"{code}: {len(transcripts)} học sinh / learners")
-        pki = school_pki(directory / "pki" / code, transcripts)
+        pki = school_pki(directory / "pki" / code, transcripts, people_key=settings.people_key)
         for path in sorted(pki.trust_dir.iterdir()):
             shutil.copyfile(path, directory / "trust" / f"{code}-{path.name}")
         keys = VendorKeys.from_folder(pki.directory)
