@@ -200,21 +200,25 @@ def test_signed_documents_pass_the_hubs_receiver_checks(
 ) -> None:
     rows = learners(sim.base_url)
     signed = [r for r in rows if r["document"] == "signed"]
-    by_school: dict[str, dict[str, Any]] = {}
-    for row in signed:  # one learner per school: secondary, primary, upper secondary
-        by_school.setdefault(row["ma_truong"], row)
-    for row in by_school.values():
+    items = {
+        i["vnedu_id"]: i for school in {r["ma_truong"] for r in rows}
+        for i in api.all_items(school)[0]
+    }  # fmt: skip
+    kinds: set[tuple[bool, bool, bool]] = set()
+    for row in signed:  # every learner: secondary, primary, foreign, exempt
         answer = api.get(f"/v2/transcripts/{row['vnedu_id']}")
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("application/xml")
         report = verify_document(answer.content, trust)
         assert report.ok, [f.code for f in report.findings]
         assert [f.code for f in check_document(answer.content).findings] == []
-        item = next(
-            i for i in api.all_items(row["ma_truong"])[0] if i["vnedu_id"] == row["vnedu_id"]
-        )
+        item = items[row["vnedu_id"]]
         assert f"<HoVaTen>{item['ho_ten']}</HoVaTen>".encode() in answer.content
         assert f"<MaHocSinh>{item['ma_hs_bo']}</MaHocSinh>".encode() in answer.content
+        kinds.add(("pham_chat" in item, item["giay_to_nuoc_ngoai"] is not None,
+                   item["khuyet_tat_khong_danh_gia"]))  # fmt: skip
+    assert {(True, False, False), (False, False, False)} <= kinds  # primary, secondary
+    assert any(foreign for _, foreign, _ in kinds)
 
 
 def test_a_learner_whose_signing_is_unfinished_is_404(api: Api, sim: RunningSimulator) -> None:
