@@ -113,3 +113,18 @@ def test_serve_prints_its_base_url_and_answers(state_dir: Path, tmp_path: Path) 
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_the_simulator_runs_where_pytest_is_not_installed() -> None:
+    """`hub vnedu-sim` and `hub demo` run it outside tests: hub.testing's kit loads pytest
+    only when asked for."""
+    code = (
+        "import sys; sys.modules['pytest'] = None\n"
+        "from hub_vnedu.commands import vnedu_sim\n"
+        "import hub_vnedu.sim.server\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "imported", done.stderr
