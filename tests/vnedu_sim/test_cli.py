@@ -128,3 +128,11 @@ def test_the_simulator_runs_where_pytest_is_not_installed() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.stdout.strip() == "imported", done.stderr
+
+
+def test_init_refuses_a_bad_year_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "state"
+    result = CliRunner().invoke(vnedu_sim, ["init", "--out", str(out), "--year", "2024"])
+    assert result.exit_code == 2
+    assert "2024" in result.output
+    assert not out.exists()

@@ -18,6 +18,7 @@ same learners unsigned.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import shutil
@@ -77,23 +78,27 @@ def init_state(
 
     Returns the summary written to state.json.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    if any(directory.iterdir()):
+    if directory.exists() and any(directory.iterdir()):
         raise FileExistsError(f"{directory} is not empty")
-    codes = load_codes()
-    for sub in ("schools", "documents/unsigned", "documents/signed", "pki", "trust"):
-        (directory / sub).mkdir(parents=True)
-    schools: list[dict[str, str]] = []
-    roster: list[dict[str, str | None]] = []
-    counts = {"learners": 0, "signed": 0, "unsigned": 0}
-    for transcripts in province_schools(
+    generated = province_schools(
         settings.schools,
         settings.learners_per_school,
         seed=settings.seed,
         school_year=settings.school_year,
         foreign_share=settings.foreign_share,
         exempt_share=settings.exempt_share,
-    ):
+    )
+    # The first school before any file: settings the generator refuses (a year like "2024")
+    # raise here, leaving nothing behind. state.json is written last, so a folder whose
+    # writing stopped halfway is never served.
+    first = next(generated)
+    codes = load_codes()
+    for sub in ("schools", "documents/unsigned", "documents/signed", "pki", "trust"):
+        (directory / sub).mkdir(parents=True)
+    schools: list[dict[str, str]] = []
+    roster: list[dict[str, str | None]] = []
+    counts = {"learners": 0, "signed": 0, "unsigned": 0}
+    for transcripts in itertools.chain([first], generated):
         header = transcripts[0].header
         code = header.school_code
         schools.append(
