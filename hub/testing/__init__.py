@@ -18,20 +18,60 @@ vendor key) and both languages; and rows in = records out + learners with proble
 `skip={"name": "reason"}` leaves a check out; a subclass adds tests (the `kit` fixture). Each
 check is also a plain function of a `Kit` in `hub.testing.checks`; `sample_transcripts` gives
 valid learners to build a sample from; pytest fixtures: `hub.testing.plugin`.
+
+For a vendor that signs its own documents (vnEdu): `province_schools` gives a generated
+province school by school, `school_pki` a test PKI naming a school's people, and `VendorKeys`
+signs as the vendor would (`sign`), or wrongly (`bad_signature`, `wrong_content`:
+hub.testing.documents). A plugin's simulator uses these at run time (`hub vnedu-sim`, `hub
+demo`), where pytest need not be installed: the kit's class (`source_test_class`,
+`SampleBuilder`, which need pytest) is therefore imported on first use, not with the package.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
+from hub.testing.documents import (
+    VendorKeys,
+    altered_score,
+    people_to_sign,
+    school_pki,
+    set_homeroom_comment,
+    unsigned_document,
+)
+from hub.testing.province import PROVINCE_LEVELS, province_schools, roster_row
 from hub.testing.samples import sample_transcripts
-from hub.testing.suite import SampleBuilder, source_test_class
+
+if TYPE_CHECKING:
+    from hub.testing.suite import SampleBuilder, source_test_class
+
+_NEED_PYTEST = frozenset({"SampleBuilder", "source_test_class"})
 
 __all__ = [
     "CANARY",
     "CHECKS",
+    "PROVINCE_LEVELS",
     "Kit",
     "ReadResult",
     "SampleBuilder",
     "SampleCase",
+    "VendorKeys",
+    "altered_score",
+    "people_to_sign",
+    "province_schools",
     "read_all",
+    "roster_row",
     "sample_transcripts",
+    "school_pki",
+    "set_homeroom_comment",
     "source_test_class",
+    "unsigned_document",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The kit's pytest-bound names, imported when first asked for (see the docstring)."""
+    if name in _NEED_PYTEST:
+        from hub.testing import suite
+
+        return getattr(suite, name)
+    raise AttributeError(f"module 'hub.testing' has no attribute {name!r}")
