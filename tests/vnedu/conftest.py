@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from hub_vnedu.client import ClientState, VneduClient
 from hub_vnedu.config import Settings, settings_of
 

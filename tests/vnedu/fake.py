@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -154,8 +154,11 @@ def serve(fake: FakeVnedu) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(response.content)
 
-        do_GET = _answer
-        do_POST = _answer
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
 
         def send_response(self, code: int, message: str | None = None) -> None:
             self.log_request(code)

@@ -6,10 +6,10 @@ import socket
 
 import httpx
 import pytest
-
-from hub.api import UsageError
 from hub_vnedu.client import VneduRefused, VneduUnavailable
 from hub_vnedu.config import settings_of
+
+from hub.api import UsageError
 
 from .conftest import SECRET_ENV, ClientMaker, FakeClock, options
 from .fake import FakeVnedu
@@ -56,7 +56,8 @@ def test_429_waits_retry_after_and_is_not_counted_as_a_failure(
     fake.fail(SCHOOLS, _status(429, {"Retry-After": "3"}), _status(429, {"Retry-After": "2"}))
     client = make_client(retries=0)  # no retry left: a 429 still gets through
     assert client.get_json(SCHOOLS, Y).body == {"items": []}
-    assert 3.0 in clock.sleeps and 2.0 in clock.sleeps
+    assert 3.0 in clock.sleeps
+    assert 2.0 in clock.sleeps
     assert fake.count(SCHOOLS) == 3
 
 
@@ -192,7 +193,8 @@ def test_an_unreachable_server_is_one_usage_error(
     )
     with client, pytest.raises(UsageError) as caught:
         client.get_json(SCHOOLS, Y)
-    assert url in caught.value.message_en and url in caught.value.message_vi
+    assert url in caught.value.message_en
+    assert url in caught.value.message_vi
     assert "cannot reach" in caught.value.message_en
     assert "3 attempts" in caught.value.message_en
 
@@ -258,4 +260,5 @@ def test_no_secret_or_token_in_repr(fake: FakeVnedu, make_client: ClientMaker) -
     client = make_client()
     client.get_json(SCHOOLS, Y)
     shown = repr(client) + repr(client.state)
-    assert "s3cret" not in shown and "tok-" not in shown
+    assert "s3cret" not in shown
+    assert "tok-" not in shown
