@@ -71,7 +71,8 @@ def test_one_record_per_learner_with_its_document(fake: FakeVnedu, client_factor
     assert sum(r.vendor_document.content is None for r in result.records) == 2  # type: ignore[union-attr]
     # the token, the schools list, one page per school, one document per learner
     assert fake.count("/oauth/token") == 1
-    assert fake.count("/v2/schools") == 1 + 2 + 0 and fake.count("/v2/transcripts/") == 6
+    assert fake.count("/v2/schools") == 1 + 2 + 0
+    assert fake.count("/v2/transcripts/") == 6
 
 
 def test_where_each_value_was(fake: FakeVnedu, client_factory: Factory) -> None:
@@ -109,7 +110,8 @@ def test_a_second_read_with_nothing_changed_asks_only_the_first_page(
     fake.requests.clear()
     fake.tick(60)
     second = read_all(_source(client_factory, schools=[A, B]), first.cursor)
-    assert not second.records and not second.problems
+    assert not second.records
+    assert not second.problems
     paths = [p for _m, p, _q in fake.requests]
     assert paths == ["/oauth/token", f"/v2/schools/{A}/students", f"/v2/schools/{B}/students"]
     assert all(
@@ -190,17 +192,21 @@ def test_a_school_whose_page_failed_is_read_again_next_sync(
     first = read_all(_source(client_factory, schools=[A, B], retries=3), None)
     (problem,) = first.problems
     assert problem.code == "VENDOR_PAGE_FAILED"
-    assert problem.severity is Severity.ERROR and problem.record_key is None
+    assert problem.severity is Severity.ERROR
+    assert problem.record_key is None
     assert problem.location.url == (
         f"GET /v2/schools/{A}/students?nam_hoc=2024-2025&limit=200&cursor=200"
     )
-    assert "HTTP 503" in problem.found and "4 attempts" in problem.message_en
-    assert "hub sync" in problem.message_vi and "hub sync" in problem.message_en
+    assert "HTTP 503" in problem.found
+    assert "4 attempts" in problem.message_en
+    assert "hub sync" in problem.message_vi
+    assert "hub sync" in problem.message_en
     assert len([r for r in first.records if r.key.startswith(f"VN{B}")]) == 250
     assert _since(first)["2024-2025"] == {B: fake.now.isoformat()}  # A's cursor did not move
     fake.tick(60)
     second = read_all(_source(client_factory, schools=[A, B]), first.cursor)
-    assert len(second.records) == 250 and all(r.key.startswith(f"VN{A}") for r in second.records)
+    assert len(second.records) == 250
+    assert all(r.key.startswith(f"VN{A}") for r in second.records)
     assert set(_since(second)["2024-2025"]) == {A, B}
 
 
@@ -249,7 +255,8 @@ def test_a_vietnamese_learner_without_personal_id_is_a_problem(
     ]
     problem = result.problems[0]
     assert problem.location.vendor_key == "VN-1 › so_dinh_danh"
-    assert "so_dinh_danh" in problem.message_vi and "HB101" in problem.message_en
+    assert "so_dinh_danh" in problem.message_vi
+    assert "HB101" in problem.message_en
     assert fake.count("/v2/transcripts/VN-1") == 0  # no document asked for a learner kept out
 
 
@@ -314,7 +321,8 @@ def test_a_checkpoint_after_each_school(fake: FakeVnedu, client_factory: Factory
     kinds = [type(i).__name__ for i in items]
     assert kinds == ["RawRecord"] * 3 + ["Checkpoint"] + ["RawRecord"] * 3 + ["Checkpoint"] * 2
     first = items[3]
-    assert isinstance(first, Checkpoint) and set(parse_cursor(first.cursor)["2024-2025"]) == {A}
+    assert isinstance(first, Checkpoint)
+    assert set(parse_cursor(first.cursor)["2024-2025"]) == {A}
     assert all(isinstance(i, RawRecord | Problem | Checkpoint) for i in items)
 
 
