@@ -23,7 +23,16 @@ SPELLINGS = {
     "KHTN": "KH tự nhiên",
     "MT": "Mỹ thuật",
 }
-"""Subjects named as a school would type them; the others get codes.md's name."""
+"""Secondary subjects named as a school would type them; the others get codes.md's name."""
+
+PRIMARY_SPELLINGS = {
+    "GDTC": "GD thể chất",
+    "NN1": "Tiếng Anh",
+    "TOAN": "Toan",
+    "HDTN": "HĐTN",
+    "MT": "Mỹ thuật",
+    "TNXH": "TN&XH",
+}
 
 LEVEL = {"T": "Tốt", "K": "Khá", "D": "Đạt", "CD": "Chưa đạt"}
 MARK = {"D": "Đ", "CD": "CĐ"}
@@ -55,7 +64,7 @@ def comma(score: Decimal, n: int = 0) -> str:
 def subject_name(code: str, primary: bool) -> str:
     codes = load_codes()
     table = codes.primary_subjects if primary else codes.secondary_subjects
-    return SPELLINGS.get(code, table[code].name)
+    return (PRIMARY_SPELLINGS if primary else SPELLINGS).get(code, table[code].name)
 
 
 def item_of(t: Transcript, vnedu_id: str, updated_at: str = UPDATED_AT) -> dict[str, Any]:
