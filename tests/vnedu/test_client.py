@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import httpx
@@ -262,3 +263,24 @@ def test_no_secret_or_token_in_repr(fake: FakeVnedu, make_client: ClientMaker) -
     shown = repr(client) + repr(client.state)
     assert "s3cret" not in shown
     assert "tok-" not in shown
+
+
+def test_a_short_lived_token_is_renewed_before_it_expires_not_every_request(
+    fake: FakeVnedu, make_client: ClientMaker, clock: FakeClock
+) -> None:
+    original = fake._token
+
+    def thirty_seconds(request: httpx.Request) -> httpx.Response:
+        answer = original(request)
+        body = json.loads(answer.content)
+        body["expires_in"] = 30
+        return httpx.Response(200, json=body)
+
+    fake._token = thirty_seconds  # type: ignore[method-assign]
+    client = make_client()
+    for _ in range(100):  # 100 requests at 5/s: 20 s, within one token's 27 s
+        client.get_json(SCHOOLS, Y)
+    assert fake.count("/oauth/token") == 1
+    for _ in range(100):
+        client.get_json(SCHOOLS, Y)
+    assert fake.count("/oauth/token") == 2  # renewed ahead of expiry: never a 401 round trip

@@ -340,3 +340,15 @@ def test_schools_details_and_defaults(fake: FakeVnedu, client_factory: Factory) 
     (record,) = read_all(detailed, None).records
     assert record.data["school"]["ngay_lap"] == t.header.issue_date.isoformat()
     assert record.data["school"]["noi_cap"] == t.header.place_of_issue
+
+
+def test_document_failing_after_retries_is_a_usage_error_saying_what(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    from hub.api import UsageError
+
+    fake.fail("/v2/transcripts/", *[httpx.Response(502)] * 3)
+    with pytest.raises(UsageError) as caught:
+        _source(client_factory, retries=2).document("VN-9", A, "2024-2025")
+    assert "GET /v2/transcripts/VN-9?nam_hoc=2024-2025" in caught.value.message_en
+    assert "HTTP 502" in caught.value.message_vi

@@ -52,7 +52,8 @@ log = logging.getLogger("hub_vnedu")
 BACKOFF_BASE = 0.5  # seconds before the first retry, doubled each time
 BACKOFF_CAP = 30.0
 MAX_THROTTLED = 30  # 429s one request may get before it is reported (Retry-After each)
-TOKEN_MARGIN = 30.0  # renew a token this many seconds before vnEdu says it expires
+TOKEN_MARGIN = 30.0  # renew a token this long before it expires (a tenth of a short one's life)
+RETRY_AFTER_CAP = 300.0  # a longer Retry-After is waited in steps of this, each a new 429
 
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -299,7 +300,7 @@ class VneduClient:
         self._sleep(delay)
 
     def _wait_retry_after(self, response: httpx.Response, what: str) -> None:
-        delay = retry_after(response)
+        delay = min(RETRY_AFTER_CAP, retry_after(response))
         log.info("vnEdu %s: HTTP 429, waiting %.1f s (Retry-After)", what, delay)
         self._sleep(delay)
 
@@ -355,7 +356,8 @@ class VneduClient:
         lifetime = body.get("expires_in", 3600)
         if not isinstance(lifetime, int | float) or isinstance(lifetime, bool):
             lifetime = 3600
-        self.state.token_expires = self._clock() + max(1.0, float(lifetime) - TOKEN_MARGIN)
+        margin = min(TOKEN_MARGIN, float(lifetime) / 10)
+        self.state.token_expires = self._clock() + max(1.0, float(lifetime) - margin)
         return token
 
     def _refused_credentials(self, response: httpx.Response) -> UsageError:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.api import (
@@ -42,6 +42,7 @@ from hub.api import (
     Problem,
     Provenance,
     ReadItem,
+    UsageError,
     VendorDocument,
     fold,
     load_codes,
@@ -66,6 +67,9 @@ from hub_vnedu.record import (
 )
 
 PAGE_SIZE = 200
+CLOCK_SLACK = timedelta(minutes=5)
+"""How far a cursor may be ahead of vnEdu's Date before it counts as from the future (a
+server's clock stepped back a little is not an abnormal cursor: the read goes on)."""
 CURSOR_VERSION = 1
 _VIET_NAM = {"viet nam", "vn", "vnm"}
 ClientFactory = Callable[[Settings, ClientState], VneduClient]
@@ -130,8 +134,29 @@ class VneduSource:
     # -- VendorSignedSource ---------------------------------------------------------------------
 
     def document(self, record_key: str, school_code: str, school_year: str) -> VendorDocument:
+        """The learner's document again (a learner awaiting vnEdu's signatures).
+
+        Raises:
+            UsageError: the credentials are refused, vnEdu cannot be reached, or it still
+                failed after the retries (the message says which and what to do).
+        """
         with self._client_factory(self.settings, self._state) as client:
-            return self._document(client, record_key, school_year)
+            try:
+                return self._document(client, record_key, school_year)
+            except VneduUnavailable as exc:
+                raise UsageError(
+                    f"vnEdu tại {self.settings.base_url} vẫn lỗi sau {exc.attempts} lần thử "
+                    f"({exc.cause}) khi tải {exc.shown}; chạy lại sau (`hub sync`)",
+                    f"vnEdu at {self.settings.base_url} still failed after {exc.attempts} "
+                    f"attempts ({exc.cause}) fetching {exc.shown}; run again later (`hub sync`)",
+                ) from exc
+            except VneduRefused as exc:
+                raise UsageError(
+                    f"vnEdu tại {self.settings.base_url} từ chối {exc.shown} ({exc.detail}); "
+                    "báo vnEdu",
+                    f"vnEdu at {self.settings.base_url} refused {exc.shown} ({exc.detail}); "
+                    "tell vnEdu",
+                ) from exc
 
     def _document(self, client: VneduClient, vnedu_id: str, year: str) -> VendorDocument:
         path = transcript_path(vnedu_id)
@@ -210,7 +235,7 @@ class VneduSource:
                 break
             if page == 1:
                 server = answer.server_time
-                if previous and server is not None and datetime.fromisoformat(previous) > server:
+                if _ahead(previous, server) and server is not None and previous:
                     yield said.cursor_in_future(answer.shown, school, previous, server.isoformat())
                     return None  # reads nothing; the cursor stays where it was
             page_url = shown(path, {"nam_hoc": year})
@@ -312,6 +337,13 @@ class VneduSource:
             "mục trong danh sách không phải một học sinh (không phải đối tượng JSON)",
             "the list entry is not a learner (not a JSON object)",
         )
+
+
+def _ahead(since: str | None, server: datetime | None) -> bool:
+    """Whether a school's cursor is from the future of vnEdu's clock (beyond the slack)."""
+    if since is None or server is None:
+        return False
+    return datetime.fromisoformat(since) > server + CLOCK_SLACK
 
 
 # -- cursor -----------------------------------------------------------------------------------
