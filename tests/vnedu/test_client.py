@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -284,3 +285,16 @@ def test_a_short_lived_token_is_renewed_before_it_expires_not_every_request(
     for _ in range(100):
         client.get_json(SCHOOLS, Y)
     assert fake.count("/oauth/token") == 2  # renewed ahead of expiry: never a 401 round trip
+
+
+def test_the_secret_may_come_from_a_file(
+    fake: FakeVnedu, make_client: ClientMaker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "secret").write_text("s3cret\n", encoding="utf-8")
+    monkeypatch.delenv(SECRET_ENV)
+    monkeypatch.setenv(SECRET_ENV + "_FILE", str(tmp_path / "secret"))
+    assert make_client().get_json(SCHOOLS, Y).body == {"items": []}
+    monkeypatch.setenv(SECRET_ENV, "s3cret")  # both set: refused, as for every secret
+    with pytest.raises(UsageError, match="_FILE") as caught:
+        make_client().get_json(SCHOOLS, Y)
+    assert type(caught.value) is UsageError  # exit 2, a source's error

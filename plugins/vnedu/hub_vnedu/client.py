@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import ssl
 import time
@@ -44,7 +43,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from hub.api import UsageError
+from hub.api import ProviderConfigError, UsageError, read_secret
 from hub_vnedu.config import Settings
 
 log = logging.getLogger("hub_vnedu")
@@ -314,15 +313,7 @@ class VneduClient:
     def _renew(self) -> str:
         """POST /oauth/token with the client credentials; errors an operator can act on."""
         s = self.settings
-        secret = os.environ.get(s.client_secret_env)
-        if not secret:
-            raise UsageError(
-                f"nguồn vnedu ({s.base_url}): biến môi trường {s.client_secret_env} (tùy chọn "
-                "`client_secret_env`) chưa đặt; đặt nó bằng client_secret vnEdu cấp rồi chạy lại",
-                f"vnedu source ({s.base_url}): the environment variable {s.client_secret_env} "
-                "(option `client_secret_env`) is not set; set it to the client_secret vnEdu "
-                "issued and run again",
-            )
+        secret = self._secret()
         form = {"grant_type": "client_credentials", "client_id": s.client_id}
         failures = 0
         while True:
@@ -344,6 +335,27 @@ class VneduClient:
                 if failures > s.retries:
                     raise self._unreachable(cause) from exc
                 self._back_off(failures, "POST /oauth/token", cause)
+
+    def _secret(self) -> str:
+        """The client secret, from the variable `client_secret_env` names (or its _FILE twin)."""
+        s = self.settings
+        try:
+            secret = read_secret(
+                s.client_secret_env,
+                f"nguồn vnedu ({s.base_url}), tùy chọn `client_secret_env`",
+                f"vnedu source ({s.base_url}), option `client_secret_env`",
+            )
+        except ProviderConfigError as exc:  # a source's error, not a signing key's (exit 2)
+            raise UsageError(exc.message_vi, exc.message_en) from None
+        if not secret:
+            raise UsageError(
+                f"nguồn vnedu ({s.base_url}): biến môi trường {s.client_secret_env} (tùy chọn "
+                "`client_secret_env`) rỗng; đặt nó bằng client_secret vnEdu cấp rồi chạy lại",
+                f"vnedu source ({s.base_url}): the environment variable {s.client_secret_env} "
+                "(option `client_secret_env`) is empty; set it to the client_secret vnEdu "
+                "issued and run again",
+            )
+        return secret
 
     def _token_of(self, response: httpx.Response) -> str:
         try:
