@@ -352,3 +352,17 @@ def test_document_failing_after_retries_is_a_usage_error_saying_what(
         _source(client_factory, retries=2).document("VN-9", A, "2024-2025")
     assert "GET /v2/transcripts/VN-9?nam_hoc=2024-2025" in caught.value.message_en
     assert "HTTP 502" in caught.value.message_vi
+
+
+def test_a_schools_problems_come_after_its_records(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    """The hub files a problem under the batch of the record before it: B's problem must
+    follow a record of B, not A's last one."""
+    _two_schools(fake)
+    fake.students[B][0]["so_dinh_danh"] = None
+    items = list(_source(client_factory).read(None))
+    (at,) = [n for n, i in enumerate(items) if isinstance(i, Problem)]
+    before = items[at - 1]
+    assert isinstance(before, RawRecord)
+    assert before.key.startswith(f"VN{B}")

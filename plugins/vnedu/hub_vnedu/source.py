@@ -177,7 +177,9 @@ class VneduSource:
                         continue  # reported; the year is read again next sync
                     codes = tuple(listed)
                 for school in codes:
-                    moved = yield from self._read_school(client, year, school, since.get(year, {}))
+                    moved = yield from _records_first(
+                        self._read_school(client, year, school, since.get(year, {}))
+                    )
                     if moved is not None:
                         since.setdefault(year, {})[school] = moved
                     yield Checkpoint(dump_cursor(since))
@@ -337,6 +339,29 @@ class VneduSource:
             "mục trong danh sách không phải một học sinh (không phải đối tượng JSON)",
             "the list entry is not a learner (not a JSON object)",
         )
+
+
+def _records_first(
+    items: Generator[ReadItem, None, str | None],
+) -> Generator[ReadItem, None, str | None]:
+    """A school's records as they come, its problems after them (and its return value).
+
+    The hub files a problem under the batch of the record read before it: holding a school's
+    problems until its records are out keeps them in that school's batch, not the previous
+    school's.
+    """
+    held: list[ReadItem] = []
+    while True:
+        try:
+            item = next(items)
+        except StopIteration as stop:
+            yield from held
+            moved: str | None = stop.value
+            return moved
+        if isinstance(item, Problem):
+            held.append(item)
+        else:
+            yield item
 
 
 def _ahead(since: str | None, server: datetime | None) -> bool:
