@@ -41,6 +41,7 @@ class FakeVnedu:
     tokens: set[str] = field(default_factory=set)
     any_secret: bool = False  # the kit sets the secret to its canary: take any
     send_date: bool = True
+    strictly_after: bool = False  # list updated_at > updated_since, not >= (spec leaves it open)
     on_page: Callable[[str, int], None] | None = None  # (school, page number) before answering
 
     def add_school(self, code: str, name: str, level: str) -> None:
@@ -104,7 +105,10 @@ class FakeVnedu:
         since = query.get("updated_since")
         if since:
             floor = datetime.fromisoformat(since)
-            items = [i for i in items if datetime.fromisoformat(i["updated_at"]) >= floor]
+            if self.strictly_after:
+                items = [i for i in items if datetime.fromisoformat(i["updated_at"]) > floor]
+            else:
+                items = [i for i in items if datetime.fromisoformat(i["updated_at"]) >= floor]
         start = int(query.get("cursor") or 0)
         limit = min(int(query.get("limit") or 200), 200)
         if self.on_page is not None:

@@ -298,3 +298,34 @@ def test_the_secret_may_come_from_a_file(
     with pytest.raises(UsageError, match="_FILE") as caught:
         make_client().get_json(SCHOOLS, Y)
     assert type(caught.value) is UsageError  # exit 2, a source's error
+
+
+def test_a_token_server_that_reads_json_is_asked_again_in_json(
+    fake: FakeVnedu, make_client: ClientMaker
+) -> None:
+    seen: list[str] = []
+    original = fake._token
+
+    def json_only(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("content-type", ""))
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return httpx.Response(415, json={"error": "unsupported_media_type"})
+        body = json.loads(request.content)
+        form = httpx.Request("POST", "http://x/oauth/token", data=body)
+        return original(form)
+
+    fake._token = json_only  # type: ignore[method-assign]
+    assert make_client().get_json(SCHOOLS, Y).body == {"items": []}
+    assert [kind.split(";")[0] for kind in seen] == [
+        "application/x-www-form-urlencoded",
+        "application/json",
+    ]
+
+
+def test_a_credentials_error_to_the_form_is_not_asked_again(
+    fake: FakeVnedu, make_client: ClientMaker
+) -> None:
+    fake.fail("/oauth/token", httpx.Response(400, json={"error": "invalid_client"}))
+    with pytest.raises(UsageError, match="invalid_client"):
+        make_client().get_json(SCHOOLS, Y)
+    assert fake.count("/oauth/token") == 1

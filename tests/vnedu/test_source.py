@@ -51,6 +51,11 @@ def _source(factory: Factory, **more: Any) -> VneduSource:
     return VneduSource(options(**more), client_factory=factory)
 
 
+def _kept(date_header: datetime) -> str:
+    """The `updated_since` a read keeps: the first page's Date, less one second."""
+    return (date_header - timedelta(seconds=1)).isoformat()
+
+
 def _since(result: ReadResult) -> dict[str, dict[str, str]]:
     assert result.cursor is not None
     return parse_cursor(result.cursor)
@@ -106,7 +111,8 @@ def test_a_second_read_with_nothing_changed_asks_only_the_first_page(
 ) -> None:
     _two_schools(fake)
     first = read_all(_source(client_factory, schools=[A, B]), None)
-    assert _since(first) == {"2024-2025": {A: fake.now.isoformat(), B: fake.now.isoformat()}}
+    kept = _kept(fake.now)
+    assert _since(first) == {"2024-2025": {A: kept, B: kept}}
     fake.requests.clear()
     fake.tick(60)
     second = read_all(_source(client_factory, schools=[A, B]), first.cursor)
@@ -140,10 +146,13 @@ def test_an_updated_learner_is_read_again_and_only_it(
     assert second.records[0].data["nhan_xet_gvcn"] == "Tiến bộ."
 
 
+@pytest.mark.parametrize("strictly_after", [False, True], ids=["at-or-after", "after"])
 def test_the_cursor_is_the_servers_date_before_paging(
-    fake: FakeVnedu, client_factory: Factory
+    fake: FakeVnedu, client_factory: Factory, strictly_after: bool
 ) -> None:
-    """vnEdu's clock is hours behind the hub's here; a learner changes while page 2 is read."""
+    """vnEdu's clock is hours behind the hub's here; a learner changes while page 2 is read,
+    in the same second as page 1's Date, and vnEdu keeps updated_at in whole seconds."""
+    fake.strictly_after = strictly_after
     fake.add_school(A, "Trường A", "03")
     fake.students[A] = [_plain(f"VN{A}-{n:06d}") for n in range(300)]
     fake.now = datetime.fromisoformat("2025-06-01T01:00:00+00:00")  # hours before the hub's now
@@ -152,11 +161,12 @@ def test_the_cursor_is_the_servers_date_before_paging(
     def change_page_one_learner(school: str, page: int) -> None:
         if page == 2:
             fake.tick(0.5)  # during the read, after page 1 answered
-            fake.students[A][7]["updated_at"] = fake.now.isoformat()
+            whole = fake.now.replace(microsecond=0)
+            fake.students[A][7]["updated_at"] = whole.isoformat()
 
-    fake.on_page = change_page_one_learner
+    fake.on_page = change_page_one_learner  # the same second as page 1's Date, just after it
     first = read_all(_source(client_factory, schools=[A]), None)
-    assert _since(first)["2024-2025"][A] == started.isoformat()  # page 1's Date, not page 2's
+    assert _since(first)["2024-2025"][A] == _kept(started)  # page 1's Date, not page 2's
     fake.on_page = None
     fake.tick(30)
     second = read_all(_source(client_factory, schools=[A]), first.cursor)
@@ -202,7 +212,7 @@ def test_a_school_whose_page_failed_is_read_again_next_sync(
     assert "hub sync" in problem.message_vi
     assert "hub sync" in problem.message_en
     assert len([r for r in first.records if r.key.startswith(f"VN{B}")]) == 250
-    assert _since(first)["2024-2025"] == {B: fake.now.isoformat()}  # A's cursor did not move
+    assert _since(first)["2024-2025"] == {B: _kept(fake.now)}  # A's cursor did not move
     fake.tick(60)
     second = read_all(_source(client_factory, schools=[A, B]), first.cursor)
     assert len(second.records) == 250

@@ -311,20 +311,31 @@ class VneduClient:
         return self.state.token
 
     def _renew(self) -> str:
-        """POST /oauth/token with the client credentials; errors an operator can act on."""
+        """POST /oauth/token with the client credentials; errors an operator can act on.
+
+        The credentials go as OAuth 2's form (RFC 6749 §4.4); a server that answers a form
+        with 400/415/422 but not an OAuth credentials error (it reads JSON bodies) is asked
+        once more with the same fields as JSON, before the answer counts as a refusal.
+        """
         s = self.settings
-        secret = self._secret()
-        form = {"grant_type": "client_credentials", "client_id": s.client_id}
+        fields = {
+            "grant_type": "client_credentials",
+            "client_id": s.client_id,
+            "client_secret": self._secret(),
+        }
         failures = 0
+        as_json = False
         while True:
             try:
-                response = self._send(
-                    "POST", "/oauth/token", data={**form, "client_secret": secret}
-                )
+                body: dict[str, Any] = {"json": fields} if as_json else {"data": fields}
+                response = self._send("POST", "/oauth/token", **body)
                 if response.status_code == 429:
                     self._wait_retry_after(response, "POST /oauth/token")
                     continue
-                if response.status_code in (400, 401, 403):
+                if not as_json and _wants_json(response):
+                    as_json = True
+                    continue
+                if response.status_code in (400, 401, 403, 415, 422):
                     raise self._refused_credentials(response)
                 if response.status_code != 200:
                     raise _Retry(f"HTTP {response.status_code}")
@@ -398,6 +409,20 @@ class VneduClient:
 
 class _Retry(Exception):
     """An answer worth sending the request again for (5xx, a 401 to a fresh token)."""
+
+
+_CREDENTIAL_ERRORS = {"invalid_client", "unauthorized_client", "invalid_grant", "access_denied"}
+
+
+def _wants_json(response: httpx.Response) -> bool:
+    """A 400/415/422 to the token form that is not an OAuth error about the credentials."""
+    if response.status_code not in (400, 415, 422):
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return True
+    return not (isinstance(body, dict) and body.get("error") in _CREDENTIAL_ERRORS)
 
 
 def _cause(exc: BaseException) -> str:

@@ -13,11 +13,13 @@ The cursor (an opaque JSON string) holds, per year and school, the `updated_sinc
 school's next read. It is the **server's** time, never the hub's: the `Date` header of the
 answer to the school's first page, taken before paging on. vnEdu lists a learner whose
 `updated_at` is at or after `updated_since`; a learner changed while the pages are read was
-changed after that first answer, so its `updated_at` is at or after the Date the cursor keeps
-and the next read lists it again — whichever page it moved to or from. (Date is whole seconds,
-rounded down, so a learner changed in the same second is read twice, never skipped; the hub's
-clock, which may be minutes off vnEdu's, is never compared with vnEdu's times.) An answer
-without a Date leaves the school's cursor where it was: the school is read again from there.
+changed after that first answer, so its `updated_at` is after the time the cursor keeps (the
+Date less one second) and the next read lists it again — whichever page it moved to or from.
+(Date is whole seconds, rounded down; the second taken off keeps a learner changed within it
+from being skipped by a server that compares `>` on whole seconds: at worst such a learner is
+read twice. The hub's clock, which may be minutes off vnEdu's, is never compared with
+vnEdu's times.) An answer without a Date leaves the school's cursor where it was: the school
+is read again from there.
 
 A school's cursor moves only when everything of it was read: a page that failed after its
 retries, a learner listed twice, or a document that could not be fetched leaves it in place
@@ -67,6 +69,10 @@ from hub_vnedu.record import (
 )
 
 PAGE_SIZE = 200
+DATE_MARGIN = timedelta(seconds=1)
+"""Taken off the first page's Date for the next `updated_since`: Date is whole seconds, and a
+server that keeps `updated_at` in whole seconds too and lists only `updated_at >
+updated_since` would otherwise skip a learner changed later in that same second."""
 CLOCK_SLACK = timedelta(minutes=5)
 """How far a cursor may be ahead of vnEdu's Date before it counts as from the future (a
 server's clock stepped back a little is not an abnormal cursor: the read goes on)."""
@@ -258,7 +264,7 @@ class VneduSource:
         ok = yield from self._learners(client, year, school, order)
         if not (complete and ok) or server is None:
             return None
-        return server.isoformat()
+        return (server - DATE_MARGIN).isoformat()
 
     def _learners(
         self, client: VneduClient, year: str, school: str, order: list[_Listed]
