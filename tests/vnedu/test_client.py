@@ -329,3 +329,10 @@ def test_a_credentials_error_to_the_form_is_not_asked_again(
     with pytest.raises(UsageError, match="invalid_client"):
         make_client().get_json(SCHOOLS, Y)
     assert fake.count("/oauth/token") == 1
+
+
+def test_more_than_5_per_second_only_to_a_loopback_simulator() -> None:
+    with pytest.raises(UsageError, match="5 requests/s"):
+        settings_of(options(rate=50))
+    assert settings_of(options(base_url="http://127.0.0.1:9", rate=50)).rate == 50
+    assert settings_of(options(rate=2.5)).rate == 2.5

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from hub.api import UsageError, plain_http_refusal
+from hub.api import UsageError, is_loopback, plain_http_refusal
 
 MAPPINGS = Path(__file__).parent / "mappings"
 """The plugin's record mappings and label lists, shipped in the package (package data)."""
@@ -98,9 +99,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "rate": {
             "type": "number",
             "exclusiveMinimum": 0,
-            "maximum": MAX_RATE,
+            "maximum": 1000,
             "default": MAX_RATE,
-            "description": "requests per second, at most vnEdu's 5",
+            "description": "requests per second: at most vnEdu's 5 (more only to a simulator "
+            "on this machine, for a benchmark)",
         },
         "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 30},
         "retries": {
@@ -152,6 +154,14 @@ def settings_of(options: dict[str, Any]) -> Settings:
             f"vnedu source: the ca_bundle file {ca_bundle} does not exist; correct the "
             "`ca_bundle` option or remove it to use the system's trust store",
         )
+    rate = float(options.get("rate", MAX_RATE))
+    if rate > MAX_RATE and not is_loopback(urlsplit(base_url).hostname):
+        raise UsageError(
+            f"nguồn vnedu: rate = {rate:g} vượt giới hạn 5 yêu cầu/giây của vnEdu (chỉ được "
+            "vượt với trình giả lập trên chính máy này); bỏ `rate` hoặc đặt ≤ 5",
+            f"vnedu source: rate = {rate:g} is over vnEdu's limit of 5 requests/s (allowed only "
+            "to a simulator on this machine); remove `rate` or set it to 5 or less",
+        )
     schools = options.get("schools")
     return Settings(
         base_url=base_url,
@@ -162,7 +172,7 @@ def settings_of(options: dict[str, Any]) -> Settings:
         ca_bundle=ca_bundle,
         details={k: dict(v) for k, v in (options.get("school_details") or {}).items()},
         defaults={k: str(options[k]) for k in _DETAILS if options.get(k)},
-        rate=float(options.get("rate", MAX_RATE)),
+        rate=rate,
         timeout=float(options.get("timeout", 30)),
         retries=int(options.get("retries", 4)),
     )
