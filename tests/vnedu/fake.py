@@ -49,7 +49,8 @@ class FakeVnedu:
         self.students.setdefault(code, [])
 
     def fail(self, path: str, *answers: Answer) -> None:
-        """Answer the next requests whose path starts with `path` with `answers`, in turn."""
+        """Answer the next requests whose path starts with `path` with `answers`, in turn
+        (a `path` ending in "$" is the whole path)."""
         self.faults.extend((path, a) for a in answers)
 
     def expire_tokens(self) -> None:
@@ -68,7 +69,8 @@ class FakeVnedu:
         query = {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()}
         self.requests.append((request.method, path, query))
         for index, (prefix, answer) in enumerate(self.faults):
-            if path.startswith(prefix):
+            exact = prefix.endswith("$")
+            if (path == prefix[:-1]) if exact else path.startswith(prefix):
                 del self.faults[index]
                 return answer(request) if callable(answer) else answer
         if request.method == "POST" and path == "/oauth/token":

@@ -376,3 +376,17 @@ def test_a_schools_problems_come_after_its_records(
     before = items[at - 1]
     assert isinstance(before, RawRecord)
     assert before.key.startswith(f"VN{B}")
+
+
+def test_a_schools_list_that_fails_keeps_each_learner_out_with_that_reason(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    _two_schools(fake)
+    fake.fail("/v2/schools$", *[httpx.Response(500)] * 3)  # the list, then its two retries
+    result = read_all(_source(client_factory, schools=[A], retries=2), None)
+    assert not result.records
+    codes = [(p.code, p.record_key) for p in result.problems]
+    assert codes[0] == ("VENDOR_PAGE_FAILED", None)  # the list's own request
+    assert codes[1:] == [("VENDOR_PAGE_FAILED", f"VN{A}-{n:06d}") for n in range(3)]
+    assert "list of schools" in result.problems[1].message_en
+    assert _since(result) == {}

@@ -134,6 +134,21 @@ def school_unknown(where: Provenance, key: str, school: str, year: str) -> Probl
     )
 
 
+def school_list_failed(where: Provenance, key: str, year: str) -> Problem:
+    """A learner whose school's name and level are unknown: GET /v2/schools failed."""
+    return Problem.at(
+        PAGE_FAILED,
+        where,
+        "",
+        "the school in GET /v2/schools",
+        f"không đọc được danh sách trường vnEdu năm học {year} nên chưa biết tên và cấp học của "
+        f"trường; {_AGAIN_VI}",
+        f"vnEdu's list of schools for {year} could not be read, so the school's name and level "
+        f"are unknown; {_AGAIN_EN}",
+        record_key=key,
+    )
+
+
 def cursor_in_future(shown: str, school: str, since: str, server: str) -> Problem:
     return Problem.at(
         CURSOR_IN_FUTURE,

@@ -283,7 +283,10 @@ class VneduSource:
                 ok = False
                 continue
             if entry_of is None:
-                yield said.school_unknown(where, key, school, year)
+                if self._schools.get(year) is None:  # the list itself could not be read
+                    yield said.school_list_failed(where, key, year)
+                else:
+                    yield said.school_unknown(where, key, school, year)
                 ok = False
                 continue
             if self._lacks_personal_id(item):
