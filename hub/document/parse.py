@@ -77,7 +77,8 @@ def _screen(data: bytes) -> None:
             f"Khai báo mã hóa '{found}'; chỉ chấp nhận UTF-8.",
             f"Found encoding '{found}'; expected UTF-8.",
         )
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    # "!" first: one memchr pass finds most documents free of both, each search a slower one.
+    if b"!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise _refuse(
             "Tài liệu có khai báo DOCTYPE/DTD hoặc thực thể (ENTITY); không được phép.",
             "Found a DOCTYPE/DTD or ENTITY declaration; expected none (DTDs and entities are "

@@ -40,6 +40,7 @@ class CertificateChain:
     school_codes: tuple[str, ...]  # MaTruong values of the subject's UIDs (a DV seal)
     common_names: tuple[str, ...] = ()  # the subject's CNs (a person's name)
     name_keys: tuple[str, ...] = ()  # the same as check 6 compares them (person_key)
+    rsa_key: rsa.RSAPublicKey | None = None  # the signer's key when it is RSA (check 4's usual)
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -75,4 +76,5 @@ def chain_of(texts: tuple[str, ...]) -> CertificateChain:
         school_codes=tuple(school_codes(leaf)),
         common_names=names,
         name_keys=tuple(person_key(name) for name in names),
+        rsa_key=key if isinstance(key, rsa.RSAPublicKey) else None,
     )

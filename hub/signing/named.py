@@ -14,11 +14,12 @@ it checks can never be two readings of the same element.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from lxml import etree
 
 from hub import xpath
-from hub.document.text import child_text, person_key
+from hub.document.text import child_text, person_key, text_of
 from hub.signing.profile import Role, doc
 from hub.signing.providers.base import Person
 from hub.signing.providers.keys import common_names
@@ -37,22 +38,42 @@ __all__ = [
 PERSONAL_ROLES = frozenset({Role.GVBM, Role.GVCN, Role.HT})
 """The roles whose certificate is a person's and must name whom the document names."""
 
-_TEACHER = f"{doc('GiaoVien')}/{doc('HoTen')}"
 _TEACHER_CODE = f"{doc('GiaoVien')}/{doc('MaGV')}"
 _CONFIRMING = {
     Role.GVCN: (f"{doc('XacNhan')}/{doc('GVCN')}", "GVCN/HoTen"),
     Role.HT: (f"{doc('XacNhan')}/{doc('HieuTruong')}", "HieuTruong/HoTen"),
 }
-_CONFIRMING_NAME = {role: f"{holder}/{doc('HoTen')}" for role, (holder, _) in _CONFIRMING.items()}
 _STAFF_CODE = {Role.GVBM: _TEACHER_CODE, Role.GVCN: f"{_CONFIRMING[Role.GVCN][0]}/{doc('MaGV')}"}
+
+
+_NAME_STEPS = {
+    Role.GVBM: (doc("GiaoVien"), doc("HoTen")),
+    Role.GVCN: (doc("XacNhan"), doc("GVCN"), doc("HoTen")),
+    Role.HT: (doc("XacNhan"), doc("HieuTruong"), doc("HoTen")),
+}
+
+
+def _first_at(parent: etree._Element, steps: tuple[str, ...]) -> etree._Element | None:
+    head, rest = steps[0], steps[1:]
+    for child in parent.iterchildren(head):
+        found = _first_at(child, rest) if rest else child
+        if found is not None:
+            return found
+    return None
+
+
+def path_text(parent: etree._Element, steps: tuple[str, ...]) -> str | None:
+    """`child_text(parent, "/".join(steps))`: the text of the first element, in document
+    order, at that path of child steps, walked with lxml's C iterators instead of ElementPath
+    (the verifier asks this of every personal signature)."""
+    found = _first_at(parent, steps)
+    return text_of(found) if found is not None else None
 
 
 def named_name(signed: etree._Element, role: Role) -> str | None:
     """The HoTen the document gives the person of a `role` signature over `signed` (only the
     name: what the verifier compares; `named_person` adds the MaGV a signer may need)."""
-    if role is Role.GVBM:
-        return child_text(signed, _TEACHER)
-    return child_text(signed, _CONFIRMING_NAME[role])
+    return path_text(signed, _NAME_STEPS[role])
 
 
 def named_person(signed: etree._Element, role: Role) -> Person | None:
@@ -111,4 +132,9 @@ def names_person(names: Sequence[str], person: str) -> bool:
 
 def keys_name_person(name_keys: Sequence[str], person: str) -> bool:
     """`names_person` with the CNs' `person_key`s worked out already (once per certificate)."""
-    return len(name_keys) == 1 and name_keys[0] == person_key(person)
+    return len(name_keys) == 1 and name_keys[0] == _person_key(person)
+
+
+# A school's few hundred staff names recur in every document; the key is a pure function of
+# the name, so remembering it changes nothing but the time.
+_person_key = lru_cache(maxsize=8192)(person_key)

@@ -16,13 +16,21 @@ from datetime import datetime
 from lxml import etree
 
 from hub import xpath
-from hub.document.text import child_text
 from hub.findings import Finding, error
-from hub.signing.named import PERSONAL_ROLES, keys_name_person, named_name, named_xpath
+from hub.signing.named import (
+    PERSONAL_ROLES,
+    keys_name_person,
+    named_name,
+    named_xpath,
+    path_text,
+)
 from hub.signing.profile import ALWAYS_REQUIRED, ROLE_NAMES_VI, Role, doc, signature_xpath
 from hub.signing.structure import ParsedSignature
 
 RoleFinding = tuple[Finding, str | None]  # the finding, and the signature it concerns if one
+
+_DATA, _SECONDARY, _SUBJECT = doc("DLHocBa"), doc("KetQuaTrungHoc"), doc("MonHoc")
+_SCHOOL_STEPS = (_DATA, doc("TTChung"), doc("MaTruong"))
 
 
 def _role_xpath(role: Role, subject_code: str | None = None) -> str:
@@ -37,9 +45,11 @@ def _finding(signature: ParsedSignature, vi: str, en: str) -> RoleFinding:
 
 def _presence(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
     findings: list[RoleFinding] = []
-    secondary = root.find(f"{doc('DLHocBa')}/{doc('KetQuaTrungHoc')}")
+    secondary = next(
+        (r for d in root.iterchildren(_DATA) for r in d.iterchildren(_SECONDARY)), None
+    )  # root.find("DLHocBa/KetQuaTrungHoc"), without ElementPath
     subjects = (
-        [s.get("MaMon", "") for s in secondary.iterfind(doc("MonHoc"))]
+        [s.get("MaMon", "") for s in secondary.iterchildren(_SUBJECT)]
         if secondary is not None
         else []
     )
@@ -130,7 +140,7 @@ def _timing(signatures: list[ParsedSignature], received_at: datetime) -> list[Ro
 
 
 def _seal(root: etree._Element, signatures: list[ParsedSignature]) -> list[RoleFinding]:
-    school = child_text(root, f"{doc('DLHocBa')}/{doc('TTChung')}/{doc('MaTruong')}")
+    school = path_text(root, _SCHOOL_STEPS)
     findings: list[RoleFinding] = []
     for signature in signatures:
         if signature.role is not Role.DV:

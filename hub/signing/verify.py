@@ -19,17 +19,22 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from hub.errors import DocumentError
 from hub.findings import Finding, error, has_errors
 from hub.privacy import mask_text
+from hub.signing.keyinfo import CertificateChain
 from hub.signing.profile import DATA_ID, doc, ds, signature_xpath
 from hub.signing.providers.keys import signature_holds
 from hub.signing.roles import check_roles
 from hub.signing.structure import (
     ParsedSignature,
     ProfileViolation,
+    Reference,
     index_document,
     read_signature,
 )
@@ -121,31 +126,53 @@ def _result(parsed: ParsedSignature) -> SignatureResult:
     )
 
 
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+
 Digests = dict[str, tuple[bytes, str]]  # per Reference URI: SHA-256 of its C14N, and in base64
 
 
-def _digest_holds(uri: str, target: etree._Element, claimed: str, digests: Digests) -> bool:
+def _digest_holds(reference: Reference, digests: Digests) -> bool:
+    uri, claimed = reference.uri, reference.digest_text
     known = digests.get(uri)
     if known is None:
-        digest = hashlib.sha256(exc_c14n(target)).digest()
+        canonical = reference.canonical
+        if canonical is None:
+            canonical = exc_c14n(reference.target)
+        digest = hashlib.sha256(canonical).digest()
         known = digests[uri] = (digest, base64.b64encode(digest).decode("ascii"))
     # The usual DigestValue is the canonical base64 of the digest: a string comparison says
     # so. Anything else (line breaks, other padding bits) is decoded and compared as bytes.
     return claimed == known[1] or _b64(claimed) == known[0]
 
 
+def _value_holds(chain: CertificateChain, signed: bytes, value: bytes) -> bool:
+    """`signature_holds`, with the usual RSA case straight to the key KeyInfo parsing kept."""
+    key = chain.rsa_key
+    if key is None:
+        return signature_holds(chain.leaf, signed, value)
+    try:
+        key.verify(value, signed, _PKCS1, _SHA256)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def _value_problem(parsed: ParsedSignature, digests: Digests) -> tuple[str, str] | None:
     """Check 4 for one signature: both digests, then the signature value."""
     for reference in (parsed.data, parsed.time):
-        if not _digest_holds(reference.uri, reference.target, reference.digest_text, digests):
+        if not _digest_holds(reference, digests):
             return (
                 f"Giá trị băm của {reference.uri} không khớp: nội dung đã bị thay đổi sau khi ký.",
                 f"The digest of {reference.uri} does not match: the content changed after signing.",
             )
-    key_fits = parsed.method == parsed.chain.key_method
+    chain = parsed.chain
+    key_fits = parsed.method == chain.key_method
     value = _b64(parsed.signature_value_text)
-    signed = exc_c14n(parsed.signed_info)
-    if not key_fits or value is None or not signature_holds(parsed.chain.leaf, signed, value):
+    signed = parsed.signed_info_c14n
+    if signed is None:
+        signed = exc_c14n(parsed.signed_info)
+    if not key_fits or value is None or not _value_holds(chain, signed, value):
         return (
             "Giá trị chữ ký (SignatureValue) không đúng với khóa của chứng thư.",
             "The SignatureValue does not verify with the certificate's key.",
