@@ -15,6 +15,7 @@ as the second worked example.
     problems.py    what a read reports, in Vietnamese and English
     transforms.py  vnedu_number, vnedu_mark, vnedu_date, iso_country, vnedu_awards
     sample.py      the conformance kit's sample (a simulator serving a generated school)
+    commands.py    `hub vnedu-sim init|serve` (register_commands): the simulator, in sim/
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hub.api import SourceSpec, Transform, hookimpl
+from hub_vnedu.commands import register_commands
 from hub_vnedu.config import CONFIG_SCHEMA, MAPPINGS
 from hub_vnedu.source import VneduSource, build
 from hub_vnedu.transforms import TRANSFORMS
@@ -31,6 +33,7 @@ __all__ = [
     "CONFIG_SCHEMA",
     "MAPPINGS",
     "VneduSource",
+    "register_commands",
     "register_mappings",
     "register_sources",
     "register_transforms",
@@ -60,7 +63,3 @@ def register_transforms(register: Callable[[str, Transform], None]) -> None:
     for name, function in TRANSFORMS.items():
         register(name, function)
 
-
-# -- register_commands: the simulator's `hub vnedu-sim` (hub_vnedu/commands.py, written by the
-# simulator's author). The lead wires it here:
-#     from hub_vnedu.commands import register_commands  (and add it to __all__)
