@@ -78,6 +78,30 @@ def test_touch_without_a_body_changes_the_comment_too(own_sim: RunningSimulator)
     assert _post(own_sim, "/_sim/learners/VN00000000-000000/touch").status_code == 404
 
 
+def test_patch_sets_bad_values_a_test_needs_and_keeps_them(own_sim: RunningSimulator) -> None:
+    api = Api(own_sim.base_url)
+    api.login()
+    row = learners(own_sim.base_url)[0]
+    key, school = row["vnedu_id"], row["ma_truong"]
+    answer = httpx.patch(
+        f"{own_sim.base_url}/_sim/learners/{key}",
+        json={"ngay_sinh": "31/02/2012", "so_dinh_danh": None, "vnedu_id": "ignored"},
+    )
+    assert answer.status_code == 200
+    listed = next(i for i in api.all_items(school)[0] if i["vnedu_id"] == key)
+    assert listed["ngay_sinh"] == "31/02/2012"
+    assert listed["so_dinh_danh"] is None
+    assert listed["updated_at"] != row["updated_at"]
+    reloaded = SimState.load(own_sim.simulator.state.directory).item(key)
+    assert reloaded is not None
+    assert reloaded["ngay_sinh"] == "31/02/2012"
+    bad = httpx.patch(f"{own_sim.base_url}/_sim/learners/{key}", content=b"[1]")
+    assert bad.status_code == 400
+    missing = httpx.patch(f"{own_sim.base_url}/_sim/learners/VN0-0", json={})
+    assert missing.status_code == 404
+    api.close()
+
+
 def test_signing_a_pending_learner_makes_its_document_available(
     own_sim: RunningSimulator,
 ) -> None:
@@ -149,7 +173,7 @@ def _request(method: str, path: str, host: str) -> Request:
 
 @pytest.mark.parametrize(
     "handler", ["control_stats", "control_learners", "control_reset", "control_touch",
-                "control_sign"],
+                "control_sign", "control_patch"],
 )  # fmt: skip
 def test_controls_answer_only_loopback(own_sim: RunningSimulator, handler: str) -> None:
     call = getattr(own_sim.simulator, handler)
@@ -157,4 +181,4 @@ def test_controls_answer_only_loopback(own_sim: RunningSimulator, handler: str) 
     assert remote.status_code == 403
     assert json.loads(remote.body)["error"] == "forbidden"
     local = asyncio.run(call(_request("POST", "/_sim/x", "127.0.0.1")))
-    assert local.status_code == 200
+    assert local.status_code == (400 if handler == "control_patch" else 200)  # no body

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -107,6 +108,24 @@ def test_scored_and_comment_subjects_have_the_spec_shapes(province: dict[str, An
     assert seen["comment"]
 
 
+def test_one_school_writes_whole_scores_with_tenths(province: dict[str, Any]) -> None:
+    def averages(code: str) -> set[str]:
+        return {
+            subject["ca_nam"]
+            for item in province["items"][code]
+            for subject in item["ket_qua"].values()
+            if "hoc_tap" in item and isinstance(subject["hk1"], dict)
+        }
+
+    secondary = [s["ma_truong"] for s in province["schools"] if s["cap_hoc"] != "02"]
+    styles = {code: any(a.endswith(",0") for a in averages(code)) for code in secondary}
+    assert sorted(styles.values()) == [False, True]
+    for code, tenths in styles.items():
+        assert tenths == names.writes_tenths(code)
+        if tenths:
+            assert all("," in a for a in averages(code))
+
+
 def test_primary_items_have_the_spec_shape(province: dict[str, Any]) -> None:
     primary = [i for i in _all(province) if "pham_chat" in i]
     assert primary
@@ -206,9 +225,15 @@ def test_the_country_table_names_every_country_the_generator_draws() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "text"), [("9", "9"), ("9.0", "9"), ("8.5", "8,5"), ("10", "10"), ("0.5", "0,5")]
-)
-def test_scores_are_written_with_a_decimal_comma(value: str, text: str) -> None:
-    from decimal import Decimal
-
+    ("value", "text", "with_tenths"),
+    [("9", "9", "9,0"), ("9.0", "9", "9,0"), ("8.5", "8,5", "8,5"), ("10", "10", "10,0"),
+     ("0.5", "0,5", "0,5"), ("0", "0", "0,0")],
+)  # fmt: skip
+def test_scores_are_written_with_a_decimal_comma(value: str, text: str, with_tenths: str) -> None:
     assert score_text(Decimal(value)) == text
+    assert score_text(Decimal(value), tenths=True) == with_tenths
+
+
+def test_some_schools_write_whole_scores_with_tenths() -> None:
+    styles = {names.writes_tenths(f"563{n:05d}") for n in range(1, 12)}
+    assert styles == {True, False}

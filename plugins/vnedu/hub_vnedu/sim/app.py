@@ -15,6 +15,9 @@ Controls for tests, from loopback only, never faulted or rate-limited:
 
     POST /_sim/learners/{vnedu_id}/touch   updated_at := now, the homeroom comment changes
                                            (JSON body {"nhan_xet_gvcn": "…"} optional)
+    PATCH /_sim/learners/{vnedu_id}        set top-level values of the item (bad input for
+                                           tests: {"ngay_sinh": "31/02/2012"}); updated_at
+                                           := now unless given; documents unchanged
     POST /_sim/learners/{vnedu_id}/sign    a pending learner's document becomes available
     GET  /_sim/learners                    each learner's updated_at and document state
     GET  /_sim/stats                       requests by endpoint since start (or reset)
@@ -194,6 +197,7 @@ class VneduSimulator:
             Route("/v2/schools/{ma_truong}/students", self.students, methods=["GET"]),
             Route("/v2/transcripts/{vnedu_id}", self.transcript, methods=["GET"]),
             Route("/_sim/learners", self.control_learners, methods=["GET"]),
+            Route("/_sim/learners/{vnedu_id}", self.control_patch, methods=["PATCH"]),
             Route("/_sim/learners/{vnedu_id}/touch", self.control_touch, methods=["POST"]),
             Route("/_sim/learners/{vnedu_id}/sign", self.control_sign, methods=["POST"]),
             Route("/_sim/stats", self.control_stats, methods=["GET"]),
@@ -526,6 +530,25 @@ class VneduSimulator:
         with self._lock:
             self._documents.pop(key, None)
         return JSONResponse({"vnedu_id": key, "updated_at": item["updated_at"]})
+
+    async def control_patch(self, request: Request) -> Response:
+        refused = self._local(request)
+        if refused:
+            return refused
+        key = request.path_params["vnedu_id"]
+        try:
+            values = json.loads(await request.body())
+        except ValueError:
+            values = None
+        if not isinstance(values, dict):
+            return _error(
+                400, "invalid_request", "Cần một đối tượng JSON.", "Expected a JSON object."
+            )
+        try:
+            item = self.state.patch(key, values, datetime.now(VN))
+        except KeyError:
+            return _error(404, "not_found", f"Không có học sinh {key}.", f"No learner {key}.")
+        return JSONResponse(item)
 
     async def control_sign(self, request: Request) -> Response:
         refused = self._local(request)

@@ -33,11 +33,12 @@ def vnedu_id(school_code: str, number: int) -> str:
     return f"VN{school_code}-{number:06d}"
 
 
-def score_text(value: Decimal) -> str:
-    """A score as vnEdu writes it: "9", "8,5" (a decimal comma, no trailing zero)."""
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+def score_text(value: Decimal, tenths: bool = False) -> str:
+    """A score as vnEdu writes it: "9", "8,5" (a decimal comma); "9,0" where the school
+    writes every score with its tenths (`tenths`; the same score by value, sources.md)."""
+    text = format(value.quantize(Decimal("0.1")), "f")
+    if not tenths and text.endswith(".0"):
+        text = text[:-2]
     return text.replace(".", ",")
 
 
@@ -45,22 +46,22 @@ def date_text(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _secondary_subject(subject: ScoredSubject | CommentSubject) -> Item:
+def _secondary_subject(subject: ScoredSubject | CommentSubject, tenths: bool) -> Item:
     if isinstance(subject, ScoredSubject):
         semesters = {
             key: {
-                "tx": [score_text(s) for s in semester.regular],
-                "gk": score_text(semester.midterm),
-                "ck": score_text(semester.final),
-                "tb": score_text(semester.average),
+                "tx": [score_text(s, tenths) for s in semester.regular],
+                "gk": score_text(semester.midterm, tenths),
+                "ck": score_text(semester.final, tenths),
+                "tb": score_text(semester.average, tenths),
             }
             for key, semester in (("hk1", subject.semester1), ("hk2", subject.semester2))
         }
         retest = subject.retest_score
         return {
             **semesters,
-            "ca_nam": score_text(subject.year_average),
-            "kiem_tra_lai": score_text(retest) if retest is not None else None,
+            "ca_nam": score_text(subject.year_average, tenths),
+            "kiem_tra_lai": score_text(retest, tenths) if retest is not None else None,
             "giao_vien": subject.teacher.name,
             "nhan_xet": subject.comment or None,
         }
@@ -77,10 +78,11 @@ def _secondary_subject(subject: ScoredSubject | CommentSubject) -> Item:
 
 def _secondary(results: SecondaryResults, school_code: str) -> Item:
     learning, training = results.learning, results.training
+    tenths = names.writes_tenths(school_code)
     return {
         "ket_qua": {
             names.spelling(names.SECONDARY_SUBJECTS[s.code], school_code, s.code): (
-                _secondary_subject(s)
+                _secondary_subject(s, tenths)
             )
             for s in results.subjects
         },

@@ -33,6 +33,7 @@ __all__ = [
     "SEX",
     "TITLES",
     "spelling",
+    "writes_tenths",
 ]
 
 SECONDARY_SUBJECTS: dict[str, tuple[str, ...]] = {
@@ -185,3 +186,9 @@ def spelling(names: tuple[str, ...], school_code: str, code: str) -> str:
     schools (a hash of both, not Python's salted `hash`, so runs agree)."""
     digest = hashlib.sha256(f"{school_code}:{code}".encode()).digest()
     return names[digest[0] % len(names)]
+
+
+def writes_tenths(school_code: str) -> bool:
+    """Whether a school writes whole scores with their tenths ("9,0" rather than "9"): about
+    one school in three does, so an adapter meets both (numbers compare by value)."""
+    return hashlib.sha256(f"{school_code}:score-style".encode()).digest()[0] % 3 == 0

@@ -276,6 +276,25 @@ class SimState:
             _write_json(self.directory / "schools" / code / "students.json", self.items[code])
             return item
 
+    def patch(self, key: str, values: dict[str, Any], now: datetime) -> Item:
+        """Set top-level values of a learner's item as given (a test's bad input: a score
+        "8,5,1", an impossible date, a missing so_dinh_danh); `updated_at` becomes `now`
+        unless given. The documents stay as they are, so they may now disagree with the data.
+
+        Raises:
+            KeyError: no such learner.
+        """
+        with self.lock:
+            item = self.item(key)
+            if item is None:
+                raise KeyError(key)
+            item.update({k: v for k, v in values.items() if k != "vnedu_id"})
+            if "updated_at" not in values:
+                item["updated_at"] = _timestamp(now)
+            code = self.school_of[key]
+            _write_json(self.directory / "schools" / code / "students.json", self.items[code])
+            return item
+
     def sign(self, key: str) -> bool:
         """Finish signing a pending learner's document; False when it was signed already.
 
