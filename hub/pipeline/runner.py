@@ -55,7 +55,7 @@ from hub.pipeline.sign import Signers
 from hub.pipeline.vendor import ask_again, check_trust
 from hub.pipeline.worker import WorkerSpec
 from hub.plugins import Registry, load_plugins
-from hub.sources import Checkpoint, Problem, Source
+from hub.sources import Checkpoint, Problem, Source, VendorSignedSource
 from hub.store import (
     BatchAccounting,
     BatchState,
@@ -249,8 +249,14 @@ class _Run:
             source.label: build_source(source, self.registry) for source in self.sources
         }
         check_trust(config, [(s.label, self._built[s.label]) for s in self.sources])
-        signers = Signers(config, self.registry.provider_kinds())
-        signers.check({s.school_code for s in self.sources if s.school_code})
+        # A province whose every source is signed by its vendor (vnEdu) needs no key: the hub
+        # never signs those documents, so it does not ask for a seal it would not use.
+        hub_signed = [
+            s for s in self.sources if not isinstance(self._built[s.label], VendorSignedSource)
+        ]
+        if hub_signed:
+            signers = Signers(config, self.registry.provider_kinds())
+            signers.check({s.school_code for s in hub_signed if s.school_code})
         self._mappings_digest = mappings_digest(self.registry.mapping_dirs)
         self._cursors_read: dict[str, StoredCursor] = {}  # saved once their learners are past work
         self._stored: dict[str, StoredCursor] = {}  # the cursors of the last complete reads
