@@ -410,3 +410,14 @@ def test_a_learner_read_within_the_margin_is_not_read_again_unchanged(
     fake.students[A][0]["nhan_xet_gvcn"] = "Sửa lại."  # changed within that second
     fourth = read_all(_source(client_factory), third.cursor)
     assert [r.key for r in fourth.records] == [f"VN{A}-000000"]
+
+
+def test_what_the_configuration_gives_is_located_there(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    fake.add_school(A, "Trường A", "03")
+    fake.students[A] = [_plain("VN-1")]
+    (record,) = read_all(_source(client_factory, schools=[A]), None).records
+    config = record.location_of(("school", "noi_cap"))
+    assert (config.file, config.sheet) == ("config", "sources.vnedu")
+    assert record.location_of(("school", "cap_hoc")).url == "GET /v2/schools?nam_hoc=2024-2025"
