@@ -421,3 +421,27 @@ def test_what_the_configuration_gives_is_located_there(
     config = record.location_of(("school", "noi_cap"))
     assert (config.file, config.sheet) == ("config", "sources.vnedu")
     assert record.location_of(("school", "cap_hoc")).url == "GET /v2/schools?nam_hoc=2024-2025"
+
+
+def test_an_entry_that_is_no_learner_is_counted_as_a_problem(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    fake.add_school(A, "Trường A", "03")
+    no_id = _plain("x")
+    no_id["vnedu_id"] = None
+    fake.students[A] = [_plain("VN-1")]
+    original = fake._page
+
+    def odd_entries(school: str, query: dict[str, str]) -> httpx.Response:
+        body = json.loads(original(school, query).content)
+        body["items"] += ["not a learner", no_id]
+        return fake._json(200, body)
+
+    fake._page = odd_entries  # type: ignore[method-assign]
+    result = read_all(_source(client_factory, schools=[A]), None)
+    assert [r.key for r in result.records] == ["VN-1"]
+    assert [(p.code, p.record_key) for p in result.problems] == [
+        ("VALUE_INVALID", f"{A}#1.1"),  # page 1, entry 1: no key of its own
+        ("VALUE_INVALID", no_id["ma_hs_bo"]),  # the sector code keys it
+    ]
+    assert all(p.location.vendor_key for p in result.problems)
