@@ -58,7 +58,7 @@ def _kept(date_header: datetime) -> str:
 
 def _since(result: ReadResult) -> dict[str, dict[str, str]]:
     assert result.cursor is not None
-    return parse_cursor(result.cursor)
+    return parse_cursor(result.cursor).since
 
 
 def test_one_record_per_learner_with_its_document(fake: FakeVnedu, client_factory: Factory) -> None:
@@ -332,7 +332,7 @@ def test_a_checkpoint_after_each_school(fake: FakeVnedu, client_factory: Factory
     assert kinds == ["RawRecord"] * 3 + ["Checkpoint"] + ["RawRecord"] * 3 + ["Checkpoint"] * 2
     first = items[3]
     assert isinstance(first, Checkpoint)
-    assert set(parse_cursor(first.cursor)["2024-2025"]) == {A}
+    assert set(parse_cursor(first.cursor).since["2024-2025"]) == {A}
     assert all(isinstance(i, RawRecord | Problem | Checkpoint) for i in items)
 
 
@@ -390,3 +390,58 @@ def test_a_schools_list_that_fails_keeps_each_learner_out_with_that_reason(
     assert codes[1:] == [("VENDOR_PAGE_FAILED", f"VN{A}-{n:06d}") for n in range(3)]
     assert "list of schools" in result.problems[1].message_en
     assert _since(result) == {}
+
+
+def test_a_learner_read_within_the_margin_is_not_read_again_unchanged(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    """The cursor keeps a second's margin; what the last read delivered in that second, and
+    has not changed since, is not a record again (nor a document request)."""
+    _two_schools(fake)
+    first = read_all(_source(client_factory), None)
+    fake.tick(60)
+    fake.students[A][0]["updated_at"] = fake.now.isoformat()  # touched just before the read
+    second = read_all(_source(client_factory), first.cursor)
+    assert [r.key for r in second.records] == [f"VN{A}-000000"]
+    fake.requests.clear()
+    third = read_all(_source(client_factory), second.cursor)  # the same second: listed again
+    assert not third.records
+    assert fake.count("/v2/transcripts/") == 0
+    fake.students[A][0]["nhan_xet_gvcn"] = "Sửa lại."  # changed within that second
+    fourth = read_all(_source(client_factory), third.cursor)
+    assert [r.key for r in fourth.records] == [f"VN{A}-000000"]
+
+
+def test_what_the_configuration_gives_is_located_there(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    fake.add_school(A, "Trường A", "03")
+    fake.students[A] = [_plain("VN-1")]
+    (record,) = read_all(_source(client_factory, schools=[A]), None).records
+    config = record.location_of(("school", "noi_cap"))
+    assert (config.file, config.sheet) == ("config", "sources.vnedu")
+    assert record.location_of(("school", "cap_hoc")).url == "GET /v2/schools?nam_hoc=2024-2025"
+
+
+def test_an_entry_that_is_no_learner_is_counted_as_a_problem(
+    fake: FakeVnedu, client_factory: Factory
+) -> None:
+    fake.add_school(A, "Trường A", "03")
+    no_id = _plain("x")
+    no_id["vnedu_id"] = None
+    fake.students[A] = [_plain("VN-1")]
+    original = fake._page
+
+    def odd_entries(school: str, query: dict[str, str]) -> httpx.Response:
+        body = json.loads(original(school, query).content)
+        body["items"] += ["not a learner", no_id]
+        return fake._json(200, body)
+
+    fake._page = odd_entries  # type: ignore[method-assign]
+    result = read_all(_source(client_factory, schools=[A]), None)
+    assert [r.key for r in result.records] == ["VN-1"]
+    assert [(p.code, p.record_key) for p in result.problems] == [
+        ("VALUE_INVALID", f"{A}#1.1"),  # page 1, entry 1: no key of its own
+        ("VALUE_INVALID", no_id["ma_hs_bo"]),  # the sector code keys it
+    ]
+    assert all(p.location.vendor_key for p in result.problems)

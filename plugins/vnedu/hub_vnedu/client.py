@@ -52,6 +52,7 @@ BACKOFF_BASE = 0.5  # seconds before the first retry, doubled each time
 BACKOFF_CAP = 30.0
 MAX_THROTTLED = 30  # 429s one request may get before it is reported (Retry-After each)
 TOKEN_MARGIN = 30.0  # renew a token this long before it expires (a tenth of a short one's life)
+PACE_MARGIN = 0.02  # 1/rate stretched 2 %: a limiter counting a closed one-second window sees ≤ 5
 RETRY_AFTER_CAP = 300.0  # a longer Retry-After is waited in steps of this, each a new 429
 
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -146,7 +147,7 @@ class VneduClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        self._interval = 1.0 / settings.rate
+        self._interval = (1.0 + PACE_MARGIN) / settings.rate
         self.state = ClientState() if state is None else state
         verify: ssl.SSLContext | bool = True
         if settings.ca_bundle:

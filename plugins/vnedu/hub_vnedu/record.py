@@ -26,6 +26,9 @@ from hub_vnedu.config import PRIMARY_MAPPING, SECONDARY_MAPPING, Settings
 CONFIG_WHERE = Provenance(file="config", sheet="sources.vnedu")
 """Where a value the configuration gave (or defaulted) was: the source's options."""
 
+FROM_CONFIG = frozenset({"ma_so_gd", "noi_cap", "ngay_lap"})
+"""The keys of `school` the configuration gives (or their defaults), not GET /v2/schools."""
+
 
 def students_path(school_code: str) -> str:
     return f"/v2/schools/{school_code}/students"
@@ -63,7 +66,9 @@ class ItemLocations(Mapping[RawPath, Provenance]):
         if not path:
             return self._base
         if path[0] == "school":
-            return self._school_where if _holds(self._data, path) else default
+            if not _holds(self._data, path):
+                return default
+            return CONFIG_WHERE if path[1:2] and path[1] in FROM_CONFIG else self._school_where
         if not _holds(self._data, path):
             return default
         return Provenance(

@@ -17,9 +17,11 @@ changed after that first answer, so its `updated_at` is after the time the curso
 Date less one second) and the next read lists it again — whichever page it moved to or from.
 (Date is whole seconds, rounded down; the second taken off keeps a learner changed within it
 from being skipped by a server that compares `>` on whole seconds: at worst such a learner is
-read twice. The hub's clock, which may be minutes off vnEdu's, is never compared with
-vnEdu's times.) An answer without a Date leaves the school's cursor where it was: the school
-is read again from there.
+listed twice; the cursor also keeps, for the learners it will list again because of that
+second, a digest of each as delivered, and the next read passes over those still the same.
+The hub's clock, which may be minutes off vnEdu's, is never compared with vnEdu's times.)
+An answer without a Date leaves the school's cursor where it was: the school is read again
+from there.
 
 A school's cursor moves only when everything of it was read: a page that failed after its
 retries, a learner listed twice, or a document that could not be fetched leaves it in place
@@ -31,6 +33,7 @@ schools list: it is asked only when a learner needs its school's name and level)
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -172,7 +175,7 @@ class VneduSource:
     # -- read -------------------------------------------------------------------------------
 
     def read(self, cursor: str | None) -> Iterator[ReadItem]:
-        since = parse_cursor(cursor)
+        state = parse_cursor(cursor)
         self._schools = {}
         with self._client_factory(self.settings, self._state) as client:
             for year in self.settings.years:
@@ -184,12 +187,12 @@ class VneduSource:
                     codes = tuple(listed)
                 for school in codes:
                     moved = yield from _records_first(
-                        self._read_school(client, year, school, since.get(year, {}))
+                        self._read_school(client, year, school, state.of(year, school))
                     )
                     if moved is not None:
-                        since.setdefault(year, {})[school] = moved
-                    yield Checkpoint(dump_cursor(since))
-            yield Checkpoint(dump_cursor(since))
+                        state.move(year, school, moved)
+                    yield Checkpoint(dump_cursor(state))
+            yield Checkpoint(dump_cursor(state))
 
     def _school_list(
         self, client: VneduClient, year: str
@@ -214,11 +217,11 @@ class VneduSource:
         return found
 
     def _read_school(
-        self, client: VneduClient, year: str, school: str, since: Mapping[str, str]
-    ) -> Generator[ReadItem, None, str | None]:
-        """One school's changed learners; returns its next `updated_since`, or None to stay."""
+        self, client: VneduClient, year: str, school: str, last: SchoolCursor
+    ) -> Generator[ReadItem, None, SchoolCursor | None]:
+        """One school's changed learners; returns its next cursor, or None to stay."""
         path = students_path(school)
-        previous = since.get(school)
+        previous = last.since
         params = {"nam_hoc": year, "limit": str(PAGE_SIZE)}
         if previous:
             params["updated_since"] = previous
@@ -261,16 +264,36 @@ class VneduSource:
             cursor = answer.body.get("next_cursor")
             if not cursor:
                 break
-        ok = yield from self._learners(client, year, school, order)
+        ok = yield from self._learners(client, year, school, order, last.recent)
         if not (complete and ok) or server is None:
             return None
-        return (server - DATE_MARGIN).isoformat()
+        since = server - DATE_MARGIN
+        recent = {
+            key: _digest(entry.item)
+            for key, entry in listed.items()
+            if len(entry.pages) == 1 and _listed_again(entry.item, since)
+        }
+        return SchoolCursor(since.isoformat(), recent)
 
     def _learners(
-        self, client: VneduClient, year: str, school: str, order: list[_Listed]
+        self,
+        client: VneduClient,
+        year: str,
+        school: str,
+        order: list[_Listed],
+        delivered: Mapping[str, str],
     ) -> Generator[ReadItem, None, bool]:
-        """Each listed learner as a record with its document, or its problems; all went well?"""
+        """Each listed learner as a record with its document, or its problems; all went well?
+
+        A learner `delivered` by the last read exactly as it is now (listed again only because
+        the cursor keeps a second's margin) is passed over: nothing of it changed.
+        """
         ok = True
+        order = [
+            e
+            for e in order
+            if len(e.pages) > 1 or delivered.get(str(e.item["vnedu_id"])) != _digest(e.item)
+        ]
         if not order:
             return ok
         entry_of = yield from self._school_entry(client, year, school)
@@ -351,8 +374,8 @@ class VneduSource:
 
 
 def _records_first(
-    items: Generator[ReadItem, None, str | None],
-) -> Generator[ReadItem, None, str | None]:
+    items: Generator[ReadItem, None, SchoolCursor | None],
+) -> Generator[ReadItem, None, SchoolCursor | None]:
     """A school's records as they come, its problems after them (and its return value).
 
     The hub files a problem under the batch of the record read before it: holding a school's
@@ -365,7 +388,7 @@ def _records_first(
             item = next(items)
         except StopIteration as stop:
             yield from held
-            moved: str | None = stop.value
+            moved: SchoolCursor | None = stop.value
             return moved
         if isinstance(item, Problem):
             held.append(item)
@@ -383,18 +406,69 @@ def _ahead(since: str | None, server: datetime | None) -> bool:
 # -- cursor -----------------------------------------------------------------------------------
 
 
-def parse_cursor(cursor: str | None) -> dict[str, dict[str, str]]:
-    """{"version": 1, "since": {year: {ma_truong: ISO time with offset}}} → the since table."""
+@dataclass(frozen=True)
+class SchoolCursor:
+    """One school's place: the next `updated_since`, and the learners the last read delivered
+    that the next will list again (updated within the margin), by vnedu_id → item digest."""
+
+    since: str | None = None
+    recent: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Cursor:
+    """Every school's place, by year and MaTruong (the cursor the hub stores)."""
+
+    schools: dict[str, dict[str, SchoolCursor]] = field(default_factory=dict)
+
+    def of(self, year: str, school: str) -> SchoolCursor:
+        return self.schools.get(year, {}).get(school, SchoolCursor())
+
+    def move(self, year: str, school: str, to: SchoolCursor) -> None:
+        self.schools.setdefault(year, {})[school] = to
+
+    @property
+    def since(self) -> dict[str, dict[str, str]]:
+        """year → school → next updated_since (the schools that have one)."""
+        return {
+            year: {school: c.since for school, c in schools.items() if c.since}
+            for year, schools in self.schools.items()
+        }
+
+
+def _digest(item: Mapping[str, Any]) -> str:
+    text = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _listed_again(item: Mapping[str, Any], since: datetime) -> bool:
+    """Whether the next read (from `since`) lists the item again; True when unsure."""
+    try:
+        stamp = datetime.fromisoformat(str(item.get("updated_at")))
+    except ValueError:
+        return True
+    if stamp.tzinfo is None:
+        return True
+    return stamp >= since
+
+
+def parse_cursor(cursor: str | None) -> Cursor:
+    """The cursor the hub stored (None: the first read)::
+
+    {"version": 1,
+     "since": {year: {ma_truong: ISO time with offset}},
+     "recent": {year: {ma_truong: {vnedu_id: digest}}}}      ("recent" optional)
+    """
     if cursor is None:
-        return {}
+        return Cursor()
     try:
         data = json.loads(cursor)
         if not isinstance(data, dict) or data.get("version") != CURSOR_VERSION:
             raise ValueError(f"not a vnedu cursor (version {CURSOR_VERSION})")
-        since = data["since"]
-        if not isinstance(since, dict):
-            raise ValueError("since is not an object")
-        table: dict[str, dict[str, str]] = {}
+        since, recent = data["since"], data.get("recent", {})
+        if not isinstance(since, dict) or not isinstance(recent, dict):
+            raise ValueError("since or recent is not an object")
+        found = Cursor()
         for year, schools in since.items():
             if not isinstance(schools, dict):
                 raise ValueError(f"since[{year!r}] is not an object")
@@ -402,18 +476,33 @@ def parse_cursor(cursor: str | None) -> dict[str, dict[str, str]]:
                 when = datetime.fromisoformat(str(stamp))
                 if when.tzinfo is None:
                     raise ValueError(f"{stamp!r} has no time zone")
-                table.setdefault(str(year), {})[str(school)] = when.isoformat()
-    except (ValueError, TypeError, KeyError) as exc:
+                seen = recent.get(year, {}).get(school, {})
+                if not isinstance(seen, dict):
+                    raise ValueError(f"recent[{year!r}][{school!r}] is not an object")
+                pairs = {str(k): str(v) for k, v in seen.items()}
+                found.move(str(year), str(school), SchoolCursor(when.isoformat(), pairs))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise CursorError(
             f"Con trỏ đọc của nguồn vnedu không hợp lệ ({exc}); đọc lại từ đầu: `hub sync --full`.",
             f"The vnedu read cursor is invalid ({exc}); read from the start: `hub sync --full`.",
         ) from exc
-    return table
+    return found
 
 
-def dump_cursor(since: Mapping[str, Mapping[str, str]]) -> str:
-    table = {year: dict(sorted(s.items())) for year, s in sorted(since.items())}
-    return json.dumps({"version": CURSOR_VERSION, "since": table}, sort_keys=True)
+def dump_cursor(cursor: Cursor) -> str:
+    since: dict[str, dict[str, str]] = {}
+    recent: dict[str, dict[str, dict[str, str]]] = {}
+    for year, schools in sorted(cursor.schools.items()):
+        for school, place in sorted(schools.items()):
+            if place.since is None:
+                continue
+            since.setdefault(year, {})[school] = place.since
+            if place.recent:
+                recent.setdefault(year, {})[school] = dict(sorted(place.recent.items()))
+    body: dict[str, Any] = {"version": CURSOR_VERSION, "since": since}
+    if recent:
+        body["recent"] = recent
+    return json.dumps(body, sort_keys=True)
 
 
 def build(options: Mapping[str, Any]) -> VneduSource:
@@ -421,4 +510,4 @@ def build(options: Mapping[str, Any]) -> VneduSource:
     return VneduSource(options)
 
 
-__all__ = ["VneduSource", "build", "dump_cursor", "parse_cursor"]
+__all__ = ["Cursor", "SchoolCursor", "VneduSource", "build", "dump_cursor", "parse_cursor"]
