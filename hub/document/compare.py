@@ -13,8 +13,8 @@ and the data's, in Vietnamese and English:
     học bạ đã ký ghi điểm trung bình cả năm môn TOAN 8.5, dữ liệu vnedu ghi 8.6
     the signed document says year average TOAN 8.5, vnedu's data says 8.6
 
-NgayLap (the day the vendor issued the document) is the vendor's own, not the learner's
-data: it is not compared. A personal ID is shown masked.
+The vendor's own values are not compared (`NOT_COMPARED`): NgayLap, MaHoSo and the staff
+codes (MaGV). A personal ID is shown masked.
 """
 
 from __future__ import annotations
@@ -46,8 +46,18 @@ from hub.privacy import mask_id
 DIFFERS = "VENDOR_DATA_DIFFERS"
 """The hub's code for a vendor-signed document whose content is not the learner's data."""
 
-NOT_COMPARED = frozenset({"header.issue_date"})
-"""Fields of the document that are the vendor's own, not the learner's data (NgayLap)."""
+NOT_COMPARED = frozenset(
+    {
+        "header.issue_date",
+        "header.record_id",
+        "confirmation.homeroom_teacher_code",
+        "teacher_code",
+    }
+)
+"""Fields of the document that are the vendor's own, not the learner's data: the day it issued
+the document (NgayLap), its key for the document (MaHoSo: the sender's, and the vendor is the
+sender; the hub sends under it) and its staff codes (MaGV of the homeroom and the subject
+teachers, optional in the document and absent from the learner data vnEdu serves)."""
 
 _MASKED = frozenset({"learner.personal_id"})
 _ABSENT_VI, _ABSENT_EN = "(không có)", "(nothing)"
@@ -210,7 +220,7 @@ def _subject_fields(
 ) -> Iterator[tuple[str, tuple[str, str], Any, Any]]:
     level = PRIMARY if primary else SECONDARY
     for f in SUBJECT_FIELDS:
-        if level in f.levels:
+        if level in f.levels and f.name not in NOT_COMPARED:
             yield (
                 xpath.subject(primary, code, f.element),
                 (f"{f.label_vi} môn {code}", f"{f.label_en} {code}"),

@@ -174,3 +174,20 @@ def parse_document(data: bytes) -> Transcript:
             (MonHoc/@Id, the content of a subject against its HinhThuc).
     """
     return transcript_from_tree(parse_tree(data))
+
+
+def sender_key(data: bytes) -> str | None:
+    """The document's MaHoSo (TTChung/MaHoSo), or None when it cannot be read.
+
+    A document the vendor signed itself carries the vendor's MaHoSo, which the envelope, the
+    ministry's register and the hub's record must all use (ministry-service.md: MaHoSo "as in
+    the document"); the hub's own mapping cannot know it. Parsed with the same refusing
+    parser as every document (no DTD, no entity, size bound), without the schema: a document
+    that fails it is refused later, with its code, by the receiver's checks.
+    """
+    try:
+        tree = parse_tree(data, validate=False)
+    except DocumentError:
+        return None
+    found = tree.getroot().findtext(".//{*}TTChung/{*}MaHoSo")
+    return found.strip() if found and found.strip() else None

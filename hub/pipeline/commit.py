@@ -7,6 +7,7 @@ to the source cell (exactly, from the raw record still held while the chunk is i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -186,6 +187,12 @@ def _commit_received(session: Session, received: list[tuple[InFlight, WorkResult
     if not received:
         return []
     to_vendor_route(session, [flight for flight, _ in received])
+    # The document's MaHoSo is the one sent (the vendor is its sender): a learner who waited
+    # for the vendor was taken in under the mapping's key (hub.pipeline.map).
+    received = [
+        (dataclasses.replace(flight, ma_ho_so=result.ma_ho_so or flight.ma_ho_so), result)
+        for flight, result in received
+    ]
     documents = [
         SignedDocument(
             flight.record_id,

@@ -17,9 +17,11 @@ the store needs to take the learner in:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
+from hub.document.parse import sender_key
 from hub.mapping import MappingSet, RecordMapping
 from hub.model import Transcript
 from hub.pipeline.trace import make_trace
@@ -72,7 +74,7 @@ def map_record(raw: RawRecord, mappings: MappingSet) -> Mapped | list[ProblemIn]
     if outcome.transcript is None:
         problems = [problem_in(p, Stage.MAP) for p in outcome.problems]
         return problems or [_unmapped(raw)]
-    transcript = outcome.transcript
+    transcript = _with_vendor_key(outcome.transcript, raw)
     record = RecordIn(
         ma_ho_so=transcript.header.record_id,
         learner_key=raw.key[:64],
@@ -80,6 +82,25 @@ def map_record(raw: RawRecord, mappings: MappingSet) -> Mapped | list[ProblemIn]
         source_ref=make_trace(raw, mapping),
     )
     return Mapped(transcript, record, raw, mapping)
+
+
+def _with_vendor_key(transcript: Transcript, raw: RawRecord) -> Transcript:
+    """The transcript under the MaHoSo of the document its vendor signed, when there is one.
+
+    MaHoSo is the sender's key, and a vendor that signs the document is its sender: the
+    envelope, the ministry's register and the hub's look-up of what is issued must all use the
+    vendor's key, whatever the mapping forms (a learner still awaiting the vendor keeps the
+    mapping's key until the document comes; hub.pipeline.commit takes the document's then).
+    """
+    vendor = raw.vendor_document
+    if vendor is None or vendor.content is None:
+        return transcript
+    key = sender_key(vendor.content)
+    if key is None or key == transcript.header.record_id:
+        return transcript
+    return dataclasses.replace(
+        transcript, header=dataclasses.replace(transcript.header, record_id=key)
+    )
 
 
 def problem_in(problem: Problem, stage: Stage) -> ProblemIn:

@@ -51,6 +51,7 @@ class Received:
 
     findings: tuple[Finding, ...]
     signers: tuple[SignerId, ...] = ()
+    ma_ho_so: str | None = None  # the document's MaHoSo: the vendor's key, which the hub sends
 
     @property
     def accepted(self) -> bool:
@@ -91,7 +92,7 @@ def check_received(
     found = list(report.findings)  # warnings, if any
     found += check_transcript(document, codes, today, rules)
     found += differences(document, data, vendor)
-    return Received(tuple(found), _signers(tree))
+    return Received(tuple(found), _signers(tree), document.header.record_id)
 
 
 def _signers(tree: etree._ElementTree) -> tuple[SignerId, ...]:

@@ -71,6 +71,7 @@ class WorkResult:
     document: bytes | None = None
     signatures: tuple[SignerId, ...] = ()
     vendor: bool = False  # `document` is the vendor's, verified and compared, not the hub's
+    ma_ho_so: str | None = None  # the vendor's document's MaHoSo, sent as it is
 
 
 @dataclass
@@ -193,7 +194,9 @@ def _received(item: WorkItem, state: _Worker) -> WorkResult:
         return _with_id(_internal(CHECK, exc), rid)
     if not received.accepted:
         return WorkResult(rid, CHECK, received.findings, vendor=True)
-    return WorkResult(rid, None, received.findings, content, received.signers, vendor=True)
+    return WorkResult(
+        rid, None, received.findings, content, received.signers, True, received.ma_ho_so
+    )
 
 
 def _with_id(result: WorkResult, record_id: int) -> WorkResult:

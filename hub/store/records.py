@@ -30,7 +30,8 @@ from hub.store.tables import Batch, Problem, Record, RecordDocument, table_of, u
 CHUNK = 500  # keys per IN (...) list: well under every back end's parameter limit
 _RECORDS = table_of(Record)
 _SETTABLE = frozenset(
-    {"document_path", "ma_bam", "receipt", "transcript_id", "replaces", "batch_key"}
+    # ma_ho_so: a document its vendor signed is sent under the vendor's MaHoSo
+    {"document_path", "ma_bam", "ma_ho_so", "receipt", "transcript_id", "replaces", "batch_key"}
 )
 
 

@@ -167,7 +167,12 @@ def mark_vendor_signed(session: Session, documents: Sequence[SignedDocument]) ->
     for doc in documents:
         digest = doc.digest()
         changes.append(
-            StateChange(doc.record_id, _AWAITING, RecordState.SIGNED, {"ma_bam": digest})
+            StateChange(
+                doc.record_id,
+                _AWAITING,
+                RecordState.SIGNED,
+                {"ma_bam": digest, "ma_ho_so": doc.ma_ho_so},  # the vendor's key, sent as is
+            )
         )
         if doc.document is not None:
             bodies.append({"record_id": doc.record_id, "body": doc.document})

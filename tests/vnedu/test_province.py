@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hub_vnedu.sim import FaultPlan, InitSettings, init_state, running_simulator
 from sqlalchemy import select
 
 from hub.config import load_config
@@ -36,9 +37,8 @@ from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.sandbox import Account, Accounts, SandboxConfig, running
 from hub.store import Store, migrate
 from hub.store.tables import Record
-from hub_vnedu.sim import FaultPlan, InitSettings, init_state, running_simulator
 
-SECRET = "province-test-secret"  # noqa: S105 - the simulator's throw-away client secret
+SECRET = "province-test-secret"
 UNIT = "SO56"
 YEAR = "2024-2025"
 
@@ -147,7 +147,7 @@ def province(
     state = tmp_path / "state"
     shutil.copytree(state_dir, state)
     faults = FaultPlan(seed=5, share=0.2, slow_seconds=0.3, bad_signature=0.1, wrong_content=0.1)
-    password = "sandbox-pw"  # noqa: S105 - a throw-away sandbox account
+    password = "sandbox-pw"
     monkeypatch.setenv("HUB_VNEDU_SECRET", SECRET)
     monkeypatch.setenv("HUB_MINISTRY_PASSWORD", password)
     monkeypatch.setenv("HUB_LOAD_PLUGINS", "vnedu")
