@@ -62,4 +62,3 @@ def register_mappings(register: Callable[[Path], None]) -> None:
 def register_transforms(register: Callable[[str, Transform], None]) -> None:
     for name, function in TRANSFORMS.items():
         register(name, function)
-
