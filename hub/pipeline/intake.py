@@ -126,9 +126,18 @@ class Intake:
         self._withdrawn: frozenset[str] | None = None  # read from the audit log once a run
 
     def batch(
-        self, school_code: str, school_year: str, source: str, school_name: str | None = None
+        self,
+        school_code: str,
+        school_year: str,
+        source: str,
+        school_name: str | None = None,
+        *,
+        partial_read: bool = False,
     ) -> OpenBatch:
-        """The run's batch for a school, year and source (opened and committed on first use)."""
+        """The run's batch for a school, year and source (opened and committed on first use).
+
+        `partial_read`: the source's read brings only the learners changed since its cursor.
+        """
         key = (school_code, school_year, source)
         found = self.batches.get(key)
         if found is not None:
@@ -136,7 +145,9 @@ class Intake:
         only = None
         with self.store.write() as session:
             ensure_schools(session, [(school_code, school_name)])
-            batch_id = open_batch(session, self.run_id, school_code, school_year, source)
+            batch_id = open_batch(
+                session, self.run_id, school_code, school_year, source, partial_read=partial_read
+            )
             if self.only_rejected:
                 rejected = records_in(
                     session,
@@ -321,6 +332,8 @@ class SourcePass:
         default_year: the school year a school-less, record-less source's problems are filed
             under (the run's `--year`, else "0000-0000").
         on_learner: called once per learner met (progress).
+        partial_read: the read brings only the learners changed since the source's cursor (an
+            incremental source): its batches say so (`Batch.partial_read`).
     """
 
     def __init__(
@@ -329,8 +342,11 @@ class SourcePass:
         source: SourceRun,
         default_year: str | None,
         on_learner: Callable[[], None] = lambda: None,
+        *,
+        partial_read: bool = False,
     ) -> None:
         self.intake, self.source = intake, source
+        self.partial_read = partial_read
         self._default_year = default_year or "0000-0000"
         self._on_learner = on_learner
         self._last: OpenBatch | None = None
@@ -352,13 +368,17 @@ class SourcePass:
     def _own_batch(self) -> OpenBatch | None:
         source = self.source
         if source.school_code and source.school_year:
-            return self.intake.batch(source.school_code, source.school_year, source.name)
+            return self.intake.batch(
+                source.school_code, source.school_year, source.name, partial_read=self.partial_read
+            )
         return self._last
 
     def _fallback_batch(self) -> OpenBatch:
         source = self.source
         year = source.school_year or self._default_year
-        return self.intake.batch(source.school_code or UNKNOWN_SCHOOL, year, source.name)
+        return self.intake.batch(
+            source.school_code or UNKNOWN_SCHOOL, year, source.name, partial_read=self.partial_read
+        )
 
     def _file(self, problem: Problem, batch: OpenBatch) -> None:
         stored = problem_in(problem, Stage.EXTRACT)
@@ -392,7 +412,11 @@ class SourcePass:
             return []
         header = outcome.transcript.header
         batch = self.intake.batch(
-            header.school_code, header.school_year, self.source.name, header.school_name
+            header.school_code,
+            header.school_year,
+            self.source.name,
+            header.school_name,
+            partial_read=self.partial_read,
         )
         self._last = batch
         for waiting in self._waiting:

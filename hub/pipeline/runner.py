@@ -363,7 +363,13 @@ class _Run:
         cursor = start_cursor(
             source, context, self._stored, self._unfinished, full=full, incremental=incremental
         )
-        reading = SourcePass(intake, source, self.options.year, lambda: progress.advance("read"))
+        reading = SourcePass(
+            intake,
+            source,
+            self.options.year,
+            lambda: progress.advance("read"),
+            partial_read=incremental and cursor is not None,
+        )
         checkpoint: str | None = None
         built = self._built[source.label]
         vendor = source.name

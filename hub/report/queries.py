@@ -133,19 +133,29 @@ def reason_json(reason: Reason) -> dict[str, Any]:
 def latest_full_batches(
     session: Session, *, school_code: str | None = None, school_year: str | None = None
 ) -> list[Batch]:
-    """The newest batch of each school × year × source whose run read its source in full."""
+    """The newest batch of each school × year × source whose run read its source in full.
+
+    With the batches after it that an incremental source's reads from its cursor filled
+    (`Batch.partial_read`): each holds only the learners changed since, so the source's
+    learners without a record are those of all of them (each counted once, by its key, and
+    only while no record of that key stands for it).
+    """
     b, r = _BATCHES.c, _RUNS.c
     query = sa.select(Batch, r.parameters).join(_RUNS, r.id == b.run_id).order_by(b.id)
     if school_code is not None:
         query = query.where(b.school_code == school_code)
     if school_year is not None:
         query = query.where(b.school_year == school_year)
-    latest: dict[tuple[str, str, str], Batch] = {}
+    latest: dict[tuple[str, str, str], list[Batch]] = {}
     for batch, parameters in session.execute(query):
         if PARTIAL_RUN_KEYS & set(parameters or {}):
             continue
-        latest[(batch.school_code, batch.school_year, batch.source)] = batch
-    return list(latest.values())
+        key = (batch.school_code, batch.school_year, batch.source)
+        if batch.partial_read and key in latest:
+            latest[key].append(batch)
+        else:
+            latest[key] = [batch]
+    return [batch for batches in latest.values() for batch in batches]
 
 
 def _current_filter(query: Any, school_code: str | None, school_year: str | None) -> Any:

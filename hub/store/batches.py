@@ -82,16 +82,24 @@ def ensure_schools(session: Session, schools: Iterable[tuple[str, str | None]]) 
 
 
 def open_batch(
-    session: Session, run_id: int, school_code: str, school_year: str, source: str
+    session: Session,
+    run_id: int,
+    school_code: str,
+    school_year: str,
+    source: str,
+    *,
+    partial_read: bool = False,
 ) -> int:
-    """The batch of (run, school, year, source): created the first time, found after that."""
+    """The batch of (run, school, year, source): created the first time, found after that.
+
+    `partial_read`: the source's read brings only what changed since its cursor (an
+    incremental source), not its whole roster (`Batch.partial_read`).
+    """
     ensure_schools(session, [(school_code, None)])
     key = {"run_id": run_id, "school_code": school_code, "school_year": school_year}
     key["source"] = source
-    session.execute(
-        _insert_ignoring_duplicates(session, _BATCHES),
-        [key | {"state": BatchState.OPEN, "created_at": utcnow()} | _ZERO_COUNTS],
-    )
+    made = {"state": BatchState.OPEN, "created_at": utcnow(), "partial_read": partial_read}
+    session.execute(_insert_ignoring_duplicates(session, _BATCHES), [key | made | _ZERO_COUNTS])
     b = _BATCHES.c
     found = session.execute(
         sa.select(b.id).where(*(b[name] == value for name, value in key.items()))

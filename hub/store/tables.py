@@ -172,6 +172,10 @@ class Batch(StoreTable, table=True):
     school_code: str = Field(foreign_key="schools.code", max_length=8)
     school_year: str = Field(max_length=9)  # NamHoc "2024-2025"
     source: str = Field(max_length=64)  # the source's configured name
+    # True when an incremental source's read from its cursor brought only the learners changed
+    # since (SourceSpec.incremental): the batch is not the school's whole roster, and the
+    # report reads it together with the source's earlier batches (hub.report.queries).
+    partial_read: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     state: BatchState = Field(default=BatchState.OPEN, sa_type=_enum(BatchState))
     created_at: datetime = _when()
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

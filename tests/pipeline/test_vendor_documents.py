@@ -44,9 +44,11 @@ from hub.sources import (
     Provenance,
     RawRecord,
     ReadItem,
+    Severity,
     SourceSpec,
     VendorDocument,
 )
+from hub.sources import Problem as SourceProblem
 from hub.store import RecordState, StoredCursor, records_in
 from hub.store.tables import AuditEntry, Problem, RecordDocument
 
@@ -64,6 +66,7 @@ class Vendor:
     changed_at: dict[str, int] = field(default_factory=dict)  # the version a learner changed
     version: int = 1
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)  # learner fields overridden
+    problems: dict[str, SourceProblem] = field(default_factory=dict)  # instead of the record
     reads: list[tuple[str | None, list[str]]] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
 
@@ -92,6 +95,9 @@ class VendorSource:
             if cursor is not None and self.vendor.changed_at.get(raw.key, 1) <= since:
                 continue
             yielded.append(raw.key)
+            if raw.key in self.vendor.problems:
+                yield self.vendor.problems[raw.key]
+                continue
             yield dataclasses.replace(
                 raw, data=self._edited(raw), vendor_document=self._document(raw.key)
             )
@@ -396,6 +402,41 @@ def test_only_changed_learners_are_read_and_the_cursor_moves_on(vendor_world: Ve
     after = len(vw.vendor.reads)
     assert vw.sync().read == 0  # the cursor moved past the changes
     assert {cursor for cursor, _ in vw.vendor.reads[after:]} == {str(vw.vendor.version)}
+
+
+def test_a_learner_with_a_problem_stays_counted_across_incremental_reads(
+    vendor_world: VendorWorld,
+) -> None:
+    vw = vendor_world
+    keys = sorted(vw.learners)
+    broken = keys[0]
+    school = vw.learners[broken].header.school_code
+    other = next(k for k in keys[1:] if vw.learners[k].header.school_code == school)
+    for key in keys[1:]:
+        vw.sign(key)
+    where = Provenance(url=f"/v2/schools/{school}/students", vendor_key=broken)
+    vw.vendor.problems[broken] = SourceProblem.at(
+        "VALUE_INVALID", where, "8,5,1", "0.0–10.0", "điểm sai", "a wrong score",
+        Severity.ERROR, broken,
+    )  # fmt: skip
+
+    def status() -> Any:
+        store = vw.world.store()
+        with store.read() as session:
+            (found,) = [s for s in school_status(session) if s.school_code == school]
+        store.dispose()
+        return found
+
+    vw.sync()
+    before = status()
+    assert before.unkeyed == 1
+    vw.vendor.change(other)  # read again (same data): the next batch holds only this learner
+    second = vw.sync()
+    assert second.read == 1
+    after = status()
+    assert after.unkeyed == 1  # the learner of the earlier read is still accounted for
+    assert after.learners == before.learners
+    assert [r.code for r in after.reasons] == ["VALUE_INVALID"]
 
 
 def test_a_vendor_source_without_a_trust_folder_is_refused(vendor_world: VendorWorld) -> None:

@@ -1,4 +1,5 @@
-"""Learners waiting for the documents their vendor signs itself (vnEdu).
+"""Learners waiting for the documents their vendor signs itself (vnEdu), and batches that
+hold only what an incremental read brought.
 
 Revision ID: 0005
 Revises: 0004
@@ -9,6 +10,8 @@ transcript its source data mapped to (the vendor's document is compared with it 
 possibly syncs later, without reading the learner again), where the vendor serves the
 document, and how often the hub has asked. The new state and the audit kind `verified` are
 values of VARCHAR columns (tables.py stores enums as strings): no column changes.
+`batches.partial_read` marks a batch an incremental source's read from its cursor filled with
+only the learners changed since: the report reads it with the source's earlier batches.
 """
 
 from __future__ import annotations
@@ -37,7 +40,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_vendor_waits")),
     )
+    with op.batch_alter_table("batches") as batch:
+        batch.add_column(
+            sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("batches") as batch:
+        batch.drop_column("partial_read")
     op.drop_table("vendor_waits")
