@@ -117,17 +117,17 @@ def _b64(text: str) -> bytes | None:
 
 def _result(parsed: ParsedSignature) -> SignatureResult:
     chain = parsed.chain
-    return SignatureResult(
-        id=parsed.signature_id,
-        role=str(parsed.role),
-        subject=chain.subject,
-        serial=chain.serial,
-        signing_time=parsed.signing_time.isoformat(),
-        valid=True,
-        code=None,
-        subject_code=parsed.subject_code,
-        not_before=chain.not_before,
-        not_after=chain.not_after,
+    return SignatureResult(  # positional: sixteen of these per document
+        parsed.signature_id,
+        parsed.role.value,
+        chain.subject,
+        chain.serial,
+        parsed.signing_time.isoformat(),
+        True,  # valid
+        None,  # code
+        parsed.subject_code,
+        chain.not_before,
+        chain.not_after,
     )
 
 
@@ -145,7 +145,7 @@ def _digest_holds(reference: Reference, digests: Digests) -> bool:
         if canonical is None:
             canonical = exc_c14n(reference.target)
         digest = hashlib.sha256(canonical).digest()
-        known = digests[uri] = (digest, base64.b64encode(digest).decode("ascii"))
+        known = digests[uri] = (digest, binascii.b2a_base64(digest, newline=False).decode())
     # The usual DigestValue is the canonical base64 of the digest: a string comparison says
     # so. Anything else (line breaks, other padding bits) is decoded and compared as bytes.
     return claimed == known[1] or _b64(claimed) == known[0]
