@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import binascii
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from cryptography import x509
 from lxml import etree
@@ -33,12 +35,10 @@ from hub.signing.profile import (
     Role,
     data_uri,
     doc,
-    ds,
     parse_signing_time,
 )
-from hub.signing.quick import signed_info_values, time_object_values
 from hub.signing.shape import ProfileViolation, ReferenceParts, SignatureParts, signature_parts
-from hub.signing.xmlio import exc_c14n, id_values
+from hub.signing.xmlio import id_values
 
 __all__ = [
     "DocumentIndex",
@@ -54,10 +54,10 @@ _SUBJECT = doc("MonHoc")
 _C14N_ONLY = frozenset({EXC_C14N})
 _SHA256_ONLY = frozenset({SHA256})
 _ROLES = {str(role): role for role in Role}
-_SIGNATURE = ds("Signature")
-_SIGNATURE_CHILDREN = (ds("SignedInfo"), ds("SignatureValue"), ds("KeyInfo"), ds("Object"))
-_X509_DATA = ds("X509Data")
-_CERTIFICATE = ds("X509Certificate")
+ROLES = _ROLES  # VaiTro text → Role, for hub.signing.quick
+_DSCKS = doc("DSCKS")
+# Every Id attribute of one subtree (the element included), in one C pass.
+_SUBTREE_ID_VALUES = etree.XPath("descendant-or-self::*/@Id", smart_strings=False)
 
 
 @dataclass(slots=True)
@@ -73,9 +73,50 @@ class DocumentIndex:
         return self.id_counts.get(value, 0)
 
 
-def index_document(root: etree._Element, data_root: etree._Element | None) -> DocumentIndex:
-    """Count every Id of the document and find the subjects a GVBM may sign."""
-    values = id_values(root)
+def _subtree_ids(element: etree._Element) -> list[str]:
+    return cast("list[str]", _SUBTREE_ID_VALUES(element))
+
+
+def _id_values(
+    root: etree._Element, known: Mapping[etree._Element, tuple[str, ...]] | None
+) -> list[str]:
+    """Every Id value of the document, as `id_values(root)` finds them (order aside).
+
+    `known` gives, for a DSCKS/ChuKy whose every element and attribute has been proven (the
+    quick path: hub.signing.quick), the Ids its subtree carries; those subtrees, most of a
+    signed document's nodes, are not walked again. Everything else is.
+    """
+    if not known:
+        return id_values(root)
+    values = [] if (own := root.get("Id")) is None else [own]
+    for child in root.iterchildren(etree.Element):
+        if child.tag != _DSCKS:
+            values += _subtree_ids(child)
+            continue
+        if (own := child.get("Id")) is not None:
+            values.append(own)
+        for holder in child.iterchildren(etree.Element):
+            ids = known.get(holder)
+            if ids is None:
+                values += _subtree_ids(holder)
+            else:
+                values += ids
+    return values
+
+
+def index_document(
+    root: etree._Element,
+    data_root: etree._Element | None,
+    known: Mapping[etree._Element, tuple[str, ...]] | None = None,
+) -> DocumentIndex:
+    """Count every Id of the document and find the subjects a GVBM may sign.
+
+    Args:
+        root: the document element.
+        data_root: /HocBaSo/DLHocBa, when it has Id="DLHocBa".
+        known: per ChuKy proven to carry exactly these Ids (see `_id_values`).
+    """
+    values = _id_values(root, known)
     unique = set(values)
     counts = dict.fromkeys(unique, 1) if len(unique) == len(values) else dict(Counter(values))
     subjects: dict[str, etree._Element] = {}
@@ -239,115 +280,12 @@ def _signing_time(parts: SignatureParts, signature_id: str) -> datetime:
 
 
 def read_signature(holder: etree._Element, position: int, index: DocumentIndex) -> ParsedSignature:
-    """Check one ChuKy against the profile and resolve its references (check 3).
-
-    The quick path (`_quick`, from the canonical bytes) takes every signature it can prove
-    is the profile's; the careful one below judges the rest and names what is wrong.
+    """Check one ChuKy against the profile and resolve its references (check 3), element by
+    element (hub.signing.quick takes the signatures it can prove are the profile's first).
 
     Raises:
         ProfileViolation: the first way the signature departs from the profile.
     """
-    return _quick(holder, position, index) or _careful(holder, position, index)
-
-
-def _quick_target(
-    index: DocumentIndex, signed_id: str, role: Role, subject_code: str | None
-) -> etree._Element | None:
-    """`_data_target` without its messages: None where it would refuse."""
-    if role is not Role.GVBM:
-        data_root = index.data_root
-        return data_root if data_root is not None and data_root.get("Id") == signed_id else None
-    subject = index.subjects.get(signed_id)
-    return subject if subject is not None and subject.get("MaMon") == subject_code else None
-
-
-def _quick(holder: etree._Element, position: int, index: DocumentIndex) -> ParsedSignature | None:
-    """Check 3 for a signature that is exactly the profile's, or None to let `_careful` judge.
-
-    Only the few elements outside SignedInfo and the time object are looked at one by one
-    (each is an lxml proxy to build); the inside of those two is read from their exclusive
-    C14N, which check 4 needs anyway (hub.signing.quick). Every test of `_careful` is made
-    here too; any doubt returns None, never a different verdict.
-    """
-    if len(holder) != 1:
-        return None
-    signature = holder[0]
-    if signature.tag != _SIGNATURE or len(signature) != len(_SIGNATURE_CHILDREN):
-        return None
-    signed_info, value, key_info, time_object = signature
-    if (
-        (signed_info.tag, value.tag, key_info.tag, time_object.tag) != _SIGNATURE_CHILDREN
-        or len(value)
-        or len(key_info) != 1
-    ):
-        return None
-    x509_data = key_info[0]
-    certificates = list(x509_data)
-    if (
-        x509_data.tag != _X509_DATA
-        or not certificates
-        or any(c.tag != _CERTIFICATE or len(c) for c in certificates)
-    ):
-        return None
-    role = _ROLES.get(holder.get("VaiTro", ""))
-    subject_code = holder.get("MaMon")
-    if role is None or (role is Role.GVBM) != (subject_code is not None):
-        return None
-    signature_id = signature.get("Id", "")
-    if not signature_id or index.count(signature_id) != 1:
-        return None
-    signed_bytes = exc_c14n(signed_info)
-    signed = signed_info_values(signed_bytes)
-    if signed is None:
-        return None
-    method, first, second = signed
-    wanted_data, wanted_time = data_uri(role, subject_code), f"#{signature_id}{TIME_SUFFIX}"
-    if wanted_data == wanted_time:
-        return None
-    if (first[0], second[0]) == (wanted_data, wanted_time):
-        data_digest, time_digest = first[1], second[1]
-    elif (first[0], second[0]) == (wanted_time, wanted_data):
-        data_digest, time_digest = second[1], first[1]
-    else:
-        return None
-    data_id, time_id = wanted_data[1:], wanted_time[1:]
-    if index.count(data_id) != 1 or index.count(time_id) != 1:
-        return None
-    target = _quick_target(index, data_id, role, subject_code)
-    if target is None:
-        return None
-    time_bytes = exc_c14n(time_object)
-    timed = time_object_values(time_bytes)
-    if timed is None:
-        return None
-    object_id, property_target, signing_text = timed
-    if object_id != time_id or property_target != f"#{signature_id}":
-        return None
-    signing_time = parse_signing_time(signing_text)
-    if signing_time is None:
-        return None
-    try:
-        chain = chain_of(tuple(c.text or "" for c in certificates))  # no child: text_of is .text
-    except (ValueError, binascii.Error):
-        return None
-    return ParsedSignature(
-        position=position,
-        signature_id=signature_id,
-        role=role,
-        subject_code=subject_code,
-        signed_info=signed_info,
-        method=method,
-        data=Reference(wanted_data, target, data_digest),
-        time=Reference(wanted_time, time_object, time_digest, time_bytes),
-        signature_value_text=value.text or "",
-        chain=chain,
-        signing_time=signing_time,
-        signed_info_c14n=signed_bytes,
-    )
-
-
-def _careful(holder: etree._Element, position: int, index: DocumentIndex) -> ParsedSignature:
-    """Check 3 element by element, raising at the first departure from the profile."""
     role, subject_code = _role_of(holder)
     parts = signature_parts(holder)
     signature_id = _signature_id(parts, index)
