@@ -217,7 +217,7 @@ def test_an_outside_plugin_is_installed_found_and_run(site: Path) -> None:
         "register_signing_providers",
         "register_commands",
     }
-    assert set(registry.commands) == {"toy-sim", "status"}
+    assert {"toy-sim", "status"} <= set(registry.commands)  # beside the bundled plugins' own
     items = list(
         registry.sources["toy_vendor"].factory({"url": "https://vendor.test/x"}).read(None)
     )

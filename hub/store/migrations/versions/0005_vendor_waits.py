@@ -40,10 +40,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_vendor_waits")),
     )
-    with op.batch_alter_table("batches") as batch:
-        batch.add_column(
-            sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN (SQLite has it for a NOT NULL column with a constant default): a
+    # batch-mode copy of `batches` would drop the table that records point at.
+    op.add_column(
+        "batches",
+        sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
