@@ -17,20 +17,25 @@ CursorError; every record and problem carries its provenance (file, sheet, cells
 vendor key) and both languages; and rows in = records out + learners with problems.
 `skip={"name": "reason"}` leaves a check out; a subclass adds tests (the `kit` fixture). Each
 check is also a plain function of a `Kit` in `hub.testing.checks`; `sample_transcripts` gives
-valid learners to build a sample from; pytest fixtures: `hub.testing.plugin`.
+valid learners to build a sample from, `GenSettings` and `generate` a whole generated
+province (a vendor simulator's seed); pytest fixtures: `hub.testing.plugin`.
 """
 
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
+from hub.testing.province import GenSettings, Generated, generate
 from hub.testing.samples import sample_transcripts
 from hub.testing.suite import SampleBuilder, source_test_class
 
 __all__ = [
     "CANARY",
     "CHECKS",
+    "GenSettings",
+    "Generated",
     "Kit",
     "ReadResult",
     "SampleBuilder",
     "SampleCase",
+    "generate",
     "read_all",
     "sample_transcripts",
     "source_test_class",
