@@ -22,7 +22,7 @@ province (a vendor simulator's seed); pytest fixtures: `hub.testing.plugin`.
 """
 
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
-from hub.testing.province import GenSettings, Generated, generate
+from hub.testing.province import Generated, GenSettings, generate
 from hub.testing.samples import sample_transcripts
 from hub.testing.suite import SampleBuilder, source_test_class
 

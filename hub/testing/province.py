@@ -7,6 +7,6 @@ settings and its stream are re-exported here, unchanged (hub.gen documents them)
 
 from __future__ import annotations
 
-from hub.gen import GenSettings, Generated, generate
+from hub.gen import Generated, GenSettings, generate
 
 __all__ = ["GenSettings", "Generated", "generate"]

@@ -117,7 +117,7 @@ class SmasClient:
         self.metrics = metrics or ClientMetrics()
         self._clock = clock
         self._sleep = sleep
-        self._jitter = random.Random()  # noqa: S311 - back-off jitter, not a secret
+        self._jitter = random.Random()
 
     def __repr__(self) -> str:
         return f"SmasClient({self._options.base_url!r}, school={self._key.school!r})"

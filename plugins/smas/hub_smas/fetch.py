@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hub_smas.client import SmasClient, SmasError
@@ -101,16 +102,13 @@ def _class_answers(
     for answers in classes:
         base = f"/api/v1/classes/{answers.class_id}"
         jobs: dict[str, Future[Any] | None] = {
-            "pupils": _submit(pool, answers, lambda b=base: client.get_list(f"{b}/pupils")),
-            "subjects": _submit(pool, answers, lambda b=base: client.get_list(f"{b}/subjects")),
-            "teachers": _submit(pool, answers, lambda b=base: client.get(f"{b}/teachers")),
+            "pupils": _submit(pool, answers, partial(client.get_list, f"{base}/pupils")),
+            "subjects": _submit(pool, answers, partial(client.get_list, f"{base}/subjects")),
+            "teachers": _submit(pool, answers, partial(client.get, f"{base}/teachers")),
         }
         for semester in answers.semesters:
-            jobs[f"results:{semester}"] = _submit(
-                pool,
-                answers,
-                lambda b=base, s=semester: client.get_list(f"{b}/results", [("semester", s)]),
-            )
+            call = partial(client.get_list, f"{base}/results", [("semester", semester)])
+            jobs[f"results:{semester}"] = _submit(pool, answers, call)
         pending.append((answers, jobs))
     for answers, jobs in pending:
         answers.pupils = _collect(answers, jobs.pop("pupils"))
@@ -131,8 +129,11 @@ def _markbooks(client: SmasClient, pool: ThreadPoolExecutor, classes: list[Class
         for subject in answers.subjects:
             sid = subject.get("subjectId") if isinstance(subject, dict) else None
             for semester in answers.semesters:
-                params = [("subjectId", str(sid)), ("semester", semester)]
-                future = _submit(pool, answers, lambda b=base, q=params: client.get_list(b, q))
+                params: list[tuple[str, str | int]] = [
+                    ("subjectId", str(sid)),
+                    ("semester", semester),
+                ]
+                future = _submit(pool, answers, partial(client.get_list, base, params))
                 pending.append((answers, (sid, semester), future))
     for answers, key, future in pending:
         found = _collect(answers, future)

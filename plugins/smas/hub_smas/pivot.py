@@ -98,7 +98,7 @@ class ClassPivot:
         self.records: list[RawRecord] = []
         self.problems: list[Problem] = []
         klass = answers.klass
-        self.class_id = klass.get("classId")
+        self.class_id: Any = klass.get("classId")
         self.class_name = str(klass.get("className") or self.class_id)
         self._run()
 
@@ -198,8 +198,15 @@ class ClassPivot:
         url = markbook_url(self.class_id, first[0], first[1]) if first else self._pupils_url()
         expected = "TX, GK, CK"
         self.problems.append(
-            p.problem(p.OLD_MARK_KINDS, Provenance(url=url, vendor_key=f"classId {self.class_id}"),
-                      listed, expected, vi, en, None)  # fmt: skip
+            p.problem(
+                p.OLD_MARK_KINDS,
+                Provenance(url=url, vendor_key=f"classId {self.class_id}"),
+                listed,
+                expected,
+                vi,
+                en,
+                None,
+            )
         )
         for pupil in pupils:
             if pupil.get("status") != 1:
@@ -261,23 +268,30 @@ class ClassPivot:
             vi, en = p.STATUS_WORDS[status]
             self.problems.append(
                 p.problem(
-                    p.NOT_STUDYING, where, str(status), "1",
+                    p.NOT_STUDYING,
+                    where,
+                    str(status),
+                    "1",
                     f"Học sinh {_code(pupil)} lớp {self.class_name} {vi} (trạng thái {status}): "
                     f"không gửi học bạ.",
                     f"Learner {_code(pupil)} of class {self.class_name} {en} (status {status}): "
                     f"no transcript is sent.",
-                    key, Severity.WARNING,
-                )  # fmt: skip
+                    key,
+                    Severity.WARNING,
+                )
             )
             return
         if status != 1:
             self.problems.append(
                 p.problem(
-                    ProblemCode.VALUE_INVALID.value, where, str(status), "1, 2, 3",
+                    ProblemCode.VALUE_INVALID.value,
+                    where,
+                    str(status),
+                    "1, 2, 3",
                     "trạng thái học sinh không hợp lệ (1 đang học, 2 chuyển đi, 3 thôi học)",
                     "invalid pupil status (1 studying, 2 moved away, 3 dropped out)",
                     key,
-                )  # fmt: skip
+                )
             )
             return
         errors: list[Problem] = []
@@ -306,7 +320,7 @@ class ClassPivot:
         errors: list[Problem],
     ) -> dict[str, Any]:
         sid = str(subject["subjectId"])
-        entry = {k: v for k, v in subject.items()}
+        entry = dict(subject.items())
         teacher = self._teachers().get(sid)
         entry["teacher"] = teacher.get("fullName") if teacher else None
         comment_only = subject.get("isCommentSubject") is True
@@ -349,9 +363,7 @@ class ClassPivot:
     def _teachers(self) -> dict[str, Mapping[str, Any]]:
         teachers = self.answers.teachers
         found = teachers.get("subjectTeachers") if isinstance(teachers, dict) else None
-        return {
-            str(t.get("subjectId")): t for t in found or () if isinstance(t, dict)
-        }
+        return {str(t.get("subjectId")): t for t in found or () if isinstance(t, dict)}
 
     def _homeroom(self) -> Mapping[str, Any] | None:
         teachers = self.answers.teachers

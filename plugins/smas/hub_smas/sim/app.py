@@ -174,4 +174,9 @@ def _page(items: list[Any], params: dict[str, str]) -> dict[str, Any]:
         raise Answer(400, {"error": "bad_page_size", "max": MAX_PAGE})
     pages = max(1, math.ceil(len(items) / size))
     start = (page - 1) * size
-    return {"data": items[start : start + size], "page": page, "pageSize": size, "totalPages": pages}
+    return {
+        "data": items[start : start + size],
+        "page": page,
+        "pageSize": size,
+        "totalPages": pages,
+    }

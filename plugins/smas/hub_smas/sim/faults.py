@@ -34,7 +34,7 @@ class FaultPlan:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)  # noqa: S311 - a simulator's faults
+        self._rng = random.Random(self.seed)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultPlan:
@@ -53,7 +53,7 @@ class FaultPlan:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
     def draw(self) -> str | None:
-        """"error", "malformed", "slow" or None for this request."""
+        """ "error", "malformed", "slow" or None for this request."""
         with self._lock:
             roll = self._rng.random()
         if roll < self.error_rate:

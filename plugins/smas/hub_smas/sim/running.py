@@ -1,8 +1,8 @@
 """The simulator in a background thread on a free loopback port, for tests and the bench.
 
-    with running(world, faults) as sim:
-        sim.base_url            # http://127.0.0.1:<port>
-        sim.app.requests        # answered so far
+with running(world, faults) as sim:
+    sim.base_url            # http://127.0.0.1:<port>
+    sim.app.requests        # answered so far
 """
 
 from __future__ import annotations

@@ -41,20 +41,17 @@ from hub.api import (
 )
 from hub.testing import GenSettings, generate
 
-SUBJECT_IDS = {
-    code: number
-    for number, code in enumerate(
-        "TV TOAN DD NN1 TNXH LSDL KH THCN GDTC AN MT HDTN TDT NV GDCD KHTN CN TIN LS DL VL HH "
-        "SH GDKTPL GDQPAN NN2 GDDP".split(),
-        start=1,
-    )
-}
+_SMAS_SUBJECTS = (
+    "TV TOAN DD NN1 TNXH LSDL KH THCN GDTC AN MT HDTN TDT NV GDCD KHTN CN TIN LS DL VL HH SH "
+    "GDKTPL GDQPAN NN2 GDDP"
+)
+SUBJECT_IDS = {code: number for number, code in enumerate(_SMAS_SUBJECTS.split(), start=1)}
 """SMAS's subjectId of each MaMon, as the spec numbers them (the adapter reads its mapping
 file instead: the simulator stands for the vendor, who has its own table)."""
-QUALITY_IDS = {code: str(n) for n, code in enumerate("YN NA CC TT TN".split(), start=1)}
-COMPETENCY_IDS = {
-    code: str(n) for n, code in enumerate("TCTH GTHT GQVD NN TTOAN KH CN TH TM TC".split(), start=1)
-}
+_QUALITIES = ("YN", "NA", "CC", "TT", "TN")
+_COMPETENCIES = ("TCTH", "GTHT", "GQVD", "NN", "TTOAN", "KH", "CN", "TH", "TM", "TC")
+QUALITY_IDS = {code: str(n) for n, code in enumerate(_QUALITIES, start=1)}
+COMPETENCY_IDS = {code: str(n) for n, code in enumerate(_COMPETENCIES, start=1)}
 EDUCATION_LEVEL = {"02": 1, "03": 2, "04": 3, "05": 4}
 _LEVEL_WORD = {"T": "T", "K": "K", "D": "Đ", "CD": "CĐ"}
 _PASS = {"D": "Đ", "CD": "CĐ"}
@@ -281,7 +278,9 @@ def _class(
             comment_only = isinstance(subject, CommentSubject)
             if str(sid) not in subjects:
                 periods = (
-                    35 if grade <= 5 else codes.secondary_subjects[subject.code].periods_per_year(grade)
+                    35
+                    if grade <= 5
+                    else codes.secondary_subjects[subject.code].periods_per_year(grade)
                 )
                 subjects[str(sid)] = {
                     "subjectId": sid,
@@ -297,9 +296,9 @@ def _class(
                 semesters = (0,) if status == 1 else ()
             for semester in semesters:
                 markbooks[f"{sid}:{semester}"].append(_mark(pupil_id, subject, semester))
-        for semester in ("1", "2", "0") if grade > 5 else ("0",):
-            if status == 1 or semester == "1":
-                results[semester].append(_result(t, pupil_id, semester))
+        for half in ("1", "2", "0") if grade > 5 else ("0",):
+            if status == 1 or half == "1":
+                results[half].append(_result(t, pupil_id, half))
     homeroom = members[0].confirmation.homeroom_teacher.name
     return {
         "pupils": pupils,
