@@ -1,0 +1,124 @@
+"""The client: the signature exactly as the spec words it, pages, retries, the read cursor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import httpx
+import pytest
+from hub_smas.client import RequestFailed, SmasClient, signature
+from hub_smas.config import Options
+from hub_smas.keys import SchoolKey
+from hub_smas.sim.faults import FaultPlan
+from hub_smas.sim.world import build_world, sim_settings
+
+from .helpers import class_data, pivot_json, read, served
+
+
+def _world():  # type: ignore[no-untyped-def]
+    settings = sim_settings(levels=("03",), seed=4, learners_per_class=3)
+    return build_world(settings, moved_rate=0.1, old_year=False)
+
+
+def test_the_signature_is_hmac_sha256_over_method_target_and_timestamp() -> None:
+    expected = hmac.new(
+        b"s3cret", b"GET\n/api/v1/classes?schoolCode=80000001&schoolYear=2024\n1735689600",
+        hashlib.sha256,
+    ).hexdigest()  # fmt: skip
+    target = SmasClient.target(
+        "/api/v1/classes", [("schoolCode", "80000001"), ("schoolYear", 2024)]
+    )
+    assert target == "/api/v1/classes?schoolCode=80000001&schoolYear=2024"
+    assert signature("s3cret", "GET", target, "1735689600") == expected
+
+
+def test_the_request_sent_is_the_target_signed() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": [1], "page": 1, "pageSize": 100, "totalPages": 1})
+
+    options = Options.parse({"base_url": "https://smas.example/partner", "keys_file_env": "K",
+                             "years": ["2024-2025"]})  # fmt: skip
+    key = SchoolKey("80000001", "the-key", "the-secret")
+    client = SmasClient(options, key, httpx.Client(transport=httpx.MockTransport(handler)),
+                        clock=lambda: 1735689600.4)  # fmt: skip
+    assert client.get_list("/api/v1/classes/7/markbook", [("subjectId", "2"), ("semester", 1)])
+    sent = seen[0]
+    target = "/partner/api/v1/classes/7/markbook?subjectId=2&semester=1&page=1&pageSize=100"
+    assert sent.url.raw_path.decode() == target
+    assert sent.headers["X-Api-Key"] == "the-key"
+    assert sent.headers["X-Timestamp"] == "1735689600"
+    assert sent.headers["X-Signature"] == signature("the-secret", "GET", target, "1735689600")
+    assert "the-secret" not in repr(client) + repr(key)
+
+
+def test_500s_are_retried_then_reported() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500)
+
+    options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
+                             "years": ["2024-2025"], "attempts": 3})  # fmt: skip
+    waits: list[float] = []
+    client = SmasClient(options, SchoolKey("1", "k", "s"),
+                        httpx.Client(transport=httpx.MockTransport(handler)), sleep=waits.append)  # fmt: skip
+    with pytest.raises(RequestFailed) as failed:
+        client.get("/api/v1/schools/1")
+    assert len(calls) == 3
+    assert len(waits) == 2
+    assert 0.125 <= waits[0] <= 0.25
+    assert 0.25 <= waits[1] <= 0.5
+    assert "HTTP 500" in failed.value.message_en
+    assert "3 attempts" in failed.value.message_en
+
+
+def test_plain_http_is_only_for_this_machine() -> None:
+    from hub.errors import UsageError
+
+    with pytest.raises(UsageError):
+        Options.parse(
+            {"base_url": "http://smas.example", "keys_file_env": "K", "years": ["2024-2025"]}
+        )
+    Options.parse({"base_url": "http://127.0.0.1:9", "keys_file_env": "K", "years": ["2024-2025"]})
+
+
+def test_small_pages_read_the_same_as_large(tmp_path: Path) -> None:
+    world = _world()
+    with served(world, tmp_path) as sim:
+        large = read(sim)
+        small = read(sim, page_size=2)
+    assert small.requests > large.requests
+    assert pivot_json(small.records) == pivot_json(large.records)
+
+
+def test_faults_are_retried_and_the_pivot_is_the_same_byte_for_byte(tmp_path: Path) -> None:
+    world = _world()
+    with served(world, tmp_path) as sim:
+        clean = read(sim)
+    faults = FaultPlan(error_rate=0.15, malformed_rate=0.05, slow_rate=0.05, slow_seconds=0.05,
+                       seed=3)  # fmt: skip
+    with served(world, tmp_path, faults) as sim:
+        faulty = read(sim, attempts=10)
+    assert faulty.retries > 0
+    assert pivot_json(faulty.records) == pivot_json(clean.records)
+    assert [p.as_json() for p in faulty.problems] == [p.as_json() for p in clean.problems]
+
+
+def test_a_second_read_yields_only_what_changed_and_a_failed_class_again(tmp_path: Path) -> None:
+    world = _world()
+    failing = class_data(world, 2)["class"]["classId"]
+    with served(world, tmp_path, FaultPlan(failing_classes=frozenset({failing}))) as sim:
+        first = read(sim, attempts=1)
+    assert first.of("SMAS_CLASS_FAILED")
+    with served(world, tmp_path) as sim:
+        second = read(sim, first.cursor)
+        third = read(sim, second.cursor)
+    assert {r.data["class"]["classId"] for r in second.records} == {failing}
+    assert not third.records
+    assert not third.of("SMAS_CLASS_FAILED")
