@@ -66,8 +66,8 @@ def test_500s_are_retried_then_reported() -> None:
     options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
                              "years": ["2024-2025"], "attempts": 3})  # fmt: skip
     waits: list[float] = []
-    client = SmasClient(options, SchoolKey("1", "k", "s"),
-                        httpx.Client(transport=httpx.MockTransport(handler)), sleep=waits.append)  # fmt: skip
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = SmasClient(options, SchoolKey("1", "k", "s"), http, sleep=waits.append)
     with pytest.raises(RequestFailed) as failed:
         client.get("/api/v1/schools/1")
     assert len(calls) == 3

@@ -6,8 +6,9 @@
 Each request draws once: a 500 (`error_rate`), else a malformed body (`malformed_rate`: a
 200 whose JSON is cut short), else a slow answer (`slow_rate`, `slow_seconds` late). A class
 in `failing_classes` answers 500 to every markbook request (its class list still answers:
-the adapter must report each of its pupils and go on). `clock_offset` shifts the server's clock (seconds), to
-test the clock window."""
+the adapter must report each of its pupils and go on). `clock_offset` shifts the
+server's clock (seconds), to test the clock window.
+"""
 
 from __future__ import annotations
 
