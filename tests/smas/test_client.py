@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
 import pytest
 from hub_smas.client import RequestFailed, SmasClient, signature
 from hub_smas.config import Options
 from hub_smas.keys import SchoolKey
 from hub_smas.sim.faults import FaultPlan
 from hub_smas.sim.world import build_world, sim_settings
+from hub_smas.transport import TransportError
 
 from .helpers import class_data, pivot_json, read, served
 
@@ -35,47 +36,57 @@ def test_the_signature_is_hmac_sha256_over_method_target_and_timestamp() -> None
 
 
 def test_the_request_sent_is_the_target_signed() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[tuple[str, Mapping[str, str]]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"data": [1], "page": 1, "pageSize": 100, "totalPages": 1})
+    def transport(target: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        seen.append((target, headers))
+        return 200, b'{"data": [1], "page": 1, "pageSize": 100, "totalPages": 1}'
 
-    options = Options.parse({"base_url": "https://smas.example/partner", "keys_file_env": "K",
-                             "years": ["2024-2025"]})  # fmt: skip
+    options = Options.parse(
+        {"base_url": "https://smas.example/partner", "keys_file_env": "K", "years": ["2024-2025"]}
+    )
     key = SchoolKey("80000001", "the-key", "the-secret")
-    client = SmasClient(options, key, httpx.Client(transport=httpx.MockTransport(handler)),
-                        clock=lambda: 1735689600.4)  # fmt: skip
+    client = SmasClient(options, key, transport, clock=lambda: 1735689600.4)
     assert client.get_list("/api/v1/classes/7/markbook", [("subjectId", "2"), ("semester", 1)])
-    sent = seen[0]
-    target = "/partner/api/v1/classes/7/markbook?subjectId=2&semester=1&page=1&pageSize=100"
-    assert sent.url.raw_path.decode() == target
-    assert sent.headers["X-Api-Key"] == "the-key"
-    assert sent.headers["X-Timestamp"] == "1735689600"
-    assert sent.headers["X-Signature"] == signature("the-secret", "GET", target, "1735689600")
+    target, headers = seen[0]
+    assert target == "/partner/api/v1/classes/7/markbook?subjectId=2&semester=1&page=1&pageSize=100"
+    assert headers["X-Api-Key"] == "the-key"
+    assert headers["X-Timestamp"] == "1735689600"
+    assert headers["X-Signature"] == signature("the-secret", "GET", target, "1735689600")
     assert "the-secret" not in repr(client) + repr(key)
 
 
-def test_500s_are_retried_then_reported() -> None:
-    calls = []
+def test_500s_and_lost_connections_are_retried_then_reported() -> None:
+    calls: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request)
-        return httpx.Response(500)
+    def transport(target: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        calls.append(target)
+        if len(calls) == 2:
+            raise TransportError("RemoteDisconnected")
+        return 500, b"{}"
 
     options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
                              "years": ["2024-2025"], "attempts": 3})  # fmt: skip
     waits: list[float] = []
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    client = SmasClient(options, SchoolKey("1", "k", "s"), http, sleep=waits.append)
+    client = SmasClient(options, SchoolKey("1", "k", "s"), transport, sleep=waits.append)
     with pytest.raises(RequestFailed) as failed:
         client.get("/api/v1/schools/1")
     assert len(calls) == 3
     assert len(waits) == 2
     assert 0.125 <= waits[0] <= 0.25
-    assert 0.25 <= waits[1] <= 0.5
+    assert 0.25 <= waits[1] <= 0.5  # exponential back-off, with jitter
     assert "HTTP 500" in failed.value.message_en
     assert "3 attempts" in failed.value.message_en
+
+
+def test_a_body_that_is_not_json_is_asked_again() -> None:
+    answers = iter([(200, b'{"data": [1'), (200, b'{"schoolCode": "1"}')])
+    options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
+                             "years": ["2024-2025"]})  # fmt: skip
+    client = SmasClient(options, SchoolKey("1", "k", "s"), lambda t, h: next(answers),
+                        sleep=lambda s: None)  # fmt: skip
+    assert client.get("/api/v1/schools/1") == {"schoolCode": "1"}
+    assert client.metrics.retries == 1
 
 
 def test_plain_http_is_only_for_this_machine() -> None:

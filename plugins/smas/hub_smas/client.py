@@ -33,10 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-
 from hub_smas.config import Options
 from hub_smas.keys import SchoolKey
+from hub_smas.transport import Transport, TransportError
 
 Params = Sequence[tuple[str, str | int]]
 
@@ -98,13 +97,13 @@ class ClientMetrics:
 
 
 class SmasClient:
-    """One school's signed client over a shared `httpx.Client` (thread-safe)."""
+    """One school's signed client over a shared transport (thread-safe)."""
 
     def __init__(
         self,
         options: Options,
         key: SchoolKey,
-        http: httpx.Client,
+        http: Transport,
         metrics: ClientMetrics | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -113,7 +112,6 @@ class SmasClient:
         self._key = key
         self._http = http
         self._prefix = urlsplit(options.base_url).path.rstrip("/")
-        self._origin = options.base_url[: len(options.base_url) - len(self._prefix)]
         self.metrics = metrics or ClientMetrics()
         self._clock = clock
         self._sleep = sleep
@@ -145,25 +143,25 @@ class SmasClient:
                 "Accept": "application/json",
             }
             try:
-                response = self._http.get(self._origin + sent, headers=headers)
-            except httpx.TransportError as exc:
-                last = (type(exc).__name__, "không nhận được trả lời", "no answer")
+                status, body = self._http(sent, headers)
+            except TransportError as exc:
+                last = (str(exc), "không nhận được trả lời", "no answer")
                 continue
-            if response.status_code == 401:
-                raise self._refused(shown, response)
-            if response.status_code >= 500 or response.status_code == 429:
-                last = (f"HTTP {response.status_code}", "máy chủ báo lỗi", "the server failed")
+            if status == 401:
+                raise self._refused(shown, body, int(stamp))
+            if status >= 500 or status == 429:
+                last = (f"HTTP {status}", "máy chủ báo lỗi", "the server failed")
                 continue
-            if response.status_code != 200:
+            if status != 200:
                 self.metrics.add(failures=1)
                 raise RequestFailed(
                     shown,
-                    f"SMAS trả lời HTTP {response.status_code} (cần 200).",
-                    f"SMAS answered HTTP {response.status_code} (expected 200).",
-                    found=f"HTTP {response.status_code}",
+                    f"SMAS trả lời HTTP {status} (cần 200).",
+                    f"SMAS answered HTTP {status} (expected 200).",
+                    found=f"HTTP {status}",
                 )
             try:
-                return response.json()
+                return json.loads(body)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 last = ("malformed JSON", "nội dung không phải JSON", "the body is not JSON")
         self.metrics.add(failures=1)
@@ -204,16 +202,16 @@ class SmasClient:
         )
         return self._jitter.uniform(longest / 2, longest)
 
-    def _refused(self, shown: str, response: httpx.Response) -> AuthRefused:
+    def _refused(self, shown: str, raw: bytes, sent_at: int) -> AuthRefused:
         self.metrics.add(failures=1)
         try:
-            body = response.json()
+            body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             body = {}
         reason = body.get("error") if isinstance(body, dict) else None
         server = body.get("serverTime") if isinstance(body, dict) else None
         if reason == "clock_skew" and isinstance(server, int | float):
-            return ClockSkew(shown, round(server - self._clock()))
+            return ClockSkew(shown, round(server) - sent_at)  # as SMAS compared them
         school = self._key.school
         return AuthRefused(
             shown,

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from hub_smas.client import SmasClient, SmasError
+from hub_smas.collector import collector_paused
 
 PRIMARY = 1
 
@@ -64,7 +65,16 @@ class SchoolYearAnswers:
 def fetch_school_year(
     client: SmasClient, pool: ThreadPoolExecutor, school_code: str, first_year: str
 ) -> SchoolYearAnswers:
-    """Every answer of `school_code`'s year; raises SmasError when the school's own fail."""
+    """Every answer of `school_code`'s year; raises SmasError when the school's own fail.
+
+    The cycle collector is paused meanwhile (hub_smas.collector)."""
+    with collector_paused():
+        return _fetch(client, pool, school_code, first_year)
+
+
+def _fetch(
+    client: SmasClient, pool: ThreadPoolExecutor, school_code: str, first_year: str
+) -> SchoolYearAnswers:
     school = client.get(f"/api/v1/schools/{school_code}")
     leaders = client.get_list(
         f"/api/v1/schools/{school_code}/leaders", [("schoolYear", first_year)]

@@ -40,11 +40,13 @@ from typing import Any
 
 from hub.api import LabelList, Problem, ProblemCode, Provenance, RawRecord, Severity, Signatory
 from hub_smas import problems as p
+from hub_smas.collector import collector_paused
 from hub_smas.fetch import ClassAnswers, SchoolYearAnswers
 from hub_smas.locations import Place, PupilLocations, markbook_url, results_url
 
 SEMESTER_NAMES = {1: "semester1", 2: "semester2", 0: "year"}
 NEW_KINDS = ("TX", "GK", "CK")
+_NEW_KINDS = frozenset(NEW_KINDS)
 PRIMARY_MAPPING = "smas-primary"
 SECONDARY_MAPPING = "smas-secondary"
 
@@ -100,6 +102,8 @@ class ClassPivot:
         klass = answers.klass
         self.class_id: Any = klass.get("classId")
         self.class_name = str(klass.get("className") or self.class_id)
+        self.subject_teachers = self._teachers()
+        self._subject_plans: list[_SubjectPlan] | None = None
         self._run()
 
     def _key(self, pupil_id: Any) -> str:
@@ -235,7 +239,7 @@ class ClassPivot:
     ) -> None:
         """A pupil in a markbook or the results whom the class list does not have."""
         reported: set[Any] = set()
-        for (kind, sid, semester), by_pupil in sorted(rows.items(), key=str):
+        for (kind, sid, semester), by_pupil in sorted(rows.items(), key=lambda kv: str(kv[0])):
             for pid in by_pupil:
                 if pid in listed or pid in reported:
                     continue
@@ -295,11 +299,7 @@ class ClassPivot:
             )
             return
         errors: list[Problem] = []
-        subjects = {
-            str(s["subjectId"]): self._subject(s, pid, rows, errors)
-            for s in self.answers.subjects or ()
-            if isinstance(s, dict) and "subjectId" in s
-        }
+        subjects = {plan.sid: self._subject(plan, pid, errors) for plan in self._plans(rows)}
         results: dict[str, Any] = {}
         for semester in self.answers.semesters:
             row = rows.get(("results", "", semester), {}).get(pid)
@@ -312,44 +312,54 @@ class ClassPivot:
             return
         self.records.append(self._record(pupil, subjects, results))
 
-    def _subject(
-        self,
-        subject: dict[str, Any],
-        pid: Any,
-        rows: Mapping[tuple[str, str, int], Mapping[int, Any]],
-        errors: list[Problem],
-    ) -> dict[str, Any]:
-        sid = str(subject["subjectId"])
-        entry = dict(subject.items())
-        teacher = self._teachers().get(sid)
-        entry["teacher"] = teacher.get("fullName") if teacher else None
-        comment_only = subject.get("isCommentSubject") is True
-        minimum = None if comment_only or self.answers.primary else min_regular(
-            subject.get("periodsPerYear")
-        )  # fmt: skip
-        for semester in self.answers.semesters:
-            row = rows.get(("markbook", sid, semester), {}).get(pid)
+    def _plans(self, rows: Mapping[tuple[str, str, int], Mapping[int, Any]]) -> list[_SubjectPlan]:
+        """What every pupil's pivot of each subject shares, worked out once per class."""
+        if self._subject_plans is not None:
+            return self._subject_plans
+        plans = []
+        for subject in self.answers.subjects or ():
+            if not (isinstance(subject, dict) and "subjectId" in subject):
+                continue
+            sid = str(subject["subjectId"])
+            teacher = self.subject_teachers.get(sid)
+            base = {**subject, "teacher": teacher.get("fullName") if teacher else None}
+            comment_only = subject.get("isCommentSubject") is True
+            minimum = None if comment_only or self.answers.primary else min_regular(
+                subject.get("periodsPerYear")
+            )  # fmt: skip
+            books = tuple(
+                (semester, SEMESTER_NAMES[semester], rows.get(("markbook", sid, semester), {}))
+                for semester in self.answers.semesters
+            )
+            retest = "retestResult" if comment_only else "retestScore"
+            plans.append(_SubjectPlan(sid, subject, base, minimum, retest, books))
+        self._subject_plans = plans
+        return plans
+
+    def _subject(self, plan: _SubjectPlan, pid: Any, errors: list[Problem]) -> dict[str, Any]:
+        entry = plan.base.copy()
+        for semester, name, by_pupil in plan.books:
+            row = by_pupil.get(pid)
             if row is None:
-                errors.append(self._missing({"pupilId": pid}, "markbook", sid, semester, subject))
+                errors.append(
+                    self._missing({"pupilId": pid}, "markbook", plan.sid, semester, plan.subject)
+                )
                 continue
             part = _without_pupil(row)
             if semester == 0 and "retest" in part:
-                part[("retestResult" if comment_only else "retestScore")] = part.pop("retest")
-            marks = self._marks(part.get("marks"))
-            if marks is not None:
-                part["marks"] = marks
+                part[plan.retest] = part.pop("retest")
+            marks = part.get("marks")
+            if type(marks) is dict:
+                if not marks.keys() <= _NEW_KINDS:
+                    marks = part["marks"] = self._marks(marks)
                 tx = marks.get("TX")
-                if minimum is not None and isinstance(tx, list) and len(tx) < minimum:
-                    errors.append(self._too_few(pid, subject, semester, len(tx), minimum))
-            entry[SEMESTER_NAMES[semester]] = part
+                if plan.minimum is not None and type(tx) is list and len(tx) < plan.minimum:
+                    errors.append(self._too_few(pid, plan.subject, semester, len(tx), plan.minimum))
+            entry[name] = part
         return entry
 
-    def _marks(self, marks: Any) -> dict[str, Any] | None:
+    def _marks(self, marks: dict[str, Any]) -> dict[str, Any]:
         """The marks, old kinds put under the new ones a label file says (TX lists join)."""
-        if not isinstance(marks, dict):
-            return None
-        if all(kind in NEW_KINDS for kind in marks):
-            return marks
         merged: dict[str, Any] = {}
         for kind, value in marks.items():
             target = kind if kind in NEW_KINDS else self.vocabulary.mark_kinds.resolve(kind)
@@ -445,7 +455,7 @@ class ClassPivot:
     ) -> tuple[Signatory, ...]:
         people: list[Signatory] = []
         if not self.answers.primary:  # a primary document has no GVBM signature
-            for sid, teacher in sorted(self._teachers().items(), key=lambda x: x[0]):
+            for sid, teacher in sorted(self.subject_teachers.items(), key=lambda x: x[0]):
                 code = self.vocabulary.subjects.resolve(sid)
                 if code is not None and teacher.get("fullName"):
                     people.append(_signatory("GVBM", teacher, subject=code))
@@ -454,6 +464,18 @@ class ClassPivot:
         if principal and principal.get("fullName"):
             people.append(_signatory("HT", principal, position=principal.get("position")))
         return tuple(people)
+
+
+@dataclass(frozen=True, slots=True)
+class _SubjectPlan:
+    """One subject of a class: its answer, the part every pupil's entry shares, its books."""
+
+    sid: str
+    subject: Mapping[str, Any]
+    base: dict[str, Any]  # the subject's answer and its year-end teacher
+    minimum: int | None  # ĐĐGtx a semester needs (None: a comment subject, primary)
+    retest: str  # where the year's retest goes: retestScore or retestResult
+    books: tuple[tuple[int, str, Mapping[int, Any]], ...]  # (semester, name, rows by pupil)
 
 
 def _signatory(
@@ -476,7 +498,9 @@ def _by_pupil(rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
 
 
 def _without_pupil(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "pupilId"}
+    part = dict(row)
+    del part["pupilId"]
+    return part
 
 
 def _code(pupil: Mapping[str, Any]) -> str:
@@ -494,11 +518,13 @@ def _subject_name(subject: Mapping[str, Any] | None) -> str:
 def pivot_school_year(
     answers: SchoolYearAnswers, year: SchoolYear, vocabulary: Vocabulary
 ) -> tuple[list[RawRecord], list[Problem]]:
-    """Every class of a school's year pivoted: records first, then the problems."""
+    """Every class of a school's year pivoted: records first, then the problems (the cycle
+    collector paused meanwhile: hub_smas.collector)."""
     records: list[RawRecord] = []
     problems: list[Problem] = []
-    for klass in answers.classes:
-        pivot = ClassPivot(year, klass, vocabulary)
-        records.extend(pivot.records)
-        problems.extend(pivot.problems)
+    with collector_paused():
+        for klass in answers.classes:
+            pivot = ClassPivot(year, klass, vocabulary)
+            records.extend(pivot.records)
+            problems.extend(pivot.problems)
     return records, problems

@@ -22,13 +22,14 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
-
-import httpx
 
 from hub.api import (
     Checkpoint,
+    CodeLists,
     CursorError,
     Problem,
     Provenance,
@@ -43,6 +44,7 @@ from hub_smas.config import MAPPINGS, Options
 from hub_smas.fetch import fetch_school_year
 from hub_smas.keys import SchoolKey, read_keys
 from hub_smas.pivot import SchoolYear, Vocabulary, choose_principal, pivot_school_year
+from hub_smas.transport import HttpTransport
 
 log = logging.getLogger(__name__)
 CURSOR_VERSION = 1
@@ -102,20 +104,18 @@ class SmasSource:
             return
         yield Checkpoint(json.dumps({"v": CURSOR_VERSION, "as_of": as_of, "seen": now}))
 
-    def _http(self) -> httpx.Client:
-        limits = httpx.Limits(
-            max_connections=self.options.parallel, max_keepalive_connections=self.options.parallel
-        )
-        return httpx.Client(
-            verify=self.options.ca_bundle or True,
-            timeout=self.options.timeout,
-            limits=limits,
-            follow_redirects=False,
-        )
+    @contextmanager
+    def _http(self) -> Iterator[HttpTransport]:
+        o = self.options
+        transport = HttpTransport(o.base_url, o.ca_bundle, o.timeout)
+        try:
+            yield transport
+        finally:
+            transport.close()
 
     def _school_year(
         self,
-        http: httpx.Client,
+        http: HttpTransport,
         pool: ThreadPoolExecutor,
         keys: Mapping[str, SchoolKey],
         code: str,
@@ -166,12 +166,17 @@ class SmasSource:
         """The "school" part of a record: SMAS's answer, the year and the issuing place."""
         found = dict(school) if isinstance(school, dict) else {}
         province = str(found.get("provinceCode") or "")
-        codes = load_codes()
+        codes = _codes()
         place = self.options.place_of_issue or codes.old_provinces.get(
             province, codes.new_provinces.get(province)
         )
         issue = self.options.issue_date or f"{school_year[5:]}-05-31"
         return {**found, "schoolYear": school_year, "placeOfIssue": place, "issueDate": issue}
+
+
+@cache
+def _codes() -> CodeLists:
+    return load_codes()
 
 
 def _parse(cursor: str | None) -> tuple[dict[str, str], bool]:
