@@ -157,22 +157,27 @@ def _ceiling(base: str, key: SchoolKey, targets: list[str], threads: int) -> flo
     return len(signed) / (time.perf_counter() - started)
 
 
-def _pivot_and_map(answers: SchoolYearAnswers, source: SmasSource) -> tuple[int, float]:
+def _pivot_and_map(answers: SchoolYearAnswers, source: SmasSource) -> tuple[int, float, float]:
+    """Learners, and the CPU-seconds of the pivot and of the mapping (best of three)."""
     registry = load_plugins()
     mappings = load_mappings(registry.mapping_dirs, registry.transforms)
     vocabulary = load_vocabulary()
-    started = time.process_time()
-    year = SchoolYear(answers.school_code, "2024", "2024-2025",
-                      source._school(answers.school, "2024-2025"),
+    school = source._school(answers.school, "2024-2025")
+    year = SchoolYear(answers.school_code, "2024", "2024-2025", school,
                       choose_principal(answers.leaders))  # fmt: skip
-    records, _problems = pivot_school_year(answers, year, vocabulary)
-    mapped = 0
-    for record in records:
-        if mappings.record(record.mapping).map(record).transcript is not None:
-            mapped += 1
-    cpu = time.process_time() - started
-    assert mapped == len(records), (mapped, len(records))
-    return len(records), cpu
+    best: tuple[int, float, float] | None = None
+    for _ in range(3):
+        started = time.process_time()
+        records, _problems = pivot_school_year(answers, year, vocabulary)
+        pivoted = time.process_time()
+        mapped = sum(1 for r in records if mappings.record(r.mapping).map(r).transcript is not None)
+        done = time.process_time()
+        assert mapped == len(records), (mapped, len(records))
+        run = (len(records), pivoted - started, done - pivoted)
+        if best is None or sum(run[1:]) < sum(best[1:]):
+            best = run
+    assert best is not None
+    return best
 
 
 def main() -> None:
@@ -220,11 +225,12 @@ def main() -> None:
             process.wait(timeout=10)
     source = SmasSource(Options.parse({"base_url": base, "keys_file_env": "X",
                                        "years": ["2024-2025"]}))  # fmt: skip
-    learners, cpu = _pivot_and_map(answers, source)
-    print(
-        f"pivot + map: {learners} learners in {cpu:.2f} CPU-s → {learners / cpu:,.0f} "
-        f"learners per CPU-second (goal ≥ {LEARNERS_GOAL:,})"
-    )
+    learners, pivot, mapping = _pivot_and_map(answers, source)
+    cpu = pivot + mapping
+    print(f"pivot + map: {learners} learners in {cpu:.2f} CPU-s → {learners / cpu:,.0f} "
+          f"learners per CPU-second (goal ≥ {LEARNERS_GOAL:,}); the pivot alone "
+          f"{learners / pivot:,.0f}/CPU-s, the mapping (hub.mapping) alone "
+          f"{learners / mapping:,.0f}/CPU-s")  # fmt: skip
 
 
 if __name__ == "__main__":
