@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,28 @@ def test_a_class_that_keeps_failing_names_each_of_its_pupils(tmp_path: Path) -> 
         assert "HTTP 500" in problem.message_en
     assert len(outcome.transcripts) == _pupils(world) - len(failing["pupils"])
     _accounted(world, outcome)
+
+
+def test_a_label_file_saying_how_maps_the_old_kinds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mappings = tmp_path / "mappings"
+    shutil.copytree(Path(__file__).parents[2] / "mappings", mappings)
+    (mappings / "labels" / "province-mark-kinds.yaml").write_text(
+        "list: smas-mark-kinds\nlabels:\n  TX: [M, P]\n  GK: [V]\n  CK: [HK]\n"
+    )
+    monkeypatch.setenv("HUB_MAPPINGS_DIR", str(mappings))
+    world = build_world(sim_settings(levels=("03",), seed=9, learners_per_class=3), moved_rate=0)
+    old = next(iter(world.schools.values()))["years"]["2019"]
+    data = next(iter(old["class_data"].values()))
+    with served(world, tmp_path) as sim:
+        outcome = read(sim, years=["2019-2020"])
+    assert not outcome.of("SMAS_OLD_MARK_KINDS")
+    assert len(outcome.records) == len(data["pupils"])
+    record = outcome.records[0]
+    row = next(
+        r for r in data["markbooks"]["2:1"] if r["pupilId"] == record.data["pupil"]["pupilId"]
+    )
+    marks = record.data["subjects"]["2"]["semester1"]["marks"]
+    assert marks == {"TX": row["marks"]["M"] + row["marks"]["P"], "GK": row["marks"]["V"][0],
+                     "CK": row["marks"]["HK"]}  # fmt: skip

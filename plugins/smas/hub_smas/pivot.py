@@ -189,14 +189,15 @@ class ClassPivot:
         vi = (
             f"Năm học {year}, lớp {self.class_name}: sổ điểm có cột kiểu cũ {listed} (trước "
             f"Thông tư 22); hub không đoán cách chuyển. Muốn chuyển, một tệp nhãn của danh sách "
-            f'"smas-mark-kinds" phải nói mỗi kiểu tính là TX, GK hay CK, ví dụ '
-            f"`TX: [M, P]`, `GK: [V]`, `CK: [HK]`."
+            f'"smas-mark-kinds" (trong thư mục labels/ của thư mục ánh xạ của hub) phải nói '
+            f"mỗi kiểu tính là TX, GK hay CK, ví dụ `TX: [M, P]`, `GK: [V]`, `CK: [HK]`."
         )
         en = (
             f"School year {year}, class {self.class_name}: the markbooks have the old column "
             f"kinds {listed} (before Thông tư 22); the hub does not guess how they map. To map "
-            f'them, a label file of the list "smas-mark-kinds" must say which of TX, GK or CK '
-            f"each kind counts as, e.g. `TX: [M, P]`, `GK: [V]`, `CK: [HK]`."
+            f'them, a label file of the list "smas-mark-kinds" (in the labels/ folder of the '
+            f"hub's mappings folder) must say which of TX, GK or CK each kind counts as, e.g. "
+            f"`TX: [M, P]`, `GK: [V]`, `CK: [HK]`."
         )
         first = next(iter(sorted(self.answers.markbooks, key=str)), None)
         url = markbook_url(self.class_id, first[0], first[1]) if first else self._pupils_url()
