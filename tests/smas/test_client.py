@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -133,3 +134,23 @@ def test_a_second_read_yields_only_what_changed_and_a_failed_class_again(tmp_pat
     assert {r.data["class"]["classId"] for r in second.records} == {failing}
     assert not third.records
     assert not third.of("SMAS_CLASS_FAILED")
+
+
+def test_a_bare_list_is_the_whole_list() -> None:
+    """The spec shows the leaders' answer as `[{...}]`: a server may send it unpaged."""
+    options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
+                             "years": ["2024-2025"]})  # fmt: skip
+    leaders = [{"teacherId": 1, "fullName": "Phạm Văn Hùng", "position": "HIEU_TRUONG"}]
+    body = json.dumps(leaders).encode()
+    client = SmasClient(options, SchoolKey("1", "k", "s"), lambda t, h: (200, body))
+    assert client.get_list("/api/v1/schools/1/leaders", [("schoolYear", 2024)]) == leaders
+
+
+def test_a_list_in_another_shape_is_reported() -> None:
+    options = Options.parse({"base_url": "https://smas.example", "keys_file_env": "K",
+                             "years": ["2024-2025"]})  # fmt: skip
+    client = SmasClient(options, SchoolKey("1", "k", "s"), lambda t, h: (200, b'{"items": []}'))
+    with pytest.raises(RequestFailed) as failed:
+        client.get_list("/api/v1/classes/1/pupils")
+    assert failed.value.found == "{items}"
+    assert "totalPages" in failed.value.message_en

@@ -175,12 +175,19 @@ class SmasClient:
         )
 
     def get_list(self, path: str, params: Params = ()) -> list[Any]:
-        """Every item of a paged list (``{"data", "page", "pageSize", "totalPages"}``)."""
+        """Every item of a paged list (``{"data", "page", "pageSize", "totalPages"}``).
+
+        A bare JSON array is taken as the whole list: the spec writes the leaders' answer as
+        ``[{...}]`` beside "every list is {data, page, pageSize, totalPages}", and a server
+        may follow either reading.
+        """
         items: list[Any] = []
         page, pages = 1, 1
         while page <= pages:
             query = [*params, ("page", page), ("pageSize", self._options.page_size)]
             body = self.get(path, query)
+            if isinstance(body, list) and page == 1:  # a bare list (the spec's leaders reads
+                return body  # `[{...}]`): the whole list, in one answer
             if not _is_page(body):
                 self.metrics.add(failures=1)
                 raise RequestFailed(
