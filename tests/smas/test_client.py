@@ -154,3 +154,16 @@ def test_a_list_in_another_shape_is_reported() -> None:
         client.get_list("/api/v1/classes/1/pupils")
     assert failed.value.found == "{items}"
     assert "totalPages" in failed.value.message_en
+
+
+def test_a_pupil_who_left_is_reported_once_not_at_every_sync(tmp_path: Path) -> None:
+    world = _world()
+    assert world.moved
+    with served(world, tmp_path) as sim:
+        first = read(sim)
+        second = read(sim, first.cursor)
+        fresh = read(sim)
+    assert len(first.of("SMAS_PUPIL_NOT_STUDYING")) == len(world.moved)
+    assert not second.records
+    assert not second.problems
+    assert len(fresh.of("SMAS_PUPIL_NOT_STUDYING")) == len(world.moved)  # a full read again

@@ -5,8 +5,9 @@
                  ─► Checkpoint(cursor)
 
 SMAS has no "changed since": every read asks for everything. The cursor remembers a digest
-of each learner's pivoted record, and a read from it yields only the records whose digest
-changed (the hub then reads the source again in full: `SourceSpec.incremental` is False).
+of each learner's pivoted record (and each warning about a pupil who left), and a read from
+it yields only the records whose digest changed (the hub then reads the source again in
+full: `SourceSpec.incremental` is False).
 A learner kept out by a problem has no digest, so the next read reports them again, and a
 class whose answers failed is read again by the next sync. A cursor from the future (its
 `as_of` after now) yields no record.
@@ -35,6 +36,7 @@ from hub.api import (
     Provenance,
     RawRecord,
     ReadItem,
+    Severity,
     load_codes,
     load_mappings,
 )
@@ -94,10 +96,15 @@ class SmasSource:
                     for item in self._school_year(http, pool, keys, code, school_year, vocabulary):
                         if isinstance(item, RawRecord):
                             mark = digest(item)
-                            now[item.key] = mark
-                            if future or seen.get(item.key) == mark:
-                                continue
-                        yield item
+                        elif _settled(item):
+                            mark = f"{item.code}:{item.found}"  # reported once, not each sync
+                        else:
+                            yield item
+                            continue
+                        key = item.key if isinstance(item, RawRecord) else str(item.record_key)
+                        now[key] = mark
+                        if not (future or seen.get(key) == mark):
+                            yield item
         as_of = datetime.now(UTC).isoformat(timespec="seconds")
         if future:
             yield Checkpoint(cursor or "")
@@ -172,6 +179,17 @@ class SmasSource:
         )
         issue = self.options.issue_date or f"{school_year[5:]}-05-31"
         return {**found, "schoolYear": school_year, "placeOfIssue": place, "issueDate": issue}
+
+
+def _settled(problem: Problem) -> bool:
+    """A warning that names a learner who is not sent (moved away, dropped out): like a
+    record, it is yielded again only when it changes, so that a sync with nothing new reads
+    as unchanged."""
+    return (
+        problem.code == p.NOT_STUDYING
+        and problem.severity is Severity.WARNING
+        and problem.record_key is not None
+    )
 
 
 @cache
