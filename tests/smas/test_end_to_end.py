@@ -141,10 +141,13 @@ def test_a_province_with_failing_requests_ends_with_one_transcript_per_learner(
         store = Store(db_url)
         try:
             report = run_sync(config, SyncOptions(progress=False), client, store=store)
+            again = run_sync(config, SyncOptions(progress=False), client, store=store)
         finally:
             store.dispose()
             client.close()
         before = sim.app.requests
+    assert again.documents_sent == 0  # nothing changed at SMAS: nothing sent twice
+    assert again.sources_unchanged == 1
     assert report.documents_sent == len(should_accept)
     assert all(b.balanced for b in report.batches)
     with sqlite3.connect(tmp_path / "sandbox.sqlite3") as conn:
