@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from hub_smas.sim.faults import FaultPlan
-from hub_smas.sim.world import World, build_world, sim_settings
+from hub_smas.sim.world import build_world, sim_settings
 
 from hub.cli.demo_province import DEFAULT_TEST_PASSWORD, MINISTRY_PASSWORD_ENV, PKI_PASSWORD_ENV
 from hub.config import load_config
@@ -22,26 +22,12 @@ from hub.pipeline import SyncOptions, run_sync
 from hub.pipeline.runner import ENDPOINT_ENV
 from hub.sandbox import Account, Accounts, Roster, SandboxConfig, running
 from hub.signing.pki import make_test_pki
-from hub.signing.providers.base import Person
 from hub.store import Store, migrate
 from hub.testing import generate
 
 from .helpers import KEYS_ENV, pivot_json, read, served
 
 FAULTS = FaultPlan(error_rate=0.15, malformed_rate=0.05, slow_rate=0.02, slow_seconds=0.05, seed=8)
-
-
-def _people(world: World, code: str) -> list[Person]:
-    """Everyone the school's documents name for a personal signature (the year-end teachers)."""
-    names: dict[str, Person] = {}
-    year = world.schools[code]["years"]["2024"]
-    for data in year["class_data"].values():
-        teachers = data["teachers"]
-        for person in [teachers["homeroomTeacher"], *teachers["subjectTeachers"]]:
-            names.setdefault(person["fullName"], Person(person["fullName"]))
-    for leader in year["leaders"]:
-        names.setdefault(leader["fullName"], Person(leader["fullName"]))
-    return list(names.values())
 
 
 def _config(folder: Path, db_url: str, base_url: str, schools: list[str]) -> Path:
@@ -87,7 +73,7 @@ def test_a_province_with_failing_requests_ends_with_one_transcript_per_learner(
             folder / "pki" / code,
             school_code=code,
             school_name=school["schoolName"],
-            people=_people(world, code),
+            people=world.signers(code),
         )
         for path in sorted(pki.trust_dir.iterdir()):
             shutil.copyfile(path, folder / "trust" / f"{code}-{path.name}")

@@ -33,6 +33,7 @@ from typing import Any
 
 from hub.api import (
     CommentSubject,
+    Person,
     PrimaryResults,
     ScoredSubject,
     SecondaryResults,
@@ -120,6 +121,21 @@ class World:
 
     def year(self, school: str, year: str) -> dict[str, Any]:
         return dict(self.schools[school]["years"][year])
+
+    def signers(self, school: str) -> list[Person]:
+        """Everyone the school's documents name for a personal signature, once each: the
+        year-end homeroom and subject teachers (a substitute, not whom they replaced) and
+        the leaders. A demo's or a test's PKI issues them certificates (people providers
+        match certificates to the names the documents carry)."""
+        names: dict[str, Person] = {}
+        for year in self.schools[school]["years"].values():
+            for data in year["class_data"].values():
+                teachers = data["teachers"]
+                for person in [teachers["homeroomTeacher"], *teachers["subjectTeachers"]]:
+                    names.setdefault(person["fullName"], Person(person["fullName"]))
+            for leader in year["leaders"]:
+                names.setdefault(leader["fullName"], Person(leader["fullName"]))
+        return list(names.values())
 
 
 def _score(value: Decimal | None) -> float | None:
