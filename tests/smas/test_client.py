@@ -167,3 +167,36 @@ def test_a_pupil_who_left_is_reported_once_not_at_every_sync(tmp_path: Path) -> 
     assert not second.records
     assert not second.problems
     assert len(fresh.of("SMAS_PUPIL_NOT_STUDYING")) == len(world.moved)  # a full read again
+
+
+def test_a_kept_alive_connection_the_server_closed_is_opened_again(tmp_path: Path) -> None:
+    """uvicorn closes idle connections after its keep-alive timeout; a GET goes again once."""
+    import socket
+    import threading
+
+    from hub_smas.transport import HttpTransport
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+    def serve() -> None:
+        first, _ = server.accept()  # answers once, then closes the kept-alive connection
+        first.recv(65536)
+        first.sendall(answer)
+        first.recv(65536)
+        first.close()
+        second, _ = server.accept()
+        second.recv(65536)
+        second.sendall(answer)
+        second.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    transport = HttpTransport(f"http://127.0.0.1:{server.getsockname()[1]}", timeout=5)
+    assert transport("/a", {}) == (200, b"{}")
+    assert transport("/b", {}) == (200, b"{}")
+    transport.close()
+    thread.join(timeout=5)
+    server.close()

@@ -7,7 +7,8 @@ whole interface, so a test double is one function):
 
 `HttpTransport` is the real one, on the standard library's `http.client`: each thread of the
 fetch pool keeps its own connection to SMAS open, so a school's 1,800 requests cost no
-handshakes, and the per-request work stays small enough for the adapter to reach the
+handshakes (a kept-alive connection the server closed meanwhile is opened again, once,
+for the same GET), and the per-request work stays small enough for the adapter to reach the
 vendor's own ceiling (bench/bench_smas.py measured httpx at about half of it). TLS always
 verifies the certificate and the host name, against the system's CAs or `ca_bundle`.
 """
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 Transport = Callable[[str, Mapping[str, str]], tuple[int, bytes]]
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 class TransportError(Exception):
@@ -44,34 +46,45 @@ class HttpTransport:
     def __repr__(self) -> str:
         return f"HttpTransport({self._host}:{self._port})"
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection, and whether it is new (never used)."""
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._context is not None:
-                conn = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=self._context
-                )
-            else:
-                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            self._local.conn = conn
-            with self._lock:
-                self._open.append(conn)
-        return conn
+        if conn is not None:
+            return conn, False
+        if self._context is not None:
+            conn = http.client.HTTPSConnection(
+                self._host, self._port, timeout=self._timeout, context=self._context
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+        self._local.conn = conn
+        with self._lock:
+            self._open.append(conn)
+        return conn, True
 
     def __call__(self, target: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
-        conn = self._connection()
-        try:
-            conn.request("GET", target, headers=dict(headers))
-            response = conn.getresponse()
-            body = response.read()
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
-            conn.close()
-            self._local.conn = None
-            raise TransportError(type(exc).__name__) from exc
-        if response.will_close:
-            conn.close()
-            self._local.conn = None
-        return response.status, body
+        for _ in range(2):
+            conn, new = self._connection()
+            try:
+                conn.request("GET", target, headers=dict(headers))
+                response = conn.getresponse()
+                body = response.read()
+            except _STALE as exc:
+                self._drop(conn)
+                if new:  # a kept-alive connection the server closed meanwhile: once more
+                    raise TransportError(type(exc).__name__) from exc
+                continue
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop(conn)
+                raise TransportError(type(exc).__name__) from exc
+            if response.will_close:
+                self._drop(conn)
+            return response.status, body
+        raise TransportError("RemoteDisconnected")  # pragma: no cover - the loop returns
+
+    def _drop(self, conn: http.client.HTTPConnection) -> None:
+        conn.close()
+        self._local.conn = None
 
     def close(self) -> None:
         with self._lock:
