@@ -17,7 +17,8 @@ CursorError; every record and problem carries its provenance (file, sheet, cells
 vendor key) and both languages; and rows in = records out + learners with problems.
 `skip={"name": "reason"}` leaves a check out; a subclass adds tests (the `kit` fixture). Each
 check is also a plain function of a `Kit` in `hub.testing.checks`; `sample_transcripts` gives
-valid learners to build a sample from; pytest fixtures: `hub.testing.plugin`.
+valid learners to build a sample from, `GenSettings` and `generate` a whole generated
+province (a vendor simulator's seed); pytest fixtures: `hub.testing.plugin`.
 
 For a vendor that signs its own documents (vnEdu): `province_schools` gives a generated
 province school by school, `school_pki` a test PKI naming a school's people, and `VendorKeys`
@@ -38,7 +39,14 @@ from hub.testing.documents import (
     set_homeroom_comment,
     unsigned_document,
 )
-from hub.testing.province import PROVINCE_LEVELS, province_schools, roster_row
+from hub.testing.province import (
+    PROVINCE_LEVELS,
+    Generated,
+    GenSettings,
+    generate,
+    province_schools,
+    roster_row,
+)
 from hub.testing.samples import sample_transcripts
 
 if TYPE_CHECKING:
@@ -49,6 +57,8 @@ _NEED_PYTEST = frozenset({"SampleBuilder", "source_test_class"})
 __all__ = [
     "CANARY",
     "CHECKS",
+    "GenSettings",
+    "Generated",
     "PROVINCE_LEVELS",
     "Kit",
     "ReadResult",
@@ -57,6 +67,7 @@ __all__ = [
     "VendorKeys",
     "altered_score",
     "people_to_sign",
+    "generate",
     "province_schools",
     "read_all",
     "roster_row",

@@ -4,6 +4,8 @@ A vendor's simulator (the vnEdu one, `hub vnedu-sim init`) serves several school
 levels, with foreign and assessment-exempt learners among them, from the hub's deterministic
 generator (`hub gen`): the same arguments give the same learners, so a test can say which
 learner it expects where. `sample_transcripts` gives one school; this gives a province.
+The generator's settings and stream (`GenSettings`, `Generated`, `generate`) are re-exported
+unchanged (hub.gen documents them), for a simulator that walks the province itself (SMAS).
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ import math
 from collections.abc import Iterator, Sequence
 
 from hub.codes import load_codes
-from hub.gen import GenSettings, RosterEntry, generate_school
+from hub.gen import Generated, GenSettings, RosterEntry, generate, generate_school
 from hub.model import GRADES, SchoolLevel, Transcript
 
-__all__ = ["PROVINCE_LEVELS", "province_schools", "roster_row"]
+__all__ = [
+    "PROVINCE_LEVELS",
+    "GenSettings",
+    "Generated",
+    "generate",
+    "province_schools",
+    "roster_row",
+]
 
 PROVINCE_LEVELS = (
     SchoolLevel.LOWER_SECONDARY,
