@@ -40,13 +40,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_vendor_waits")),
     )
-    with op.batch_alter_table("batches") as batch:
-        batch.add_column(
-            sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN on both back ends: batch mode would copy `batches`, which records and
+    # problems point at (SQLite then fails their foreign keys).
+    op.add_column(
+        "batches",
+        sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("batches") as batch:
-        batch.drop_column("partial_read")
+    op.execute("ALTER TABLE batches DROP COLUMN partial_read")
     op.drop_table("vendor_waits")
