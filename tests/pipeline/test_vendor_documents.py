@@ -144,7 +144,7 @@ class VendorWorld:
         try:
             return run_sync(
                 load_config(self.config_path),
-                SyncOptions(progress=False, **options),
+                SyncOptions(progress=False, **{"workers": 1, **options}),
                 self.world.client(),
                 store=store,
             )

@@ -40,8 +40,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_vendor_waits")),
     )
-    # A plain ADD COLUMN (SQLite has it for a NOT NULL column with a constant default): a
-    # batch-mode copy of `batches` would drop the table that records point at.
+    # A plain ADD COLUMN on both back ends: batch mode would copy `batches`, which records and
+    # problems point at (SQLite then fails their foreign keys).
     op.add_column(
         "batches",
         sa.Column("partial_read", sa.Boolean(), server_default=sa.false(), nullable=False),
@@ -49,6 +49,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("batches") as batch:
-        batch.drop_column("partial_read")
+    op.execute("ALTER TABLE batches DROP COLUMN partial_read")
     op.drop_table("vendor_waits")
