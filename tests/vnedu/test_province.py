@@ -36,6 +36,7 @@ from hub.ministry import ClientMetrics, Credentials, MinistryClient, PollPolicy,
 from hub.pipeline import SyncOptions, SyncReport, run_sync
 from hub.sandbox import Account, Accounts, SandboxConfig, running
 from hub.store import Store, migrate
+from hub.store.tables import Problem as StoredProblem
 from hub.store.tables import Record
 
 SECRET = "province-test-secret"
@@ -98,6 +99,20 @@ class Province:
             assert ma_ho_so not in found, f"{ma_ho_so} accepted twice"
             found[ma_ho_so] = hashlib.sha256(content).hexdigest()
         return found
+
+    def problem_codes(self) -> dict[int, set[str]]:
+        """Each record's problem codes."""
+        store = Store(self.db_url)
+        try:
+            with store.read() as session:
+                rows = session.execute(select(StoredProblem.record_id, StoredProblem.code))
+                found: dict[int, set[str]] = {}
+                for record_id, code in rows:
+                    if record_id is not None:
+                        found.setdefault(record_id, set()).add(code)
+                return found
+        finally:
+            store.dispose()
 
     def records(self) -> list[Record]:
         store = Store(self.db_url)
@@ -202,12 +217,18 @@ def test_a_faulty_province_ends_with_one_accepted_transcript_per_valid_document(
     }
     assert sent == served
 
+    # Every other learner is named with its reason.
+    codes = province.problem_codes()
+    reasons = {"pending": None, "bad-signature": "HB004", "wrong-content": "VENDOR_DATA_DIFFERS"}
+    kinds = {item["document"] for item in learners}
+    assert {"pending", "bad-signature", "wrong-content"} <= kinds, kinds
     for item in learners:
         record = records[item["vnedu_id"]]
         if item["document"] == "pending":
             assert record.state == RecordState.AWAITING_VENDOR
-        elif item["document"] in ("bad-signature", "wrong-content"):
+        elif item["document"] in reasons:
             assert record.state == RecordState.FAILED, item
+            assert reasons[item["document"]] in codes[record.id], (item, codes[record.id])
 
 
 def test_a_second_sync_reads_only_what_changed(province: Province) -> None:
