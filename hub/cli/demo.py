@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from hub.cli import demo_vnedu, exits
-from hub.cli.demo_vnedu import VneduSchool
+from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.cli.sync import run_guarded
 from hub.errors import HubError
 
@@ -138,12 +138,15 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     settings = _settings()
     assert isinstance(settings, GenSettings)
     database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
-    with console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"):
+    with (
+        console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"),
+        _vnedu_init(directory, settings.school_year) as vnedu_init,
+    ):
         province = build_province(
             directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
         )
         moved = _move_enrolments(province.roster_path, every=19)
-        vnedu = _add_vnedu_school(province)
+        vnedu = _add_vnedu_school(province, vnedu_init, settings.school_year)
     console.print(
         f"Tỉnh mẫu / province: {len(province.schools)} trường/schools, {province.learners} "
         f"học sinh/learners → {province.excel_dir}"
@@ -205,15 +208,23 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     return exits.OK if code == exits.FINDINGS else code
 
 
-def _add_vnedu_school(province: Province) -> VneduSchool | None:
-    """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
+@contextmanager
+def _vnedu_init(directory: Path, year: str) -> Iterator[SchoolInit | None]:
+    """The vnEdu school's making, started now; None without the plugin."""
     if not demo_vnedu.available():
+        yield None
+        return
+    with SchoolInit(directory, year) as making:
+        yield making
+
+
+def _add_vnedu_school(
+    province: Province, making: SchoolInit | None, year: str
+) -> VneduSchool | None:
+    """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
+    if making is None:
         return None
-    rows = json.loads(province.roster_path.read_text(encoding="utf-8"))
-    year = str(rows[0]["NamHoc"])
-    school = demo_vnedu.add_school(
-        province.directory, province.roster_path, province.trust_dir, year
-    )
+    school = making.finish(province.roster_path, province.trust_dir)
     with province.config_path.open("a", encoding="utf-8") as config:
         config.write("\n" + demo_vnedu.config_text(year))
     return school

@@ -80,58 +80,82 @@ def _child_env(secret: str | None = None) -> dict[str, str]:
     return env
 
 
-def add_school(
-    directory: Path, roster_path: Path, trust_dir: Path, school_year: str
-) -> VneduSchool:
-    """Generate the vnEdu school into directory/vnedu; merge its roster and trust files.
+class SchoolInit:
+    """`hub vnedu-sim init` running beside the province's generation (it is mostly key making).
 
-    Raises:
-        UsageError: the plugin's `init` failed (its message).
+    It writes into a folder beside var/demo (which the province's generation makes anew);
+    `finish` waits for it and moves the state to var/demo/vnedu. A `with` block stops the child
+    and removes the folder if the demo ends before `finish`.
     """
-    state = directory / STATE
-    done = subprocess.run(
-        [
-            *_hub_command(),
-            SIM_COMMAND,
-            "init",
-            "--out",
-            str(state),
-            "--schools",
-            "1",
-            "--learners-per-school",
-            str(SCHOOL["learners"]),
-            "--seed",
-            str(SCHOOL["seed"]),
-            "--unsigned-share",
-            str(SCHOOL["unsigned_share"]),
-            "--exempt-share",
-            "0",
-            "--foreign-share",
-            "0",
-            "--year",
-            school_year,
-        ],
-        capture_output=True,
-        text=True,
-        env=_child_env(),
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise UsageError(
-            f"Không tạo được trường vnEdu của demo: {done.stderr.strip()}",
-            f"Could not make the demo's vnEdu school: {done.stderr.strip()}",
+
+    def __init__(self, directory: Path, school_year: str) -> None:
+        self.directory = directory
+        self.scratch = directory.parent / f".{directory.name}-{STATE}"
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.child = subprocess.Popen(
+            [
+                *_hub_command(),
+                SIM_COMMAND,
+                "init",
+                "--out",
+                str(self.scratch),
+                "--schools",
+                "1",
+                "--learners-per-school",
+                str(SCHOOL["learners"]),
+                "--seed",
+                str(SCHOOL["seed"]),
+                "--unsigned-share",
+                str(SCHOOL["unsigned_share"]),
+                "--exempt-share",
+                "0",
+                "--foreign-share",
+                "0",
+                "--year",
+                school_year,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_child_env(),
         )
-    rows = json.loads(roster_path.read_text(encoding="utf-8"))
-    rows += json.loads((state / "roster.json").read_text(encoding="utf-8"))
-    roster_path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    for path in sorted((state / "trust").iterdir()):
-        shutil.copyfile(path, trust_dir / f"vnedu-{path.name}")
-    faults = directory / FAULTS
-    faults.write_text(FAULT_PLAN, encoding="utf-8")
-    summary = json.loads((state / "state.json").read_text(encoding="utf-8"))
-    schools = {s["ma_truong"]: s["ten_truong"] for s in summary["schools"]}
-    return VneduSchool(state, faults, int(summary["learners"]), schools)
+
+    def __enter__(self) -> SchoolInit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _stop(self.child)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def finish(self, roster_path: Path, trust_dir: Path) -> VneduSchool:
+        """Wait for the school; merge its roster and trust files into the province's.
+
+        Raises:
+            UsageError: `init` failed (its message).
+        """
+        try:
+            _, errors = self.child.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            errors = "timeout"
+        if self.child.returncode != 0:
+            told = (errors or "").strip()
+            raise UsageError(
+                f"Không tạo được trường vnEdu của demo: {told}",
+                f"Could not make the demo's vnEdu school: {told}",
+            )
+        state = self.directory / STATE
+        shutil.move(self.scratch, state)
+        rows = json.loads(roster_path.read_text(encoding="utf-8"))
+        rows += json.loads((state / "roster.json").read_text(encoding="utf-8"))
+        roster_path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        for path in sorted((state / "trust").iterdir()):
+            shutil.copyfile(path, trust_dir / f"vnedu-{path.name}")
+        faults = self.directory / FAULTS
+        faults.write_text(FAULT_PLAN, encoding="utf-8")
+        summary = json.loads((state / "state.json").read_text(encoding="utf-8"))
+        schools = {s["ma_truong"]: s["ten_truong"] for s in summary["schools"]}
+        return VneduSchool(state, faults, int(summary["learners"]), schools)
 
 
 def config_text(school_year: str, client_id: str = "hub-test") -> str:
