@@ -255,5 +255,6 @@ def _stop(child: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    if child.stdout is not None:
-        child.stdout.close()
+    for stream in (child.stdout, child.stderr):
+        if stream is not None:
+            stream.close()
