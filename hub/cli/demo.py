@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from hub.cli import demo_vnedu, exits
-from hub.cli.demo_vnedu import SchoolInit, VneduSchool
+from hub.cli.demo_vnedu import SchoolInit, Simulator, VneduSchool
 from hub.cli.sync import run_guarded
 from hub.errors import HubError
 
@@ -167,29 +167,31 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     os.environ[MINISTRY_PASSWORD_ENV] = password
     vnedu_secret = secrets.token_urlsafe(16)  # the simulator's client_secret: throw-away
     os.environ[demo_vnedu.SECRET_ENV] = vnedu_secret
-    config = load_config(province.config_path)
-    # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the configuration
-    # would prefer) may name the operator's real store.
-    run_guarded(lambda: migrate(database_url))
-    store = run_guarded(lambda: open_existing(database_url))
-    try:
-        with (
-            running(province.sandbox_config(password)) as sandbox,
-            _vnedu_serving(vnedu, vnedu_secret) as vnedu_url,
-        ):
-            console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
-            if vnedu_url is not None:
-                console.print(f"Mô phỏng vnEdu / vnEdu simulator: {vnedu_url}")
-                config = _with_base_url(config, vnedu_url)
-            with ministry_client(config, sandbox.endpoint) as ministry:
-                report = run_guarded(
-                    lambda: run_sync(config, SyncOptions(progress=not quiet), ministry, store=store)
-                )
-        assert isinstance(report, SyncReport)
-        schools = province.schools | (vnedu.schools if vnedu else {})
-        _print_outcomes(console, store, report, schools)
-    finally:
-        store.dispose()
+    # The simulator starts now, beside the store's and the sandbox's start; the sync waits for it.
+    with _vnedu_serving(vnedu, vnedu_secret) as simulator:
+        config = load_config(province.config_path)
+        # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the
+        # configuration would prefer) may name the operator's real store.
+        run_guarded(lambda: migrate(database_url))
+        store = run_guarded(lambda: open_existing(database_url))
+        try:
+            with running(province.sandbox_config(password)) as sandbox:
+                console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
+                if simulator is not None:
+                    vnedu_url = run_guarded(simulator.url)
+                    console.print(f"Mô phỏng vnEdu / vnEdu simulator: {vnedu_url}")
+                    config = _with_base_url(config, vnedu_url)
+                with ministry_client(config, sandbox.endpoint) as ministry:
+                    report = run_guarded(
+                        lambda: run_sync(
+                            config, SyncOptions(progress=not quiet), ministry, store=store
+                        )
+                    )
+            assert isinstance(report, SyncReport)
+            schools = province.schools | (vnedu.schools if vnedu else {})
+            _print_outcomes(console, store, report, schools)
+        finally:
+            store.dispose()
     if moved:
         console.print(
             f"[dim]({len(moved)} học sinh được ghi trong CSDL ngành cho năm học sau để minh họa "
@@ -226,17 +228,17 @@ def _add_vnedu_school(
         return None
     school = making.finish(province.roster_path, province.trust_dir)
     with province.config_path.open("a", encoding="utf-8") as config:
-        config.write("\n" + demo_vnedu.config_text(year))
+        config.write("\n" + demo_vnedu.config_text(year, school.client_id))
     return school
 
 
 @contextmanager
-def _vnedu_serving(school: VneduSchool | None, secret: str) -> Iterator[str | None]:
+def _vnedu_serving(school: VneduSchool | None, secret: str) -> Iterator[Simulator | None]:
     if school is None:
         yield None
         return
-    with demo_vnedu.serving(school, secret) as url:
-        yield url
+    with demo_vnedu.serving(school, secret) as simulator:
+        yield simulator
 
 
 def _with_base_url(config: HubConfig, url: str) -> HubConfig:

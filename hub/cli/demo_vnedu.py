@@ -54,6 +54,7 @@ class VneduSchool:
     faults: Path
     learners: int
     schools: dict[str, str]  # MaTruong → TenTruong
+    client_id: str = "hub-test"
 
 
 def available() -> bool:
@@ -155,10 +156,12 @@ class SchoolInit:
         faults.write_text(FAULT_PLAN, encoding="utf-8")
         summary = json.loads((state / "state.json").read_text(encoding="utf-8"))
         schools = {s["ma_truong"]: s["ten_truong"] for s in summary["schools"]}
-        return VneduSchool(state, faults, int(summary["learners"]), schools)
+        return VneduSchool(
+            state, faults, int(summary["learners"]), schools, str(summary["client_id"])
+        )
 
 
-def config_text(school_year: str, client_id: str = "hub-test") -> str:
+def config_text(school_year: str, client_id: str) -> str:
     """var/demo/hub.toml's vnEdu source (at the port `serve --demo` takes) and trust folder."""
     return (
         "[[sources]]\n"
@@ -188,14 +191,29 @@ def _lines(stream: object, into: queue.Queue[str | None]) -> None:
     into.put(None)
 
 
+class Simulator:
+    """`hub vnedu-sim serve` started as a child process; `url()` waits until it listens."""
+
+    def __init__(self, child: subprocess.Popen[str]) -> None:
+        self.child = child
+        self._url: str | None = None
+
+    def url(self) -> str:
+        """Its base URL, once it says it is ready.
+
+        Raises:
+            UsageError: it exited or did not say it was ready within START_TIMEOUT.
+        """
+        if self._url is None:
+            self._url = _wait_ready(self.child)
+        return self._url
+
+
 @contextmanager
-def serving(school: VneduSchool, secret: str) -> Iterator[str]:
-    """`hub vnedu-sim serve` on a free loopback port, as a child process; yields its base URL.
+def serving(school: VneduSchool, secret: str) -> Iterator[Simulator]:
+    """`hub vnedu-sim serve` on a free loopback port, as a child process started now.
 
     The child is stopped on the way out, whatever ends the block (an error, Ctrl-C).
-
-    Raises:
-        UsageError: it exited or did not say it was ready within START_TIMEOUT.
     """
     child = subprocess.Popen(
         [
@@ -216,7 +234,7 @@ def serving(school: VneduSchool, secret: str) -> Iterator[str]:
         env=_child_env(secret),
     )
     try:
-        yield _wait_ready(child)
+        yield Simulator(child)
     finally:
         _stop(child)
 

@@ -54,7 +54,8 @@ def test_the_plugin_is_found_by_its_registration(monkeypatch: pytest.MonkeyPatch
 
 def _sync_interrupted(school: VneduSchool) -> str:
     """Serve the school, take a token, then Ctrl-C (as in the middle of the demo's sync)."""
-    with demo_vnedu.serving(school, "throw-away") as url:
+    with demo_vnedu.serving(school, "throw-away") as simulator:
+        url = simulator.url()
         answer = httpx.post(
             f"{url}/oauth/token",
             data={
@@ -86,8 +87,8 @@ def test_a_simulator_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:
     empty = tmp_path / "not-a-state"
     empty.mkdir()
     broken = VneduSchool(empty, tmp_path / "none.toml", 0, {})
-    with pytest.raises(UsageError) as caught, demo_vnedu.serving(broken, "throw-away"):
-        pytest.fail("a simulator without state must not start")
+    with pytest.raises(UsageError) as caught, demo_vnedu.serving(broken, "throw-away") as sim:
+        sim.url()
     assert "did not start" in caught.value.message_en
 
 
