@@ -36,8 +36,8 @@ from rich.markup import escape
 
 from hub.cli import demo_vnedu, exits
 from hub.cli.demo_vnedu import SchoolInit, Simulator, VneduSchool
-from hub.cli.sync import run_guarded
-from hub.errors import HubError
+from hub.cli.sync import run_guarded, stop_on_sigterm
+from hub.errors import HubError, StopRequested
 
 if TYPE_CHECKING:
     from hub.cli.demo_province import Province
@@ -110,10 +110,16 @@ def demo_command(config_path: Path | None, quiet: bool) -> None:
     base = run_guarded(lambda: load_config(config_path))
     directory = base.base_dir / "var" / "demo"
     try:
-        outcome = _run(directory, base.ministry.unit, quiet, console)
+        # SIGTERM too unwinds the demo, so its child processes (the vnEdu simulator) stop.
+        with stop_on_sigterm():
+            outcome = _run(directory, base.ministry.unit, quiet, console)
     except HubError as exc:
         click.echo(f"{exc.message_vi}\n{exc.message_en}", err=True)
         raise SystemExit(exits.USAGE) from None
+    except (StopRequested, KeyboardInterrupt) as exc:
+        click.echo("Đã dừng demo / the demo was stopped.", err=True)
+        stopped = isinstance(exc, StopRequested)
+        raise SystemExit(exits.TERMINATED if stopped else exits.INTERRUPTED) from None
     console.print(
         f"\nXong trong {time.monotonic() - started:.1f} giây / done in "
         f"{time.monotonic() - started:.1f} s. Kho dữ liệu / store: {directory / 'hub.sqlite3'}"

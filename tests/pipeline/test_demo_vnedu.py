@@ -8,14 +8,19 @@ that started it, whatever ends it.
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from hub.cli import demo_vnedu
+from hub.cli import demo_vnedu, exits
 from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.errors import UsageError
 
@@ -100,3 +105,36 @@ def test_a_demo_ended_early_leaves_no_half_made_school(tmp_path: Path) -> None:
     assert child.poll() is not None  # stopped, not left running
     assert not making.scratch.exists()
     assert not (directory / demo_vnedu.STATE).exists()
+
+
+def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -> None:
+    """SIGTERM while the simulator serves: the demo unwinds and stops its child."""
+    root = Path(__file__).parent.parent.parent
+    shutil.copyfile(root / "config.toml", tmp_path / "config.toml")
+    hub = Path(sys.executable).parent / "hub"
+    demo = subprocess.Popen(
+        [str(hub), "demo"],  # with progress bars: the sync takes long enough to be stopped
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={"PATH": str(hub.parent), "HOME": str(tmp_path), "COLUMNS": "300"},
+    )
+    assert demo.stdout is not None
+    url = None
+    try:
+        for line in demo.stdout:
+            found = re.search(r"vnEdu simulator: (http://\S+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url is not None, "the demo never started its simulator"
+        assert _listening(url)
+        demo.send_signal(signal.SIGTERM)
+        rest = demo.communicate(timeout=60)[0]
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate()
+    assert demo.returncode == exits.TERMINATED, rest
+    assert not _listening(url)
