@@ -6,10 +6,15 @@ starts the ministry sandbox on a free loopback port (seeded with the province's 
 PKIs' trust folder), runs a full sync through generic_excel (look-up, rules, build, every
 signature role, push, poll), prints where each learner ended up, and stops the sandbox.
 
+When the vnedu plugin is installed, one small vnEdu school joins the province: the plugin's
+simulator serves it while the demo runs (hub.cli.demo_vnedu), so the same sync reads
+spreadsheets and an API source side by side, and the vendor's signed documents go to the
+sandbox as the vendor's bytes; learners whose signing is unfinished wait for the vendor.
+
 Everything is written under `var/demo/` beside config.toml (made anew on each run, store
 included), so the demo never touches the database config.toml or HUB_DATABASE_URL names, and
 it talks only to its own sandbox whatever HUB_MINISTRY_ENDPOINT says. Only the test PKI's
-documented password and a throw-away sandbox password are used; no real secret.
+documented password and throw-away sandbox and simulator secrets are used; no real secret.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import os
 import secrets
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,11 +34,14 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from hub.cli import exits
-from hub.cli.sync import run_guarded
-from hub.errors import HubError
+from hub.cli import demo_vnedu, exits
+from hub.cli.demo_vnedu import SchoolInit, Simulator, VneduSchool
+from hub.cli.sync import run_guarded, stop_on_sigterm
+from hub.errors import HubError, StopRequested
 
 if TYPE_CHECKING:
+    from hub.cli.demo_province import Province
+    from hub.config import HubConfig
     from hub.pipeline import SyncReport
     from hub.report.rows import ProblemRow
     from hub.store import RecordRef, Store
@@ -99,10 +110,16 @@ def demo_command(config_path: Path | None, quiet: bool) -> None:
     base = run_guarded(lambda: load_config(config_path))
     directory = base.base_dir / "var" / "demo"
     try:
-        outcome = _run(directory, base.ministry.unit, quiet, console)
+        # SIGTERM too unwinds the demo, so its child processes (the vnEdu simulator) stop.
+        with stop_on_sigterm():
+            outcome = _run(directory, base.ministry.unit, quiet, console)
     except HubError as exc:
         click.echo(f"{exc.message_vi}\n{exc.message_en}", err=True)
         raise SystemExit(exits.USAGE) from None
+    except (StopRequested, KeyboardInterrupt) as exc:
+        click.echo("Đã dừng demo / the demo was stopped.", err=True)
+        stopped = isinstance(exc, StopRequested)
+        raise SystemExit(exits.TERMINATED if stopped else exits.INTERRUPTED) from None
     console.print(
         f"\nXong trong {time.monotonic() - started:.1f} giây / done in "
         f"{time.monotonic() - started:.1f} s. Kho dữ liệu / store: {directory / 'hub.sqlite3'}"
@@ -127,35 +144,60 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     settings = _settings()
     assert isinstance(settings, GenSettings)
     database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
-    with console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"):
+    with (
+        console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"),
+        _vnedu_init(directory, settings.school_year) as vnedu_init,
+    ):
         province = build_province(
             directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
         )
         moved = _move_enrolments(province.roster_path, every=19)
+        vnedu = _add_vnedu_school(province, vnedu_init, settings.school_year)
     console.print(
         f"Tỉnh mẫu / province: {len(province.schools)} trường/schools, {province.learners} "
         f"học sinh/learners → {province.excel_dir}"
     )
+    if vnedu is None:
+        console.print(
+            "[dim](Chưa cài plugin vnedu: demo chỉ có bảng tính / the vnedu plugin is not "
+            "installed: spreadsheets only.)[/dim]"
+        )
+    else:
+        console.print(
+            f"vnEdu: {len(vnedu.schools)} trường/school, {vnedu.learners} học sinh/learners "
+            f"→ {vnedu.state_dir}"
+        )
     # The test PKI's documented password and a throw-away sandbox password: not secrets.
     os.environ[PKI_PASSWORD_ENV] = DEFAULT_TEST_PASSWORD
     password = secrets.token_urlsafe(16)
     os.environ[MINISTRY_PASSWORD_ENV] = password
-    config = load_config(province.config_path)
-    # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the configuration
-    # would prefer) may name the operator's real store.
-    run_guarded(lambda: migrate(database_url))
-    store = run_guarded(lambda: open_existing(database_url))
-    try:
-        with running(province.sandbox_config(password)) as sandbox:
-            console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
-            with ministry_client(config, sandbox.endpoint) as ministry:
-                report = run_guarded(
-                    lambda: run_sync(config, SyncOptions(progress=not quiet), ministry, store=store)
-                )
-        assert isinstance(report, SyncReport)
-        _print_outcomes(console, store, report, province.schools)
-    finally:
-        store.dispose()
+    vnedu_secret = secrets.token_urlsafe(16)  # the simulator's client_secret: throw-away
+    os.environ[demo_vnedu.SECRET_ENV] = vnedu_secret
+    # The simulator starts now, beside the store's and the sandbox's start; the sync waits for it.
+    with _vnedu_serving(vnedu, vnedu_secret) as simulator:
+        config = load_config(province.config_path)
+        # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the
+        # configuration would prefer) may name the operator's real store.
+        run_guarded(lambda: migrate(database_url))
+        store = run_guarded(lambda: open_existing(database_url))
+        try:
+            with running(province.sandbox_config(password)) as sandbox:
+                console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
+                if simulator is not None:
+                    vnedu_url = run_guarded(simulator.url)
+                    console.print(f"Mô phỏng vnEdu / vnEdu simulator: {vnedu_url}")
+                    config = _with_base_url(config, vnedu_url)
+                with ministry_client(config, sandbox.endpoint) as ministry:
+                    report = run_guarded(
+                        lambda: run_sync(
+                            config, SyncOptions(progress=not quiet), ministry, store=store
+                        )
+                    )
+            assert isinstance(report, SyncReport)
+            schools = province.schools | (vnedu.schools if vnedu else {})
+            _print_outcomes(console, store, report, schools)
+        finally:
+            store.dispose()
     if moved:
         console.print(
             f"[dim]({len(moved)} học sinh được ghi trong CSDL ngành cho năm học sau để minh họa "
@@ -163,17 +205,76 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
             f"show a rejection.)[/dim]"
         )
     code = report_and_exit_code(report)
-    _write_next_steps(directory, province.config_path, province.unit, province.username, password)
-    _print_next_steps(console, directory)
+    _write_next_steps(
+        directory,
+        province.config_path,
+        _Account(province.unit, province.username, password),
+        (vnedu, vnedu_secret) if vnedu else None,
+    )
+    _print_next_steps(console, directory, vnedu is not None)
     # The demo's province has problems and rejections on purpose: showing them is success.
     return exits.OK if code == exits.FINDINGS else code
 
 
+@contextmanager
+def _vnedu_init(directory: Path, year: str) -> Iterator[SchoolInit | None]:
+    """The vnEdu school's making, started now; None without the plugin."""
+    if not demo_vnedu.available():
+        yield None
+        return
+    with SchoolInit(directory, year) as making:
+        yield making
+
+
+def _add_vnedu_school(
+    province: Province, making: SchoolInit | None, year: str
+) -> VneduSchool | None:
+    """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
+    if making is None:
+        return None
+    school = making.finish(province.roster_path, province.trust_dir)
+    with province.config_path.open("a", encoding="utf-8") as config:
+        config.write("\n" + demo_vnedu.config_text(year, school.client_id))
+    return school
+
+
+@contextmanager
+def _vnedu_serving(school: VneduSchool | None, secret: str) -> Iterator[Simulator | None]:
+    if school is None:
+        yield None
+        return
+    with demo_vnedu.serving(school, secret) as simulator:
+        yield simulator
+
+
+def _with_base_url(config: HubConfig, url: str) -> HubConfig:
+    """The configuration reading the vnEdu source at `url` (the demo's run has its own port;
+    hub.toml names the one `hub vnedu-sim serve --demo` takes)."""
+    sources = [
+        s.model_copy(update={"options": {**s.options, "base_url": url}})
+        if s.name == demo_vnedu.SOURCE_NAME
+        else s
+        for s in config.sources
+    ]
+    return config.model_copy(update={"sources": sources})
+
+
+@dataclass(frozen=True)
+class _Account:
+    unit: str
+    username: str
+    password: str
+
+
 def _write_next_steps(
-    directory: Path, config_path: Path, unit: str, username: str, password: str
+    directory: Path,
+    config_path: Path,
+    account: _Account,
+    vnedu: tuple[VneduSchool, str] | None,
 ) -> None:
     """demo.env (the environment the operator's commands need) and demo.json (the sandbox's
-    account), so the commands of docs/operations.md run against the demo without editing."""
+    account, the vnEdu simulator's state and port), so the commands of docs/operations.md run
+    against the demo without editing."""
     import shlex
     import sys
 
@@ -187,29 +288,42 @@ def _write_next_steps(
         "# ones of a generated province and its test PKI, never real secrets.",
         "unset HUB_DATABASE_URL HUB_MINISTRY_ENDPOINT  # the demo's config names its own",
         f"export HUB_CONFIG={shlex.quote(str(config_path))}",
-        f"export {MINISTRY_PASSWORD_ENV}={shlex.quote(password)}",
+        f"export {MINISTRY_PASSWORD_ENV}={shlex.quote(account.password)}",
         f"export {PKI_PASSWORD_ENV}={shlex.quote(DEFAULT_TEST_PASSWORD)}",
+    ]
+    if vnedu is not None:
+        lines.append(f"export {demo_vnedu.SECRET_ENV}={shlex.quote(vnedu[1])}")
+    lines += [
+        "unset HUB_LOAD_PLUGINS  # hub.toml's vnedu source needs its plugin",
         f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"',
         "",
     ]
     env_file = directory / ENV_FILE
     env_file.write_text("\n".join(lines), encoding="utf-8")
     env_file.chmod(0o600)
-    marker = {
-        "unit": unit,
-        "username": username,
+    marker: dict[str, object] = {
+        "unit": account.unit,
+        "username": account.username,
         "password_env": MINISTRY_PASSWORD_ENV,
         "port": DEMO_PORT,
     }
+    if vnedu is not None:
+        marker["vnedu"] = demo_vnedu.marker_entry(vnedu[0], directory)
     (directory / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
 
 
-def _print_next_steps(console: Console, directory: Path) -> None:
+def _print_next_steps(console: Console, directory: Path, vnedu: bool) -> None:
     env = directory / ENV_FILE
+    simulator = (
+        "  hub vnedu-sim serve --demo &    # mô phỏng vnEdu / the demo's vnEdu simulator\n"
+        if vnedu
+        else ""
+    )
     console.print(
         "\n[bold]Tiếp theo / next[/bold] (docs/operations.md):\n"
         f"  . {escape(str(env))}              # HUB_CONFIG, mật khẩu thử / throw-away passwords\n"
         "  hub sandbox serve --demo &      # sandbox của Bộ / the demo's ministry sandbox\n"
+        f"{simulator}"
         "  hub status                      # từng trường / every school\n"
         "  hub report --out var/demo/bao-cao\n"
         "  hub retry --only-rejected       # sau khi sửa nguồn / after a fix at the source\n"
@@ -224,6 +338,11 @@ def _learner_line(ref: RecordRef, problems: list[ProblemRow]) -> str:
 
     if ref.state is RecordState.ACCEPTED:
         return f"  [green]✔[/green] {ref.learner_key:<16} chấp nhận / accepted  {ref.transcript_id}"
+    if ref.state is RecordState.AWAITING_VENDOR:
+        return (
+            f"  [blue]…[/blue] {ref.learner_key:<16} chờ nhà cung cấp ký / awaiting vendor "
+            f"signatures"
+        )
     if ref.state is RecordState.REJECTED:
         mark, label = "[red]✘[/red]", "bị từ chối / rejected"
     else:
@@ -237,6 +356,7 @@ def _learner_line(ref: RecordRef, problems: list[ProblemRow]) -> str:
 def _print_outcomes(
     console: Console, store: Store, report: SyncReport, schools: dict[str, str]
 ) -> None:
+    from hub.lifecycle import RecordState
     from hub.report.batch import batch_view
 
     totals: dict[str, int] = defaultdict(int)
@@ -256,7 +376,9 @@ def _print_outcomes(
                 totals["source"] += 1
                 text = f"{problem.code}: {problem.message_vi}  ← {problem.location}"
                 console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
+    waiting = totals[RecordState.AWAITING_VENDOR.value]
     console.print(
         f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "
-        f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}."
+        f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}"
+        + (f", chờ nhà cung cấp ký / awaiting vendor signatures {waiting}." if waiting else ".")
     )

@@ -1,7 +1,7 @@
 """`hub demo` on a fresh folder, then the newcomer's next steps, as README.md gives them.
 
 The demo is run once for the module; the next steps use what it left (var/demo/demo.env, the
-demo sandbox over its state) without editing any file.
+demo sandbox and the demo's vnEdu simulator over its state) without editing any file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 
 from hub.cli import exits
 from hub.cli.demo import DEMO_PORT
+from hub.cli.demo_vnedu import DEMO_VNEDU_PORT
 from hub.store import RecordState, Store, records_in
 
 ROOT = Path(__file__).parent.parent.parent
@@ -65,12 +67,27 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(demo: Demo) -> None:
     out = demo.output
-    accepted = re.findall(r"✔ (\d+) +chấp nhận / accepted +(HB\d+)", out)
-    rejected = re.findall(r"✘ (\d+) +bị từ chối / rejected +(HB\d{3}):", out)
+    accepted = re.findall(r"✔ (\S+) +chấp nhận / accepted +(HB\d+)", out)
+    rejected = re.findall(r"✘ (\S+) +bị từ chối / rejected +(HB\d{3}):", out)
     problems = re.findall(r"⚠ (\d+) +vấn đề / problem \((\w+)\) +(HB\d{3}):.*?← (\S+\.xlsx)", out)
+    # The vnEdu school (keys VN<MaTruong>-…): its problems are at an API record, not a cell.
+    vendor_problems = re.findall(
+        r"⚠ (VN\S+) +vấn đề / problem \((\w+)\) +(\w+):.*?← GET /v2/schools/", out, re.DOTALL
+    )
+    awaiting = re.findall(r"… (VN\S+) +chờ nhà cung cấp ký / awaiting vendor signatures", out)
     assert len(accepted) >= 50
     assert {code for _, code in rejected} == {"HB105"}
     assert {code for _, _, code, _ in problems} >= {"HB104", "HB201"}
+    # Spreadsheets and an API source side by side: the vnEdu school's learners are accepted
+    # (the vendor's signed documents), awaiting the vendor's signatures, or held back with
+    # the difference between the signed document and vnEdu's data.
+    assert any(learner.startswith("VN") for learner, _ in accepted)
+    assert any(not learner.startswith("VN") for learner, _ in accepted)
+    assert awaiting
+    assert {code for *_, code in vendor_problems} == {"VENDOR_DATA_DIFFERS"}
+    total = re.search(r"chờ nhà cung cấp ký / awaiting vendor signatures (\d+)\.", out)
+    assert total is not None
+    assert int(total.group(1)) == len(awaiting)
     store = Store(demo.store_url)
     try:
         with store.read() as session:
@@ -80,8 +97,16 @@ def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(demo:
     by_state = {state: {r.learner_key for r in refs if r.state is state} for state in RecordState}
     assert by_state[RecordState.ACCEPTED] == {learner for learner, _ in accepted}
     assert by_state[RecordState.REJECTED] == {learner for learner, _ in rejected}
-    assert by_state[RecordState.FAILED] == {learner for learner, *_ in problems}
+    assert by_state[RecordState.FAILED] == {learner for learner, *_ in problems + vendor_problems}
+    assert by_state[RecordState.AWAITING_VENDOR] == set(awaiting)
     assert "demo.env" in out  # the next steps are printed
+    assert "hub vnedu-sim serve --demo" in out
+    env_text = (demo.folder / "var" / "demo" / "demo.env").read_text(encoding="utf-8")
+    config_text = (demo.folder / "var" / "demo" / "hub.toml").read_text(encoding="utf-8")
+    secret = re.search(r"^export HUB_VNEDU_SECRET=(\S+)$", env_text, re.MULTILINE)
+    assert secret is not None
+    assert secret.group(1) not in config_text  # the simulator's secret is never in hub.toml
+    assert f'base_url = "http://127.0.0.1:{DEMO_VNEDU_PORT}"' in config_text
 
 
 def _demo_env(demo: Demo) -> dict[str, str]:
@@ -104,28 +129,39 @@ def _port_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.fixture(scope="module")
-def demo_sandbox(demo: Demo) -> Iterator[dict[str, str]]:
-    if not _port_free(DEMO_PORT):
-        pytest.fail(f"port {DEMO_PORT}, the demo sandbox's, is in use on this machine")
-    env = _demo_env(demo)
+@contextmanager
+def _serving(demo: Demo, env: dict[str, str], port: int, *command: str) -> Iterator[None]:
+    """A next step's server (`hub … serve --demo &`), until it listens on `port`."""
+    if not _port_free(port):
+        pytest.fail(f"port {port}, the one `hub {' '.join(command)}` takes, is in use here")
     server = subprocess.Popen(
-        ["hub", "sandbox", "serve", "--demo"],
+        ["hub", *command],
         cwd=demo.folder,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while _port_free(DEMO_PORT):
-        assert server.poll() is None, server.communicate()[0]
-        assert time.monotonic() < deadline, "the demo sandbox did not start"
-        time.sleep(0.1)
     try:
-        yield env
+        deadline = time.monotonic() + 60
+        while _port_free(port):
+            assert server.poll() is None, server.communicate()[0]
+            assert time.monotonic() < deadline, f"`hub {' '.join(command)}` did not start"
+            time.sleep(0.1)
+        yield
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def demo_sandbox(demo: Demo) -> Iterator[dict[str, str]]:
+    """README's next steps: the demo's ministry sandbox and its vnEdu simulator, running."""
+    env = _demo_env(demo)
+    with (
+        _serving(demo, env, DEMO_PORT, "sandbox", "serve", "--demo"),
+        _serving(demo, env, DEMO_VNEDU_PORT, "vnedu-sim", "serve", "--demo"),
+    ):
+        yield env
 
 
 def _hub(demo: Demo, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -162,15 +198,21 @@ def test_the_operators_commands_run_on_the_demo_without_editing_a_file(
     plain = _hub(demo, env, "sync", "--quiet")
     assert plain.returncode == exits.FINDINGS, plain.stdout + plain.stderr  # the demo's defects
     assert "đang chờ/pending 0" in plain.stdout
+    # The vnEdu school was asked again: its unsigned learners still wait, not a failure.
+    assert re.search(r"^[1-9]\d* học sinh chờ nhà cung cấp ký", plain.stdout, re.MULTILINE)
     store = Store(demo.store_url)
     try:
         with store.read() as session:
             current = records_in(session, current_only=True)
             accepted = next(r for r in current if r.state is RecordState.ACCEPTED)
-            assert all(
-                r.state in (RecordState.ACCEPTED, RecordState.REJECTED, RecordState.FAILED)
-                for r in current
+            settled = (
+                RecordState.ACCEPTED,
+                RecordState.REJECTED,
+                RecordState.FAILED,
+                RecordState.AWAITING_VENDOR,
             )
+            assert all(r.state in settled for r in current)
+            assert any(r.learner_key.startswith("VN") for r in current)
     finally:
         store.dispose()
     assert accepted.transcript_id is not None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 import httpx
+import pytest
 from click.testing import CliRunner
 from hub_vnedu.commands import register_commands, vnedu_sim
 
@@ -136,3 +137,39 @@ def test_init_refuses_a_bad_year_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "2024" in result.output
     assert not out.exists()
+
+
+def test_serve_demo_finds_the_state_hub_demo_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hub vnedu-sim serve --demo` after `. var/demo/demo.env`: HUB_CONFIG's folder, its
+    demo.json naming the state folder, port and fault plan; a port taken is a usage error."""
+    from hub_vnedu.commands import demo_settings
+
+    demo = tmp_path / "var" / "demo"
+    demo.mkdir(parents=True)
+    (demo / "hub.toml").write_text("", encoding="utf-8")
+    (demo / "demo.json").write_text(
+        json.dumps({"port": 8765, "vnedu": {"state": "vnedu", "port": 8766, "faults": "f.toml"}}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HUB_CONFIG", str(demo / "hub.toml"))
+    assert demo_settings() == (demo / "vnedu", 8766, demo / "f.toml")
+    monkeypatch.delenv("HUB_CONFIG")
+    monkeypatch.chdir(tmp_path)  # no HUB_CONFIG: ./var/demo
+    assert demo_settings()[0] == demo / "vnedu"
+    monkeypatch.chdir(demo)
+    runner = CliRunner()
+    env = {"HUB_VNEDU_SECRET": SECRET, "HUB_CONFIG": str(tmp_path / "elsewhere" / "hub.toml")}
+    nothing = runner.invoke(vnedu_sim, ["serve", "--demo"], env=env)
+    assert nothing.exit_code == 2
+    assert "make demo" in nothing.output
+    (demo / "demo.json").write_text(json.dumps({"port": 8765}), encoding="utf-8")
+    without = runner.invoke(
+        vnedu_sim, ["serve", "--demo"], env={**env, "HUB_CONFIG": str(demo / "hub.toml")}
+    )
+    assert without.exit_code == 2
+    assert "without the vnedu plugin" in without.output
+    neither = runner.invoke(vnedu_sim, ["serve"], env=env)
+    assert neither.exit_code == 2
+    assert "--state" in neither.output

@@ -5,6 +5,7 @@
                        [--client-id hub-test]
     HUB_VNEDU_SECRET=… hub vnedu-sim serve --state DIR --port 8090 [--host 127.0.0.1]
                        [--token-lifetime 3600] [--faults PLAN.toml] [--client-id X]
+    hub vnedu-sim serve --demo      the vnEdu school `hub demo` left (after `. var/demo/demo.env`)
 
 The client secret is read from $HUB_VNEDU_SECRET (never an argument: argv is visible to every
 user of the machine). `serve` prints its base URL, the trust folder its documents verify
@@ -13,6 +14,7 @@ against, then a ready line.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -100,20 +102,61 @@ def init_command(
     click.echo(f"config.toml: {out / SOURCES_SNIPPET}")
 
 
+DEMO_MARKER = "demo.json"
+"""The file `hub demo` writes into its folder; its "vnedu" entry names the state folder, the
+port var/demo/hub.toml reads from and the fault plan (paths relative to that folder)."""
+
+
+def demo_settings() -> tuple[Path, int, Path | None]:
+    """The state folder, port and fault plan of the vnEdu school `hub demo` left.
+
+    The demo's folder is $HUB_CONFIG's (which `. var/demo/demo.env` sets), else ./var/demo,
+    as `hub sandbox serve --demo` finds it.
+
+    Raises:
+        UsageError: no demo was run here, or it ran without this plugin.
+    """
+    candidates = []
+    if os.environ.get("HUB_CONFIG"):
+        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
+    candidates.append(Path("var/demo").resolve())
+    for folder in candidates:
+        marker = folder / DEMO_MARKER
+        if not marker.is_file():
+            continue
+        entry = json.loads(marker.read_text(encoding="utf-8")).get("vnedu")
+        if not isinstance(entry, dict):
+            raise UsageError(
+                f"{marker}: `hub demo` đã chạy khi chưa cài plugin vnedu; chạy lại `make demo`.",
+                f"{marker}: `hub demo` ran without the vnedu plugin; run `make demo` again.",
+            )
+        faults = entry.get("faults")
+        return folder / entry["state"], int(entry["port"]), folder / faults if faults else None
+    shown = ", ".join(str(c) for c in candidates)
+    raise UsageError(
+        f"Không thấy dữ liệu của `hub demo` ({shown}); chạy `make demo` trước.",
+        f"No `hub demo` state found ({shown}); run `make demo` first.",
+    )
+
+
 @vnedu_sim.command("serve")
-@click.option("--state", "state", required=True,
+@click.option("--state", "state",
               type=click.Path(file_okay=False, exists=True, path_type=Path))  # fmt: skip
+@click.option("--demo", is_flag=True,
+              help="The vnEdu school `hub demo` left: its state, port and faults.")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8090, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Default 8090 (with --demo: the port var/demo/hub.toml names).")  # fmt: skip
 @click.option("--token-lifetime", default=3600, show_default=True, type=click.IntRange(1),
               help="Seconds an access token is valid.")  # fmt: skip
 @click.option("--faults", "faults", type=click.Path(dir_okay=False, path_type=Path),
               help="A fault plan (TOML; see hub_vnedu.sim.faults).")  # fmt: skip
 @click.option("--client-id", default=None, help="Default: the one `init` wrote.")
 def serve_command(
-    state: Path,
+    state: Path | None,
+    demo: bool,
     host: str,
-    port: int,
+    port: int | None,
     token_lifetime: int,
     faults: Path | None,
     client_id: str | None,
@@ -121,6 +164,16 @@ def serve_command(
     """Chạy mô phỏng / serve the simulated vnEdu API (secret from $HUB_VNEDU_SECRET)."""
     secret = os.environ.get(SECRET_ENV)
     try:
+        if demo:
+            demo_state, demo_port, demo_faults = demo_settings()
+            state, port = state or demo_state, demo_port if port is None else port
+            faults = faults or demo_faults
+        if state is None:
+            raise UsageError(
+                "Thiếu --state (hoặc dùng --demo sau `hub demo`).",
+                "Missing --state (or use --demo after `hub demo`).",
+            )
+        port = 8090 if port is None else port
         check_loopback(host)
         if not secret:
             raise UsageError(
