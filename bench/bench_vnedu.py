@@ -283,10 +283,14 @@ def verify_figures(
     from lxml import etree
 
     from hub.codes import load_codes
+    from hub.document.compare import differences
+    from hub.document.parse import parse_tree
+    from hub.document.read import transcript_from_tree
     from hub.pipeline.receive import check_received
     from hub.plugins import load_plugins
+    from hub.rules import check_transcript
     from hub.signing.trust import TrustStore
-    from hub.signing.verify import verify_document
+    from hub.signing.verify import verify_document, verify_tree
 
     trust = TrustStore.from_folder(trust_dir)  # the sync's [trust] folder
     codes, rules = load_codes(), tuple(load_plugins().rules)
@@ -338,6 +342,36 @@ def verify_figures(
         )  # fmt: skip
 
     checked = measure("check_received: + schema, read, rules, comparison", check, 600, rounds)
+    print("check_received, stage by stage (hub.pipeline.receive):")
+    trees = [parse_tree(d) for d in documents]
+    read = [transcript_from_tree(t) for t in trees]
+    at = datetime.now(UTC)
+    stages = {
+        "parse_tree: screen + parse + schema (HB001–HB002)": measure(
+            "parse_tree: screen + parse + schema (HB001–HB002)",
+            lambda i: parse_tree(documents[i % n]), 600, rounds,
+        ),
+        "transcript_from_tree: the model (HB002)": measure(
+            "transcript_from_tree: the model (HB002)",
+            lambda i: transcript_from_tree(trees[i % n]), 600, rounds,
+        ),
+        "verify_tree: signatures (HB003–HB006)": measure(
+            "verify_tree: signatures (HB003–HB006)",
+            lambda i: verify_tree(trees[i % n], trust, received_at=at), 600, rounds,
+        ),
+        "check_transcript: rules (HB101–HB202)": measure(
+            "check_transcript: rules (HB101–HB202)",
+            lambda i: check_transcript(read[i % n], codes, today, rules), 600, rounds,
+        ),
+        "differences: against vnEdu's data": measure(
+            "differences: against vnEdu's data",
+            lambda i: differences(read[i % n], sample[i % n][1], "vnedu"), 600, rounds,
+        ),
+    }  # fmt: skip
+    total = sum(1 / r.cpu for r in stages.values())
+    print("  share of check_received's CPU: " + "; ".join(
+        f"{label.split(':')[0]} {1 / r.cpu / total:.0%}" for label, r in stages.items()
+    ))  # fmt: skip
     limit = bound((signatures, rsa_verify), (1, c14n), (1, parse))
     return {
         "signatures": signatures,
@@ -365,6 +399,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a small run: 120 learners, 1 round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress, when piped
     learners = 120 if args.quick else args.learners
     rounds = 1 if args.quick else args.rounds
     settings = settings_for(learners)
@@ -393,6 +428,9 @@ def main() -> int:
             servers_cpu = _cpu_of(servers.pid)
             sync = run_the_sync(config_path, endpoint, db_url)
             servers_cpu = _cpu_of(servers.pid) - servers_cpu
+            # Peaks now, before the bench reads the school again for its own measurements.
+            peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            peak_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
             served = {
                 hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in (state / "documents" / "signed").glob("*.xml")
@@ -401,8 +439,6 @@ def main() -> int:
             pairs = read_again(config_path)
         finally:
             _stop_servers(servers, stop)
-    peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    peak_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     outcome = sync["outcome"]
     exact = set(accepted.values()) <= served
     print(
