@@ -170,8 +170,17 @@ rate = {RATE}
 # -- the sync -----------------------------------------------------------------------------------
 
 
-def run_the_sync(config_path: Path, endpoint: str, db_url: str) -> dict[str, Any]:
-    """One sync from nothing; wall and CPU seconds of this process and its workers."""
+def run_the_sync(
+    config_path: Path, endpoint: str, db_url: str, profile: bool = False
+) -> dict[str, Any]:
+    """One sync from nothing; wall and CPU seconds of this process and its workers.
+
+    `profile`: cProfile this process's part (the workers are not profiled) and print its 25
+    costliest functions by own time, to say where the parent's CPU goes.
+    """
+    import cProfile
+    import pstats
+
     from hub.config import load_config
     from hub.ministry import ClientMetrics, Credentials, MinistryClient, PollPolicy, RetryPolicy
     from hub.pipeline import SyncOptions, run_sync
@@ -189,15 +198,22 @@ def run_the_sync(config_path: Path, endpoint: str, db_url: str) -> dict[str, Any
     config = load_config(config_path)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, cpu = time.perf_counter(), time.process_time()
+    profiler = cProfile.Profile() if profile else None
     try:
+        if profiler is not None:
+            profiler.enable()
         report = run_sync(config, SyncOptions(progress=False), client, store=store)
     finally:
+        if profiler is not None:
+            profiler.disable()
         store.dispose()
         client.close()
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, reaped by now
     workers = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     return {
         "wall": wall,
         "cpu_main": cpu,
@@ -411,6 +427,9 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="a small run: 120 learners, 1 round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the sync's main process (slows it)"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress, when piped
     learners = 120 if args.quick else args.learners
@@ -439,7 +458,7 @@ def main() -> int:
             )
             assert servers.pid is not None
             servers_cpu = _cpu_of(servers.pid)
-            sync = run_the_sync(config_path, endpoint, db_url)
+            sync = run_the_sync(config_path, endpoint, db_url, args.profile)
             servers_cpu = _cpu_of(servers.pid) - servers_cpu
             # Peaks now, before the bench reads the school again for its own measurements.
             peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
