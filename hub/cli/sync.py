@@ -90,7 +90,10 @@ def report_and_exit_code(report: object) -> int:
 
     assert isinstance(report, SyncReport)
     for b in report.batches:
-        flying = f", đang xử lý/in flight {b.in_flight}" if b.in_flight else ""
+        working = b.in_flight - b.awaiting_vendor
+        flying = f", đang xử lý/in flight {working}" if working else ""
+        if b.awaiting_vendor:
+            flying += f", chờ NCC ký/awaiting vendor {b.awaiting_vendor}"
         click.echo(
             f"lô/batch {b.batch_id}: vào/in {b.rows_in}, không đổi/unchanged {b.unchanged}, "
             f"chấp nhận/accepted {b.accepted}, từ chối/rejected {b.rejected}, "

@@ -140,7 +140,8 @@ class BatchAccounting:
     rejected: int
     failed: int
     superseded: int
-    in_flight: int  # records not yet in a final state
+    in_flight: int  # records not yet in a final state (those awaiting their vendor included)
+    awaiting_vendor: int = 0  # of `in_flight`: waiting for the documents their vendor signs
 
     @property
     def problems(self) -> int:
@@ -185,6 +186,7 @@ def batch_accounting(session: Session, batch_id: int) -> BatchAccounting:
         by_state.get(RecordState.FAILED, 0),
         by_state.get(RecordState.SUPERSEDED, 0),
         sum(count for state, count in by_state.items() if state not in TERMINAL_STATES),
+        by_state.get(RecordState.AWAITING_VENDOR, 0),
     )
 
 

@@ -89,3 +89,15 @@ def test_the_run_after_a_kill_counts_the_learners_it_finished(make_world) -> Non
     assert report.outcome.pending == 0
     assert report_and_exit_code(report) == exits.OK
     assert_exactly_once(world, expected_ids(settings))
+
+
+def test_a_batch_line_tells_learners_awaiting_their_vendor_from_those_in_flight(capsys) -> None:  # type: ignore[no-untyped-def]
+    from hub.pipeline import SyncReport
+    from hub.store.batches import BatchAccounting
+
+    waiting = BatchAccounting(7, 5, 0, 0, 2, 0, 0, 0, in_flight=3, awaiting_vendor=2)
+    report_and_exit_code(SyncReport(run_id=1, batches=[waiting]))
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("lô/batch 7: vào/in 5")
+    assert "đang xử lý/in flight 1" in line
+    assert "chờ NCC ký/awaiting vendor 2" in line
