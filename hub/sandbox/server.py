@@ -9,14 +9,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import uvicorn
 
 from hub.addresses import is_loopback
 from hub.errors import UsageError
@@ -29,6 +25,7 @@ from hub.sandbox.operations import Service
 from hub.sandbox.processor import Processor
 from hub.sandbox.roster import Roster
 from hub.sandbox.store import Store
+from hub.serving import ThreadedServer, bind_socket, serve_in_thread, uvicorn_server
 from hub.signing.trust import TrustStore
 
 
@@ -95,19 +92,11 @@ def check_loopback(host: str) -> None:
         )
 
 
-def _uvicorn(app: SandboxApp) -> uvicorn.Server:
-    return uvicorn.Server(
-        uvicorn.Config(
-            app, lifespan="on", log_level="warning", access_log=False, timeout_keep_alive=30
-        )
-    )
-
-
 def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve until interrupted (Ctrl-C)."""
     check_loopback(host)
     app = build_app(config)
-    server = _uvicorn(app)
+    server = uvicorn_server(app)
     server.config.host, server.config.port = host, port
     server.run()
 
@@ -117,16 +106,20 @@ class RunningSandbox:
     """A sandbox serving in a background thread; `stop()` ends it (idempotent)."""
 
     app: SandboxApp
-    host: str
-    port: int
     path: str
-    _server: uvicorn.Server = field(repr=False)
-    _thread: threading.Thread | None = field(repr=False)
-    _socket: socket.socket = field(repr=False)
+    _served: ThreadedServer = field(repr=False)
+
+    @property
+    def host(self) -> str:
+        return self._served.host
+
+    @property
+    def port(self) -> int:
+        return self._served.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._served.base_url
 
     @property
     def endpoint(self) -> str:
@@ -135,30 +128,15 @@ class RunningSandbox:
 
     def stop(self) -> None:
         """Stop serving and the document worker; what is processing resumes at the next start."""
-        if self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
-        self._thread = None
+        self._served.stop()
 
 
 def start(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0) -> RunningSandbox:
     """Serve the sandbox from a thread on `port` (0: a free one); returns once it listens."""
     check_loopback(host)
     app = build_app(config)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = _uvicorn(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            sock.close()
-            raise RuntimeError("the sandbox did not start (see the log)")
-        threading.Event().wait(0.01)
-    return RunningSandbox(app, host, sock.getsockname()[1], config.path, server, thread, sock)
+    served = serve_in_thread(uvicorn_server(app), bind_socket(host, port), what="the sandbox")
+    return RunningSandbox(app, config.path, served)
 
 
 @contextmanager

@@ -26,10 +26,13 @@ signs as the vendor would (`sign`), or wrongly (`bad_signature`, `wrong_content`
 hub.testing.documents). A plugin's simulator uses these at run time (`hub vnedu-sim`, `hub
 demo`), where pytest need not be installed: the kit's class (`source_test_class`,
 `SampleBuilder`, which need pytest) is therefore imported on first use, not with the package.
+A simulator serves from a thread on a loopback port as the ministry sandbox does
+(`bind_socket`, `uvicorn_server`, `serve_in_thread` → `ThreadedServer`: hub.serving).
 """
 
 from typing import TYPE_CHECKING, Any
 
+from hub.serving import ThreadedServer, base_url_of, bind_socket, serve_in_thread, uvicorn_server
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
 from hub.testing.documents import (
     VendorKeys,
@@ -64,8 +67,11 @@ __all__ = [
     "ReadResult",
     "SampleBuilder",
     "SampleCase",
+    "ThreadedServer",
     "VendorKeys",
     "altered_score",
+    "base_url_of",
+    "bind_socket",
     "generate",
     "people_to_sign",
     "province_schools",
@@ -73,9 +79,11 @@ __all__ = [
     "roster_row",
     "sample_transcripts",
     "school_pki",
+    "serve_in_thread",
     "set_homeroom_comment",
     "source_test_class",
     "unsigned_document",
+    "uvicorn_server",
 ]
 
 

@@ -77,14 +77,14 @@ def init(
 )
 def serve(folder: Path, port: int, faults: Path | None) -> None:
     """Serve FOLDER's world on 127.0.0.1:PORT until interrupted."""
+    from hub.testing import uvicorn_server
     from hub_smas.sim.app import SmasSimulator
     from hub_smas.sim.faults import FaultPlan
-    from hub_smas.sim.running import server
     from hub_smas.sim.world import World
 
     world = World.load(folder / WORLD)
     app = SmasSimulator(world, FaultPlan.load(faults) if faults else None)
-    uv = server(app)
+    uv = uvicorn_server(app)
     uv.config.host, uv.config.port = "127.0.0.1", port
     click.echo(f"SMAS simulator on http://127.0.0.1:{port} ({len(world.schools)} schools)")
     uv.run()

@@ -20,6 +20,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.api import UsageError, is_loopback
+from hub.testing import ThreadedServer, base_url_of, bind_socket, serve_in_thread
 from hub_vnedu.sim.app import RATE_LIMIT, VneduSimulator
 from hub_vnedu.sim.faults import FaultPlan
 from hub_vnedu.sim.state import SimState
@@ -95,21 +96,13 @@ def _server(simulator: VneduSimulator) -> uvicorn.Server:
 def _bind(host: str, port: int) -> socket.socket:
     """A socket bound to host:port (0: a free port), or a UsageError saying why not."""
     check_loopback(host)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return bind_socket(host, port)
     except OSError as exc:
-        sock.close()
         raise UsageError(
             f"Không mở được cổng {port} trên {host} ({exc.strerror}); chọn cổng khác (--port).",
             f"Cannot listen on {host}:{port} ({exc.strerror}); choose another port (--port).",
         ) from None
-    return sock
-
-
-def base_url_of(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def serve(
@@ -145,15 +138,19 @@ class RunningSimulator:
     """A simulator serving from a thread; `stop()` ends it (idempotent)."""
 
     simulator: VneduSimulator
-    host: str
-    port: int
-    _server: uvicorn.Server = field(repr=False)
-    _thread: threading.Thread | None = field(repr=False)
-    _socket: socket.socket = field(repr=False)
+    _served: ThreadedServer = field(repr=False)
+
+    @property
+    def host(self) -> str:
+        return self._served.host
+
+    @property
+    def port(self) -> int:
+        return self._served.port
 
     @property
     def base_url(self) -> str:
-        return base_url_of(self.host, self.port)
+        return self._served.base_url
 
     @property
     def trust_dir(self) -> Path:
@@ -161,12 +158,7 @@ class RunningSimulator:
         return self.simulator.state.trust_dir
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
-        self._thread = None
+        self._served.stop()
 
 
 def start_simulator(
@@ -189,16 +181,8 @@ def start_simulator(
         faults=faults,
         rate_limit=rate_limit,
     )
-    sock = _bind(host, port)
-    server = _server(simulator)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            sock.close()
-            raise RuntimeError("the vnEdu simulator did not start")
-        threading.Event().wait(0.01)
-    return RunningSimulator(simulator, host, sock.getsockname()[1], server, thread, sock)
+    served = serve_in_thread(_server(simulator), _bind(host, port), what="the vnEdu simulator")
+    return RunningSimulator(simulator, served)
 
 
 @contextmanager
