@@ -235,7 +235,7 @@ def _subject_fields(
             yield (
                 xpath.semester(code, number, f.element),
                 (
-                    f"{f.label_vi} học kỳ {'I' * number} môn {code}",
+                    f"{f.label_vi} {'I' * number} môn {code}",
                     f"{f.label_en}, semester {number}, {code}",
                 ),
                 _attribute(doc, attribute),
