@@ -27,7 +27,7 @@ from typing import cast
 from lxml import etree
 
 from hub.document.explain import explain_schema_errors
-from hub.document.names import MAX_DOCUMENT_BYTES, SCHEMA_FILE
+from hub.document.names import MAX_DOCUMENT_BYTES, NAMESPACE, SCHEMA_FILE
 from hub.document.read import transcript_from_tree
 from hub.errors import DocumentError
 from hub.findings import Finding, error
@@ -176,18 +176,43 @@ def parse_document(data: bytes) -> Transcript:
     return transcript_from_tree(parse_tree(data))
 
 
+_KEY_CHUNK = 4096
+"""Bytes fed at a time to the pull parser that looks for MaHoSo (`sender_key`)."""
+
+
 def sender_key(data: bytes) -> str | None:
     """The document's MaHoSo (TTChung/MaHoSo), or None when it cannot be read.
 
     A document the vendor signed itself carries the vendor's MaHoSo, which the envelope, the
     ministry's register and the hub's record must all use (ministry-service.md: MaHoSo "as in
-    the document"); the hub's own mapping cannot know it. Parsed with the same refusing
-    parser as every document (no DTD, no entity, size bound), without the schema: a document
-    that fails it is refused later, with its code, by the receiver's checks.
+    the document"); the hub's own mapping cannot know it. Read in the main process as each
+    learner is taken in, so it stops at the element (near the top) instead of parsing the
+    whole document: screened first like every document (size, encoding, no DTD or entity),
+    then read by the same hardened parser settings, without the schema. The worker's full
+    checks read the key again from the verified document, and that one is what is sent
+    (hub.pipeline.commit).
     """
     try:
-        tree = parse_tree(data, validate=False)
+        _screen(data)
     except DocumentError:
         return None
-    found = tree.getroot().findtext(".//{*}TTChung/{*}MaHoSo")
-    return found.strip() if found and found.strip() else None
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=f"{{{NAMESPACE}}}MaHoSo",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        for start in range(0, len(data), _KEY_CHUNK):  # the key is in the first kilobytes
+            parser.feed(data[start : start + _KEY_CHUNK])
+            for _event, element in parser.read_events():
+                if not isinstance(element, etree._Element):  # "end" events carry elements
+                    continue
+                parent = element.getparent()
+                if parent is not None and etree.QName(parent).localname == "TTChung":
+                    return (element.text or "").strip() or None
+    except etree.XMLSyntaxError:
+        return None
+    return None

@@ -90,3 +90,19 @@ def test_hardened_parser_alone_neither_loads_nor_expands(tmp_path: Path) -> None
     assert finding.code == "HB001"
     assert "TOP-SECRET" not in finding.message_en
     assert "DTD" in finding.message_en
+
+
+def test_sender_key_reads_the_documents_own_mahoso_and_nothing_else() -> None:
+    from hub.document.parse import sender_key
+
+    doc = (
+        b'<HocBaSo xmlns="urn:moet:hocbaso:1"><DLHocBa><X><MaHoSo>decoy</MaHoSo></X>'
+        b"<TTChung><MaHoSo> V-2024-1 </MaHoSo></TTChung>" + b"<P>" + b"x" * 10000 + b"</P>"
+        b"</DLHocBa></HocBaSo>"
+    )
+    assert sender_key(doc) == "V-2024-1"
+    # Refused as every document is: a DTD or entity, not XML, another encoding.
+    assert sender_key(b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>') is None
+    assert sender_key(b"not xml") is None
+    assert sender_key(b'<?xml version="1.0" encoding="UTF-16"?><x/>') is None
+    assert sender_key(b'<HocBaSo xmlns="urn:moet:hocbaso:1"><TTChung><MaHoSo>') is None
