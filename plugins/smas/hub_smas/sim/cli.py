@@ -1,9 +1,21 @@
 """`hub smas-sim init` (a generated province in SMAS's shape, and its keys file) and
 `hub smas-sim serve` (it, on loopback). Only click is imported here: the rest loads when a
-command runs, so that registering the command costs the hub nothing."""
+command runs, so that registering the command costs the hub nothing.
+
+    hub smas-sim init FOLDER [--level 04] [--learners-per-class 3] [--moved-rate 0.03]
+                             [--no-old-year]
+    hub smas-sim serve FOLDER [--port 8771] [--faults PLAN.json]
+    hub smas-sim serve --demo    the SMAS school `hub demo` left (after `. var/demo/demo.env`)
+
+`init` writes, beside the world and its keys file, what a hub that signs the school's documents
+needs (SMAS has no signatures): `roster.json` (the sector database's rows for its learners)
+and `people.json` (each school's name and everyone its documents name for a personal
+signature, to issue certificates to). `serve` prints its base URL, then a ready line.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -11,6 +23,12 @@ import click
 
 WORLD = "world.json"
 KEYS = "smas-keys.toml"
+ROSTER = "roster.json"
+PEOPLE = "people.json"
+DEMO_MARKER = "demo.json"
+"""The file `hub demo` writes into its folder; its "smas" entry names the world's folder, the
+port var/demo/hub.toml reads from and the fault plan (paths relative to that folder)."""
+USAGE_EXIT = 2
 
 
 @click.group("smas-sim")
@@ -31,6 +49,19 @@ def smas_sim() -> None:
 )
 @click.option("--classes-per-grade", type=int, default=1, show_default=True)
 @click.option("--learners-per-class", type=int, default=30, show_default=True)
+@click.option(
+    "--moved-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.03,
+    show_default=True,
+    help="share of pupils who moved away or dropped out",
+)
+@click.option(
+    "--old-year/--no-old-year",
+    default=True,
+    show_default=True,
+    help="a 2019-2020 class per school with the pre-2021 mark kinds",
+)
 def init(
     folder: Path,
     seed: int,
@@ -38,8 +69,11 @@ def init(
     levels: tuple[str, ...],
     classes_per_grade: int,
     learners_per_class: int,
+    moved_rate: float,
+    old_year: bool,
 ) -> None:
-    """Write FOLDER/world.json and FOLDER/smas-keys.toml (mode 600)."""
+    """Write FOLDER/world.json, FOLDER/smas-keys.toml (mode 600), roster.json, people.json."""
+    from hub.testing import generate
     from hub_smas.sim.world import build_world, sim_settings
 
     settings = sim_settings(
@@ -49,14 +83,24 @@ def init(
         classes_per_grade=classes_per_grade,
         learners_per_class=learners_per_class,
     )
-    world = build_world(settings)
+    world = build_world(settings, moved_rate=moved_rate, old_year=old_year)
     folder.mkdir(parents=True, exist_ok=True)
-    world.save(folder / WORLD)
+    # The world holds every school's key and secret too: both files are their owner's only.
+    _private(folder / WORLD, world.to_json())
     keys = folder / KEYS
-    descriptor = os.open(keys, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(world.keys_toml())
-    os.chmod(keys, 0o600)
+    _private(keys, world.keys_toml())
+    roster = [g.roster.as_json() for g in generate(settings) if g.roster is not None]
+    (folder / ROSTER).write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
+    people = {
+        code: {
+            "name": school["school"]["schoolName"],
+            "signers": [person.name for person in world.signers(code)],
+        }
+        for code, school in sorted(world.schools.items())
+    }
+    (folder / PEOPLE).write_text(
+        json.dumps({"schools": people}, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     pupils = sum(
         len(c["pupils"])
         for s in world.schools.values()
@@ -67,24 +111,90 @@ def init(
     click.echo(f"keys: export HUB_SMAS_KEYS={keys}")
 
 
+def _private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)  # a file that was there before keeps its mode through os.open
+
+
+def demo_settings() -> tuple[Path, int, Path | None]:
+    """The world's folder, port and fault plan of the SMAS school `hub demo` left.
+
+    The demo's folder is $HUB_CONFIG's (which `. var/demo/demo.env` sets), else ./var/demo,
+    as `hub sandbox serve --demo` finds it.
+
+    Raises:
+        click.UsageError: no demo was run here, or it ran without this plugin.
+    """
+    candidates = []
+    if os.environ.get("HUB_CONFIG"):
+        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
+    candidates.append(Path("var/demo").resolve())
+    for folder in candidates:
+        marker = folder / DEMO_MARKER
+        if not marker.is_file():
+            continue
+        entry = json.loads(marker.read_text(encoding="utf-8")).get("smas")
+        if not isinstance(entry, dict):
+            raise click.UsageError(
+                f"{marker}: `hub demo` đã chạy khi chưa cài plugin smas; chạy lại `make demo`. / "
+                f"`hub demo` ran without the smas plugin; run `make demo` again."
+            )
+        faults = entry.get("faults")
+        return folder / entry["world"], int(entry["port"]), folder / faults if faults else None
+    shown = ", ".join(str(c) for c in candidates)
+    raise click.UsageError(
+        f"Không thấy dữ liệu của `hub demo` ({shown}); chạy `make demo` trước. / "
+        f"No `hub demo` state found ({shown}); run `make demo` first."
+    )
+
+
 @smas_sim.command("serve")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--port", type=int, default=8771, show_default=True)
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--demo", is_flag=True, help="The SMAS school `hub demo` left: its world, port and faults."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Default 8771 (with --demo: the port var/demo/hub.toml names; 0: a free one).",
+)
 @click.option(
     "--faults",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="a fault plan (JSON: error_rate, slow_rate, malformed_rate, failing_classes, …)",
 )
-def serve(folder: Path, port: int, faults: Path | None) -> None:
+def serve(folder: Path | None, demo: bool, port: int | None, faults: Path | None) -> None:
     """Serve FOLDER's world on 127.0.0.1:PORT until interrupted."""
+    import socket
+
     from hub_smas.sim.app import SmasSimulator
     from hub_smas.sim.faults import FaultPlan
     from hub_smas.sim.running import server
     from hub_smas.sim.world import World
 
+    if demo:
+        demo_folder, demo_port, demo_faults = demo_settings()
+        folder, port = folder or demo_folder, demo_port if port is None else port
+        faults = faults or demo_faults
+    if folder is None:
+        raise click.UsageError("Thiếu FOLDER (hoặc dùng --demo) / missing FOLDER (or --demo).")
+    if not (folder / WORLD).is_file():
+        click.echo(f"{folder / WORLD}: không có / not found (run `hub smas-sim init`).", err=True)
+        raise SystemExit(USAGE_EXIT)
     world = World.load(folder / WORLD)
     app = SmasSimulator(world, FaultPlan.load(faults) if faults else None)
-    uv = server(app)
-    uv.config.host, uv.config.port = "127.0.0.1", port
-    click.echo(f"SMAS simulator on http://127.0.0.1:{port} ({len(world.schools)} schools)")
-    uv.run()
+    listening = socket.socket(socket.AF_INET)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(("127.0.0.1", 8771 if port is None else port))
+    except OSError as exc:
+        click.echo(f"127.0.0.1:{port}: {exc.strerror}", err=True)
+        raise SystemExit(USAGE_EXIT) from None
+    # Listening before the ready line: a client that connects at once waits in the backlog.
+    listening.listen(128)
+    bound = listening.getsockname()[1]
+    click.echo(f"SMAS simulator: http://127.0.0.1:{bound} ({len(world.schools)} schools)")
+    click.echo("ready / sẵn sàng (Ctrl-C to stop)")
+    server(app).run(sockets=[listening])
