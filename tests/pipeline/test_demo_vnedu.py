@@ -108,7 +108,8 @@ def test_a_demo_ended_early_leaves_no_half_made_school(tmp_path: Path) -> None:
 
 
 def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -> None:
-    """SIGTERM while the simulator serves: the demo unwinds and stops its child."""
+    """SIGTERM while the simulators serve (vnEdu's and SMAS's): the demo unwinds and stops
+    its children."""
     root = Path(__file__).parent.parent.parent
     shutil.copyfile(root / "config.toml", tmp_path / "config.toml")
     hub = Path(sys.executable).parent / "hub"
@@ -121,15 +122,16 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
         env={"PATH": str(hub.parent), "HOME": str(tmp_path), "COLUMNS": "300"},
     )
     assert demo.stdout is not None
-    url = None
+    urls: dict[str, str] = {}
     try:
         for line in demo.stdout:
-            found = re.search(r"vnEdu simulator: (http://\S+)", line)
+            found = re.search(r"(vnEdu|SMAS) simulator: (http://\S+)", line)
             if found:
-                url = found.group(1)
+                urls[found.group(1)] = found.group(2)
+            if len(urls) == 2:
                 break
-        assert url is not None, "the demo never started its simulator"
-        assert _listening(url)
+        assert set(urls) == {"vnEdu", "SMAS"}, "the demo never started its simulators"
+        assert all(_listening(url) for url in urls.values())
         demo.send_signal(signal.SIGTERM)
         rest = demo.communicate(timeout=60)[0]
     finally:
@@ -137,4 +139,4 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
             demo.kill()
             demo.communicate()
     assert demo.returncode == exits.TERMINATED, rest
-    assert not _listening(url)
+    assert not any(_listening(url) for url in urls.values())
