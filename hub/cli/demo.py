@@ -43,6 +43,7 @@ from hub.cli.demo_children import Simulator
 from hub.cli.demo_smas import SmasSchool
 from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.cli.sync import run_guarded, stop_on_sigterm
+from hub.demo_state import MARKER  # what the `serve --demo` commands read
 from hub.errors import HubError, StopRequested
 
 if TYPE_CHECKING:
@@ -58,7 +59,6 @@ DEMO_PORT = 8765
 (`hub demo` itself runs its sandbox on a free port for the length of the run)."""
 DEMO_ENDPOINT = f"http://127.0.0.1:{DEMO_PORT}/ketnoi"
 ENV_FILE = "demo.env"
-MARKER = "demo.json"  # what `hub sandbox serve --demo` reads: the demo's account and port
 
 
 def _settings() -> object:

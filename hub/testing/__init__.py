@@ -26,10 +26,12 @@ signs as the vendor would (`sign`), or wrongly (`bad_signature`, `wrong_content`
 hub.testing.documents). A plugin's simulator uses these at run time (`hub vnedu-sim`, `hub
 demo`), where pytest need not be installed: the kit's class (`source_test_class`,
 `SampleBuilder`, which need pytest) is therefore imported on first use, not with the package.
+`demo_entry(key, plugin)` finds what `hub demo` left for a simulator's `serve --demo`.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from hub.demo_state import demo_entry
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
 from hub.testing.documents import (
     VendorKeys,
@@ -66,6 +68,7 @@ __all__ = [
     "SampleCase",
     "VendorKeys",
     "altered_score",
+    "demo_entry",
     "generate",
     "people_to_sign",
     "province_schools",

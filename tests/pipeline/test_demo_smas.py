@@ -164,3 +164,17 @@ def test_without_the_plugin_the_demo_runs_and_says_so(tmp_path: Path) -> None:
     )
     assert served.returncode == 2, served.stdout + served.stderr
     assert "ran without the smas plugin" in served.stderr
+
+
+def test_serve_demo_without_a_demo_says_to_run_one(tmp_path: Path) -> None:
+    served = subprocess.run(
+        [str(HUB), "smas-sim", "serve", "--demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(HUB.parent), "HOME": str(tmp_path)},
+        check=False,
+    )
+    assert served.returncode == 2, served.stdout + served.stderr
+    assert "run `make demo` first" in served.stderr

@@ -25,9 +25,6 @@ WORLD = "world.json"
 KEYS = "smas-keys.toml"
 ROSTER = "roster.json"
 PEOPLE = "people.json"
-DEMO_MARKER = "demo.json"
-"""The file `hub demo` writes into its folder; its "smas" entry names the world's folder, the
-port var/demo/hub.toml reads from and the fault plan (paths relative to that folder)."""
 USAGE_EXIT = 2
 
 
@@ -119,35 +116,17 @@ def _private(path: Path, text: str) -> None:
 
 
 def demo_settings() -> tuple[Path, int, Path | None]:
-    """The world's folder, port and fault plan of the SMAS school `hub demo` left.
-
-    The demo's folder is $HUB_CONFIG's (which `. var/demo/demo.env` sets), else ./var/demo,
-    as `hub sandbox serve --demo` finds it.
+    """The world's folder, port and fault plan of the SMAS school `hub demo` left (its
+    demo.json's "smas" entry, paths relative to the demo's folder).
 
     Raises:
-        click.UsageError: no demo was run here, or it ran without this plugin.
+        UsageError: no demo was run here, or it ran without this plugin.
     """
-    candidates = []
-    if os.environ.get("HUB_CONFIG"):
-        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
-    candidates.append(Path("var/demo").resolve())
-    for folder in candidates:
-        marker = folder / DEMO_MARKER
-        if not marker.is_file():
-            continue
-        entry = json.loads(marker.read_text(encoding="utf-8")).get("smas")
-        if not isinstance(entry, dict):
-            raise click.UsageError(
-                f"{marker}: `hub demo` đã chạy khi chưa cài plugin smas; chạy lại `make demo`. / "
-                f"`hub demo` ran without the smas plugin; run `make demo` again."
-            )
-        faults = entry.get("faults")
-        return folder / entry["world"], int(entry["port"]), folder / faults if faults else None
-    shown = ", ".join(str(c) for c in candidates)
-    raise click.UsageError(
-        f"Không thấy dữ liệu của `hub demo` ({shown}); chạy `make demo` trước. / "
-        f"No `hub demo` state found ({shown}); run `make demo` first."
-    )
+    from hub.testing import demo_entry
+
+    folder, entry = demo_entry("smas", "smas")
+    faults = entry.get("faults")
+    return folder / entry["world"], int(entry["port"]), folder / faults if faults else None
 
 
 @smas_sim.command("serve")
@@ -169,13 +148,18 @@ def serve(folder: Path | None, demo: bool, port: int | None, faults: Path | None
     """Serve FOLDER's world on 127.0.0.1:PORT until interrupted."""
     import socket
 
+    from hub.api import UsageError
     from hub_smas.sim.app import SmasSimulator
     from hub_smas.sim.faults import FaultPlan
     from hub_smas.sim.running import server
     from hub_smas.sim.world import World
 
     if demo:
-        demo_folder, demo_port, demo_faults = demo_settings()
+        try:
+            demo_folder, demo_port, demo_faults = demo_settings()
+        except UsageError as exc:
+            click.echo(str(exc), err=True)
+            raise SystemExit(USAGE_EXIT) from None
         folder, port = folder or demo_folder, demo_port if port is None else port
         faults = faults or demo_faults
     if folder is None:
