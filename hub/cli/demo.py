@@ -28,8 +28,7 @@ import os
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,9 +38,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from hub.cli import demo_smas, demo_vnedu, exits
-from hub.cli.demo_children import Simulator
 from hub.cli.demo_smas import SmasSchool
-from hub.cli.demo_vnedu import SchoolInit, VneduSchool
+from hub.cli.demo_vnedu import VneduSchool
 from hub.cli.sync import run_guarded, stop_on_sigterm
 from hub.demo_state import MARKER  # what the `serve --demo` commands read
 from hub.errors import HubError, StopRequested
@@ -152,8 +150,11 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
     with (
         console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"),
-        _vnedu_init(directory, settings.school_year) as vnedu_init,
-        _smas_init(directory) as smas_init,
+        # Each vendor school's making starts now, beside the province's generation.
+        demo_vnedu.SchoolInit(directory, settings.school_year)
+        if demo_vnedu.available()
+        else nullcontext() as vnedu_init,
+        demo_smas.SchoolInit(directory) if demo_smas.available() else nullcontext() as smas_init,
     ):
         province = build_province(
             directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
@@ -167,8 +168,8 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     )
     if vnedu is None:
         console.print(
-            "[dim](Chưa cài plugin vnedu: demo chỉ có bảng tính / the vnedu plugin is not "
-            "installed: spreadsheets only.)[/dim]"
+            "[dim](Chưa cài plugin vnedu: demo không có trường vnEdu / the vnedu plugin is not "
+            "installed: no vnEdu school.)[/dim]"
         )
     else:
         console.print(
@@ -194,8 +195,8 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     os.environ[demo_vnedu.SECRET_ENV] = vnedu_secret
     # The simulator starts now, beside the store's and the sandbox's start; the sync waits for it.
     with (
-        _vnedu_serving(vnedu, vnedu_secret) as simulator,
-        _smas_serving(smas) as smas_simulator,
+        demo_vnedu.serving(vnedu, vnedu_secret) if vnedu else nullcontext() as simulator,
+        demo_smas.serving(smas) if smas else nullcontext() as smas_simulator,
     ):
         config = load_config(province.config_path)
         # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the
@@ -245,36 +246,16 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     return exits.OK if code == exits.FINDINGS else code
 
 
-@contextmanager
-def _vnedu_init(directory: Path, year: str) -> Iterator[SchoolInit | None]:
-    """The vnEdu school's making, started now; None without the plugin."""
-    if not demo_vnedu.available():
-        yield None
-        return
-    with SchoolInit(directory, year) as making:
-        yield making
-
-
 def _add_vnedu_school(
-    province: Province, making: SchoolInit | None, year: str
+    province: Province, making: demo_vnedu.SchoolInit | None, year: str
 ) -> VneduSchool | None:
     """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
     if making is None:
         return None
-    school = making.finish(province.roster_path, province.trust_dir)
+    school = making.finish(province)
     with province.config_path.open("a", encoding="utf-8") as config:
         config.write("\n" + demo_vnedu.config_text(year, school.client_id))
     return school
-
-
-@contextmanager
-def _smas_init(directory: Path) -> Iterator[demo_smas.SchoolInit | None]:
-    """The SMAS school's making, started now; None without the plugin."""
-    if not demo_smas.available():
-        yield None
-        return
-    with demo_smas.SchoolInit(directory) as making:
-        yield making
 
 
 def _add_smas_school(
@@ -287,24 +268,6 @@ def _add_smas_school(
     with province.config_path.open("a", encoding="utf-8") as config:
         config.write("\n" + demo_smas.config_text(school, year))
     return school
-
-
-@contextmanager
-def _smas_serving(school: SmasSchool | None) -> Iterator[Simulator | None]:
-    if school is None:
-        yield None
-        return
-    with demo_smas.serving(school) as simulator:
-        yield simulator
-
-
-@contextmanager
-def _vnedu_serving(school: VneduSchool | None, secret: str) -> Iterator[Simulator | None]:
-    if school is None:
-        yield None
-        return
-    with demo_vnedu.serving(school, secret) as simulator:
-        yield simulator
 
 
 def _with_base_urls(config: HubConfig, urls: dict[str, str]) -> HubConfig:

@@ -68,6 +68,14 @@ class Province:
     def school_folder(self, school_code: str) -> Path:
         return self.excel_dir / school_code
 
+    def enrol(self, roster_file: Path) -> int:
+        """Add a vendor school's roster file (its learners in the sector database) to the
+        province's, which the sandbox answers from; how many rows it had."""
+        rows = json.loads(self.roster_path.read_text(encoding="utf-8"))
+        added = json.loads(roster_file.read_text(encoding="utf-8"))
+        self.roster_path.write_text(json.dumps(rows + added, ensure_ascii=False), "utf-8")
+        return len(added)
+
     def sandbox_config(
         self, password: str, *, state: Path | None = None, faults: FaultPlan | None = None
     ) -> SandboxConfig:

@@ -107,15 +107,13 @@ class SchoolInit(Making):
         shutil.move(self.wait(), world)
         keys = self.directory / KEYS
         (world / KEYS).rename(keys)  # keeps its mode, 600
-        rows = json.loads(province.roster_path.read_text(encoding="utf-8"))
-        added = json.loads((world / "roster.json").read_text(encoding="utf-8"))
-        province.roster_path.write_text(json.dumps(rows + added, ensure_ascii=False), "utf-8")
+        pupils = province.enrol(world / "roster.json")
         schools = json.loads((world / "people.json").read_text(encoding="utf-8"))["schools"]
         for code, school in schools.items():
             people = [Person(name) for name in school["signers"]]
             add_school_pki(province, code, school["name"], people)
         names = {code: str(school["name"]) for code, school in schools.items()}
-        return SmasSchool(world, keys, len(added), names)
+        return SmasSchool(world, keys, pupils, names)
 
 
 def config_text(school: SmasSchool, school_year: str) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hub.cli import demo_children
 from hub.cli.demo_children import Making, Simulator
+from hub.cli.demo_province import Province
 
 __all__ = ["SchoolInit", "Simulator", "VneduSchool", "available", "serving"]
 
@@ -94,7 +95,7 @@ class SchoolInit(Making):
             "vnEdu school",
         )
 
-    def finish(self, roster_path: Path, trust_dir: Path) -> VneduSchool:
+    def finish(self, province: Province) -> VneduSchool:
         """Wait for the school; merge its roster and trust files into the province's.
 
         Raises:
@@ -102,11 +103,9 @@ class SchoolInit(Making):
         """
         state = self.directory / STATE
         shutil.move(self.wait(), state)
-        rows = json.loads(roster_path.read_text(encoding="utf-8"))
-        rows += json.loads((state / "roster.json").read_text(encoding="utf-8"))
-        roster_path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        province.enrol(state / "roster.json")
         for path in sorted((state / "trust").iterdir()):
-            shutil.copyfile(path, trust_dir / f"vnedu-{path.name}")
+            shutil.copyfile(path, province.trust_dir / f"vnedu-{path.name}")
         faults = self.directory / FAULTS
         faults.write_text(FAULT_PLAN, encoding="utf-8")
         summary = json.loads((state / "state.json").read_text(encoding="utf-8"))

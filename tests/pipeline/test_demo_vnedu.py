@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from hub.cli import demo_vnedu, exits
+from hub.cli.demo_province import Province
 from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.errors import UsageError
 
@@ -39,8 +40,11 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> VneduSchool:
     (directory / "trust").mkdir()
     roster = directory / "roster.json"
     roster.write_text(json.dumps([{"MaHocSinh": "0101"}]), encoding="utf-8")
+    province = Province(
+        directory, directory / "hub.toml", roster, directory / "trust", "SO36", "SO36"
+    )
     with SchoolInit(directory, "2024-2025") as making:
-        made = making.finish(roster, directory / "trust")
+        made = making.finish(province)
     rows = json.loads(roster.read_text(encoding="utf-8"))
     # The province's roster keeps its rows and gains the school's learners.
     assert rows[0] == {"MaHocSinh": "0101"}
