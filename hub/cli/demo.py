@@ -45,7 +45,6 @@ from hub.demo_state import MARKER  # what the `serve --demo` commands read
 from hub.errors import HubError, StopRequested
 
 if TYPE_CHECKING:
-    from hub.cli.demo_province import Province
     from hub.config import HubConfig
     from hub.pipeline import SyncReport
     from hub.report.rows import ProblemRow
@@ -160,8 +159,9 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
             directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
         )
         moved = _move_enrolments(province.roster_path, every=19)
-        vnedu = _add_vnedu_school(province, vnedu_init, settings.school_year)
-        smas = _add_smas_school(province, smas_init, settings.school_year)
+        # Each vendor school joins the roster, the trust folder and hub.toml (None: no plugin).
+        vnedu = vnedu_init.finish(province, settings.school_year) if vnedu_init else None
+        smas = smas_init.finish(province, settings.school_year) if smas_init else None
     console.print(
         f"Tỉnh mẫu / province: {len(province.schools)} trường/schools, {province.learners} "
         f"học sinh/learners → {province.excel_dir}"
@@ -244,30 +244,6 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     _print_next_steps(console, directory, vnedu is not None, smas is not None)
     # The demo's province has problems and rejections on purpose: showing them is success.
     return exits.OK if code == exits.FINDINGS else code
-
-
-def _add_vnedu_school(
-    province: Province, making: demo_vnedu.SchoolInit | None, year: str
-) -> VneduSchool | None:
-    """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
-    if making is None:
-        return None
-    school = making.finish(province)
-    with province.config_path.open("a", encoding="utf-8") as config:
-        config.write("\n" + demo_vnedu.config_text(year, school.client_id))
-    return school
-
-
-def _add_smas_school(
-    province: Province, making: demo_smas.SchoolInit | None, year: str
-) -> SmasSchool | None:
-    """The SMAS school, its PKI, signing providers and source in hub.toml; None without it."""
-    if making is None:
-        return None
-    school = making.finish(province)
-    with province.config_path.open("a", encoding="utf-8") as config:
-        config.write("\n" + demo_smas.config_text(school, year))
-    return school
 
 
 def _with_base_urls(config: HubConfig, urls: dict[str, str]) -> HubConfig:

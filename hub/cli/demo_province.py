@@ -68,6 +68,11 @@ class Province:
     def school_folder(self, school_code: str) -> Path:
         return self.excel_dir / school_code
 
+    def configure(self, text: str) -> None:
+        """Add a vendor school's sections (its source, its signing providers) to hub.toml."""
+        with self.config_path.open("a", encoding="utf-8") as config:
+            config.write("\n" + text)
+
     def enrol(self, roster_file: Path) -> int:
         """Add a vendor school's roster file (its learners in the sector database) to the
         province's, which the sandbox answers from; how many rows it had."""

@@ -96,9 +96,10 @@ class SchoolInit(Making):
             "SMAS school",
         )
 
-    def finish(self, province: Province) -> SmasSchool:
+    def finish(self, province: Province, school_year: str) -> SmasSchool:
         """Wait for the school; merge its roster into the province's, make its test PKI
-        (trust files into the province's trust folder).
+        (trust files into the province's trust folder), add its source and signing
+        providers to hub.toml.
 
         Raises:
             UsageError: `init` failed (its message).
@@ -113,7 +114,9 @@ class SchoolInit(Making):
             people = [Person(name) for name in school["signers"]]
             add_school_pki(province, code, school["name"], people)
         names = {code: str(school["name"]) for code, school in schools.items()}
-        return SmasSchool(world, keys, pupils, names)
+        school = SmasSchool(world, keys, pupils, names)
+        province.configure(config_text(school, school_year))
+        return school
 
 
 def config_text(school: SmasSchool, school_year: str) -> str:

@@ -95,8 +95,9 @@ class SchoolInit(Making):
             "vnEdu school",
         )
 
-    def finish(self, province: Province) -> VneduSchool:
-        """Wait for the school; merge its roster and trust files into the province's.
+    def finish(self, province: Province, school_year: str) -> VneduSchool:
+        """Wait for the school; merge its roster and trust files into the province's, its
+        source and trust folder into hub.toml.
 
         Raises:
             UsageError: `init` failed (its message).
@@ -110,6 +111,7 @@ class SchoolInit(Making):
         faults.write_text(FAULT_PLAN, encoding="utf-8")
         summary = json.loads((state / "state.json").read_text(encoding="utf-8"))
         schools = {s["ma_truong"]: s["ten_truong"] for s in summary["schools"]}
+        province.configure(config_text(school_year, str(summary["client_id"])))
         return VneduSchool(
             state, faults, int(summary["learners"]), schools, str(summary["client_id"])
         )

@@ -46,7 +46,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Province, SmasSchool
         directory, directory / "hub.toml", roster, directory / "trust", "SO36", "SO36"
     )
     with SchoolInit(directory) as making:
-        school = making.finish(province)
+        school = making.finish(province, "2024-2025")
     assert not making.scratch.exists()
     return province, school
 
@@ -82,7 +82,8 @@ def test_the_keys_file_is_in_the_demo_folder_and_its_owners_only(
     # The world holds the same keys, for the simulator: its owner's only too.
     assert stat.S_IMODE((school.world_dir / "world.json").stat().st_mode) == 0o600
     (code,) = school.schools
-    text = demo_smas.config_text(school, "2024-2025")
+    text = province.config_path.read_text(encoding="utf-8")  # what finish added to hub.toml
+    assert 'plugin = "smas"' in text
     assert f'[signing.providers."people@{code}"]' in text
     assert 'keys_file_env = "HUB_SMAS_KEYS"' in text
     assert "secret" not in text

@@ -44,7 +44,7 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> VneduSchool:
         directory, directory / "hub.toml", roster, directory / "trust", "SO36", "SO36"
     )
     with SchoolInit(directory, "2024-2025") as making:
-        made = making.finish(province)
+        made = making.finish(province, "2024-2025")
     rows = json.loads(roster.read_text(encoding="utf-8"))
     # The province's roster keeps its rows and gains the school's learners.
     assert rows[0] == {"MaHocSinh": "0101"}
