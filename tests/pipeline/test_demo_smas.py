@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -25,15 +23,10 @@ from hub.cli.demo_province import Province
 from hub.cli.demo_smas import SchoolInit, SmasSchool
 from hub.errors import UsageError
 
+from .children import Interrupted, listening, served_until_interrupted
+
 ROOT = Path(__file__).parent.parent.parent
 HUB = Path(sys.executable).parent / "hub"
-
-
-def _listening(url: str) -> bool:
-    parts = urlsplit(url)
-    assert parts.hostname == "127.0.0.1"
-    with socket.socket() as probe:
-        return probe.connect_ex((parts.hostname, parts.port or 80)) == 0
 
 
 @pytest.fixture(scope="module")
@@ -89,27 +82,20 @@ def test_the_keys_file_is_in_the_demo_folder_and_its_owners_only(
     assert "secret" not in text
 
 
-class _Interrupted(KeyboardInterrupt):
-    pass
-
-
-def _served_then_interrupted(school: SmasSchool) -> str:
+def _served_then_interrupted(school: SmasSchool) -> None:
     with demo_smas.serving(school) as simulator:
         url = simulator.url()
         # An unsigned request: SMAS's own refusal, so it is the SMAS simulator answering.
         answer = httpx.get(f"{url}/api/v1/schools/{next(iter(school.schools))}", timeout=10)
         assert answer.status_code == 401, answer.text
-        raise _Interrupted(url)
+        raise Interrupted(url)
 
 
 def test_the_simulator_serves_the_school_and_stops_when_the_block_fails(
     made: tuple[Province, SmasSchool],
 ) -> None:
-    with pytest.raises(_Interrupted) as caught:
-        _served_then_interrupted(made[1])
-    served = str(caught.value.args[0])
-    assert served.startswith("http://127.0.0.1:")
-    assert not _listening(served)
+    served = served_until_interrupted(lambda: _served_then_interrupted(made[1]))
+    assert not listening(served)
 
 
 def test_a_simulator_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:

@@ -11,11 +11,9 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -25,12 +23,7 @@ from hub.cli.demo_province import Province
 from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.errors import UsageError
 
-
-def _listening(url: str) -> bool:
-    parts = urlsplit(url)
-    assert parts.hostname == "127.0.0.1"
-    with socket.socket() as probe:
-        return probe.connect_ex((parts.hostname, parts.port or 80)) == 0
+from .children import Interrupted, listening, served_until_interrupted
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +54,7 @@ def test_the_plugin_is_found_by_its_registration(monkeypatch: pytest.MonkeyPatch
     assert not demo_vnedu.available()
 
 
-def _sync_interrupted(school: VneduSchool) -> str:
+def _sync_interrupted(school: VneduSchool) -> None:
     """Serve the school, take a token, then Ctrl-C (as in the middle of the demo's sync)."""
     with demo_vnedu.serving(school, "throw-away") as simulator:
         url = simulator.url()
@@ -75,21 +68,14 @@ def _sync_interrupted(school: VneduSchool) -> str:
             timeout=10,
         )
         assert answer.status_code == 200, answer.text
-        raise _Interrupted(url)
-
-
-class _Interrupted(KeyboardInterrupt):
-    pass
+        raise Interrupted(url)
 
 
 def test_the_simulator_serves_the_school_and_stops_when_the_block_fails(
     school: VneduSchool,
 ) -> None:
-    with pytest.raises(_Interrupted) as caught:
-        _sync_interrupted(school)
-    served = str(caught.value.args[0])
-    assert served.startswith("http://127.0.0.1:")
-    assert not _listening(served)
+    served = served_until_interrupted(lambda: _sync_interrupted(school))
+    assert not listening(served)
 
 
 def test_a_simulator_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:
@@ -135,7 +121,7 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
             if len(urls) == 2:
                 break
         assert set(urls) == {"vnEdu", "SMAS"}, "the demo never started its simulators"
-        assert all(_listening(url) for url in urls.values())
+        assert all(listening(url) for url in urls.values())
         demo.send_signal(signal.SIGTERM)
         rest = demo.communicate(timeout=60)[0]
     finally:
@@ -143,4 +129,4 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
             demo.kill()
             demo.communicate()
     assert demo.returncode == exits.TERMINATED, rest
-    assert not any(_listening(url) for url in urls.values())
+    assert not any(listening(url) for url in urls.values())
