@@ -171,8 +171,9 @@ def serve(folder: Path | None, demo: bool, port: int | None, faults: Path | None
     app = SmasSimulator(world, FaultPlan.load(faults) if faults else None)
     listening = socket.socket(socket.AF_INET)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    port = 8771 if port is None else port
     try:
-        listening.bind(("127.0.0.1", 8771 if port is None else port))
+        listening.bind(("127.0.0.1", port))
     except OSError as exc:
         click.echo(f"127.0.0.1:{port}: {exc.strerror}", err=True)
         raise SystemExit(USAGE_EXIT) from None
