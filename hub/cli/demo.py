@@ -10,6 +10,10 @@ When the vnedu plugin is installed, one small vnEdu school joins the province: t
 simulator serves it while the demo runs (hub.cli.demo_vnedu), so the same sync reads
 spreadsheets and an API source side by side, and the vendor's signed documents go to the
 sandbox as the vendor's bytes; learners whose signing is unfinished wait for the vendor.
+When the smas plugin is installed, one small SMAS school joins too (hub.cli.demo_smas): SMAS
+has no signatures, so the hub builds its documents and signs them as the people they name
+with the school's test PKI, and its pupils who moved away are reported, not sent. So the first
+run shows all three kinds of source.
 
 Everything is written under `var/demo/` beside config.toml (made anew on each run, store
 included), so the demo never touches the database config.toml or HUB_DATABASE_URL names, and
@@ -24,8 +28,7 @@ import os
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,13 +37,14 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from hub.cli import demo_vnedu, exits
-from hub.cli.demo_vnedu import SchoolInit, Simulator, VneduSchool
+from hub.cli import demo_smas, demo_vnedu, exits
+from hub.cli.demo_smas import SmasSchool
+from hub.cli.demo_vnedu import VneduSchool
 from hub.cli.sync import run_guarded, stop_on_sigterm
+from hub.demo_state import MARKER  # what the `serve --demo` commands read
 from hub.errors import HubError, StopRequested
 
 if TYPE_CHECKING:
-    from hub.cli.demo_province import Province
     from hub.config import HubConfig
     from hub.pipeline import SyncReport
     from hub.report.rows import ProblemRow
@@ -52,7 +56,6 @@ DEMO_PORT = 8765
 (`hub demo` itself runs its sandbox on a free port for the length of the run)."""
 DEMO_ENDPOINT = f"http://127.0.0.1:{DEMO_PORT}/ketnoi"
 ENV_FILE = "demo.env"
-MARKER = "demo.json"  # what `hub sandbox serve --demo` reads: the demo's account and port
 
 
 def _settings() -> object:
@@ -146,27 +149,44 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     database_url = f"sqlite:///{directory / 'hub.sqlite3'}"
     with (
         console.status("Tạo tỉnh mẫu, bảng tính, PKI thử nghiệm / generating the province…"),
-        _vnedu_init(directory, settings.school_year) as vnedu_init,
+        # Each vendor school's making starts now, beside the province's generation.
+        demo_vnedu.SchoolInit(directory, settings.school_year)
+        if demo_vnedu.available()
+        else nullcontext() as vnedu_init,
+        demo_smas.SchoolInit(directory) if demo_smas.available() else nullcontext() as smas_init,
     ):
         province = build_province(
             directory, settings, database_url=database_url, unit=unit, endpoint=DEMO_ENDPOINT
         )
         moved = _move_enrolments(province.roster_path, every=19)
-        vnedu = _add_vnedu_school(province, vnedu_init, settings.school_year)
+        # Each vendor school joins the roster, the trust folder and hub.toml (None: no plugin).
+        vnedu = vnedu_init.finish(province, settings.school_year) if vnedu_init else None
+        smas = smas_init.finish(province, settings.school_year) if smas_init else None
     console.print(
         f"Tỉnh mẫu / province: {len(province.schools)} trường/schools, {province.learners} "
         f"học sinh/learners → {province.excel_dir}"
     )
     if vnedu is None:
         console.print(
-            "[dim](Chưa cài plugin vnedu: demo chỉ có bảng tính / the vnedu plugin is not "
-            "installed: spreadsheets only.)[/dim]"
+            "[dim](Chưa cài plugin vnedu: demo không có trường vnEdu / the vnedu plugin is not "
+            "installed: no vnEdu school.)[/dim]"
         )
     else:
         console.print(
             f"vnEdu: {len(vnedu.schools)} trường/school, {vnedu.learners} học sinh/learners "
             f"→ {vnedu.state_dir}"
         )
+    if smas is None:
+        console.print(
+            "[dim](Chưa cài plugin smas: demo không có trường SMAS / the smas plugin is not "
+            "installed: no SMAS school.)[/dim]"
+        )
+    else:
+        console.print(
+            f"SMAS: {len(smas.schools)} trường/school, {smas.pupils} học sinh/learners "
+            f"→ {smas.world_dir}"
+        )
+        os.environ[demo_smas.KEYS_ENV] = str(smas.keys)  # the adapter's keys file
     # The test PKI's documented password and a throw-away sandbox password: not secrets.
     os.environ[PKI_PASSWORD_ENV] = DEFAULT_TEST_PASSWORD
     password = secrets.token_urlsafe(16)
@@ -174,7 +194,10 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
     vnedu_secret = secrets.token_urlsafe(16)  # the simulator's client_secret: throw-away
     os.environ[demo_vnedu.SECRET_ENV] = vnedu_secret
     # The simulator starts now, beside the store's and the sandbox's start; the sync waits for it.
-    with _vnedu_serving(vnedu, vnedu_secret) as simulator:
+    with (
+        demo_vnedu.serving(vnedu, vnedu_secret) if vnedu else nullcontext() as simulator,
+        demo_smas.serving(smas) if smas else nullcontext() as smas_simulator,
+    ):
         config = load_config(province.config_path)
         # The demo's own new store, opened by its URL: HUB_DATABASE_URL (which the
         # configuration would prefer) may name the operator's real store.
@@ -183,10 +206,14 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
         try:
             with running(province.sandbox_config(password)) as sandbox:
                 console.print(f"Sandbox của Bộ / ministry sandbox: {sandbox.endpoint}")
+                urls = {}
                 if simulator is not None:
-                    vnedu_url = run_guarded(simulator.url)
-                    console.print(f"Mô phỏng vnEdu / vnEdu simulator: {vnedu_url}")
-                    config = _with_base_url(config, vnedu_url)
+                    urls[demo_vnedu.SOURCE_NAME] = run_guarded(simulator.url)
+                    console.print(f"Mô phỏng vnEdu / vnEdu simulator: {urls['vnedu']}")
+                if smas_simulator is not None:
+                    urls[demo_smas.SOURCE_NAME] = run_guarded(smas_simulator.url)
+                    console.print(f"Mô phỏng SMAS / SMAS simulator: {urls['smas']}")
+                config = _with_base_urls(config, urls)
                 with ministry_client(config, sandbox.endpoint) as ministry:
                     report = run_guarded(
                         lambda: run_sync(
@@ -194,7 +221,9 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
                         )
                     )
             assert isinstance(report, SyncReport)
-            schools = province.schools | (vnedu.schools if vnedu else {})
+            schools = (
+                province.schools | (vnedu.schools if vnedu else {}) | (smas.schools if smas else {})
+            )
             _print_outcomes(console, store, report, schools)
         finally:
             store.dispose()
@@ -210,49 +239,19 @@ def _run(directory: Path, unit: str, quiet: bool, console: Console) -> int:
         province.config_path,
         _Account(province.unit, province.username, password),
         (vnedu, vnedu_secret) if vnedu else None,
+        smas,
     )
-    _print_next_steps(console, directory, vnedu is not None)
+    _print_next_steps(console, directory, vnedu is not None, smas is not None)
     # The demo's province has problems and rejections on purpose: showing them is success.
     return exits.OK if code == exits.FINDINGS else code
 
 
-@contextmanager
-def _vnedu_init(directory: Path, year: str) -> Iterator[SchoolInit | None]:
-    """The vnEdu school's making, started now; None without the plugin."""
-    if not demo_vnedu.available():
-        yield None
-        return
-    with SchoolInit(directory, year) as making:
-        yield making
-
-
-def _add_vnedu_school(
-    province: Province, making: SchoolInit | None, year: str
-) -> VneduSchool | None:
-    """The vnEdu school, its source and trust folder in hub.toml; None without the plugin."""
-    if making is None:
-        return None
-    school = making.finish(province.roster_path, province.trust_dir)
-    with province.config_path.open("a", encoding="utf-8") as config:
-        config.write("\n" + demo_vnedu.config_text(year, school.client_id))
-    return school
-
-
-@contextmanager
-def _vnedu_serving(school: VneduSchool | None, secret: str) -> Iterator[Simulator | None]:
-    if school is None:
-        yield None
-        return
-    with demo_vnedu.serving(school, secret) as simulator:
-        yield simulator
-
-
-def _with_base_url(config: HubConfig, url: str) -> HubConfig:
-    """The configuration reading the vnEdu source at `url` (the demo's run has its own port;
-    hub.toml names the one `hub vnedu-sim serve --demo` takes)."""
+def _with_base_urls(config: HubConfig, urls: dict[str, str]) -> HubConfig:
+    """The configuration reading each named API source at its URL (the demo's simulators
+    have their own ports; hub.toml names the ones `hub … serve --demo` take)."""
     sources = [
-        s.model_copy(update={"options": {**s.options, "base_url": url}})
-        if s.name == demo_vnedu.SOURCE_NAME
+        s.model_copy(update={"options": {**s.options, "base_url": urls[s.name]}})
+        if s.name in urls
         else s
         for s in config.sources
     ]
@@ -271,10 +270,11 @@ def _write_next_steps(
     config_path: Path,
     account: _Account,
     vnedu: tuple[VneduSchool, str] | None,
+    smas: SmasSchool | None,
 ) -> None:
     """demo.env (the environment the operator's commands need) and demo.json (the sandbox's
-    account, the vnEdu simulator's state and port), so the commands of docs/operations.md run
-    against the demo without editing."""
+    account, the vnEdu simulator's state and port, the SMAS simulator's world and port), so
+    the commands of docs/operations.md run against the demo without editing."""
     import shlex
     import sys
 
@@ -293,8 +293,10 @@ def _write_next_steps(
     ]
     if vnedu is not None:
         lines.append(f"export {demo_vnedu.SECRET_ENV}={shlex.quote(vnedu[1])}")
+    if smas is not None:
+        lines.append(f"export {demo_smas.KEYS_ENV}={shlex.quote(str(smas.keys))}")
     lines += [
-        "unset HUB_LOAD_PLUGINS  # hub.toml's vnedu source needs its plugin",
+        "unset HUB_LOAD_PLUGINS  # hub.toml's vnedu and smas sources need their plugins",
         f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"',
         "",
     ]
@@ -309,14 +311,20 @@ def _write_next_steps(
     }
     if vnedu is not None:
         marker["vnedu"] = demo_vnedu.marker_entry(vnedu[0], directory)
+    if smas is not None:
+        marker["smas"] = demo_smas.marker_entry(smas, directory)
     (directory / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
 
 
-def _print_next_steps(console: Console, directory: Path, vnedu: bool) -> None:
+def _print_next_steps(console: Console, directory: Path, vnedu: bool, smas: bool) -> None:
     env = directory / ENV_FILE
     simulator = (
         "  hub vnedu-sim serve --demo &    # mô phỏng vnEdu / the demo's vnEdu simulator\n"
         if vnedu
+        else ""
+    ) + (
+        "  hub smas-sim serve --demo &     # mô phỏng SMAS / the demo's SMAS simulator\n"
+        if smas
         else ""
     )
     console.print(
@@ -372,13 +380,24 @@ def _print_outcomes(
             totals[ref.state.value] += 1
             console.print(_learner_line(ref, view.problems_of(ref.id)))
         for problem in view.problems_of(None):
+            text = f"{problem.code}: {problem.message_vi}  ← {problem.location}"
             if problem.severity == "error":
                 totals["source"] += 1
-                text = f"{problem.code}: {problem.message_vi}  ← {problem.location}"
                 console.print(f"  [yellow]⚠[/yellow] {'(nguồn/source)':<16} {escape(text)}")
+            elif problem.learner_key is not None:
+                # A learner the source lists but the hub does not send (SMAS: moved away).
+                totals["reported"] += 1
+                console.print(
+                    f"  [dim]↷[/dim] {problem.learner_key:<16} báo cáo / reported  {escape(text)}"
+                )
     waiting = totals[RecordState.AWAITING_VENDOR.value]
     console.print(
         f"\nChấp nhận / accepted {totals['accepted']}, bị từ chối / rejected "
         f"{totals['rejected']}, vấn đề / problems {totals['failed'] + totals['source']}"
-        + (f", chờ nhà cung cấp ký / awaiting vendor signatures {waiting}." if waiting else ".")
+        + (f", chờ nhà cung cấp ký / awaiting vendor signatures {waiting}" if waiting else "")
+        + (
+            f", báo cáo, không gửi / reported, not sent {totals['reported']}."
+            if totals["reported"]
+            else "."
+        )
     )

@@ -36,7 +36,14 @@ from hub.signing.providers.base import Person
 PKI_PASSWORD_ENV = "HUB_DEMO_PKI_PASSWORD"  # noqa: S105 - the variable's name
 MINISTRY_PASSWORD_ENV = "HUB_DEMO_MINISTRY_PASSWORD"  # noqa: S105 - the variable's name
 SOURCE_NAME = "province-excel"
-__all__ = ["DEFAULT_TEST_PASSWORD", "Province", "build_province", "people_of"]
+__all__ = [
+    "DEFAULT_TEST_PASSWORD",
+    "Province",
+    "add_school_pki",
+    "build_province",
+    "people_of",
+    "school_signing_text",
+]
 
 
 @dataclass
@@ -60,6 +67,19 @@ class Province:
 
     def school_folder(self, school_code: str) -> Path:
         return self.excel_dir / school_code
+
+    def configure(self, text: str) -> None:
+        """Add a vendor school's sections (its source, its signing providers) to hub.toml."""
+        with self.config_path.open("a", encoding="utf-8") as config:
+            config.write("\n" + text)
+
+    def enrol(self, roster_file: Path) -> int:
+        """Add a vendor school's roster file (its learners in the sector database) to the
+        province's, which the sandbox answers from; how many rows it had."""
+        rows = json.loads(self.roster_path.read_text(encoding="utf-8"))
+        added = json.loads(roster_file.read_text(encoding="utf-8"))
+        self.roster_path.write_text(json.dumps(rows + added, ensure_ascii=False), "utf-8")
+        return len(added)
 
     def sandbox_config(
         self, password: str, *, state: Path | None = None, faults: FaultPlan | None = None
@@ -129,7 +149,9 @@ def people_of(transcripts: list[Transcript]) -> list[Person]:
     return list(people.values())
 
 
-def _pki(province: Province, code: str, name: str, people: list[Person]) -> None:
+def add_school_pki(province: Province, code: str, name: str, people: list[Person]) -> None:
+    """The school's test PKI in pki/<code>/ (its seal, a certificate for each of `people`),
+    its roots, intermediates and CRLs in the province's trust folder."""
     pki = make_test_pki(
         province.directory / "pki" / code, school_code=code, school_name=name, people=people
     )
@@ -137,21 +159,29 @@ def _pki(province: Province, code: str, name: str, people: list[Person]) -> None
         shutil.copyfile(path, province.trust_dir / f"{code}-{path.name}")
 
 
+def _p12(code: str, signer: str) -> str:
+    return (
+        f'kind = "pkcs12"\npath = "pki/{code}/signers/{signer}.p12"\n'
+        f'password_env = "{PKI_PASSWORD_ENV}"\n'
+    )
+
+
+def _people(code: str) -> str:
+    return (
+        f'kind = "pkcs12-folder"\nfolder = "pki/{code}/people"\n'
+        f'password_env = "{PKI_PASSWORD_ENV}"\n'
+    )
+
+
+def school_signing_text(code: str) -> str:
+    """hub.toml's providers for one school's PKI: its people's keys and its own seal
+    (`name@MaTruong`, which the signing roles' providers resolve to for that school)."""
+    people = f'[signing.providers."people@{code}"]\n{_people(code)}'
+    return f'{people}\n[signing.providers."seal@{code}"]\n{_p12(code, "school")}'
+
+
 def _config_text(province: Province, database_url: str, endpoint: str) -> str:
     first = next(iter(province.schools))
-
-    def p12(code: str, signer: str) -> str:
-        return (
-            f'kind = "pkcs12"\npath = "pki/{code}/signers/{signer}.p12"\n'
-            f'password_env = "{PKI_PASSWORD_ENV}"\n'
-        )
-
-    def people(code: str) -> str:
-        return (
-            f'kind = "pkcs12-folder"\nfolder = "pki/{code}/people"\n'
-            f'password_env = "{PKI_PASSWORD_ENV}"\n'
-        )
-
     lines = [
         "# Written by hub.cli.demo_province: a generated province, its test PKI and sandbox.",
         "[database]",
@@ -165,11 +195,9 @@ def _config_text(province: Province, database_url: str, endpoint: str) -> str:
         "",
     ]
     # Each school signs with its own people's keys and its own seal (`name@MaTruong`).
-    lines += ["[signing.providers.people]", people(first)]
-    lines += ["[signing.providers.seal]", p12(first, "school")]
-    for code in province.schools:
-        lines += [f'[signing.providers."people@{code}"]', people(code)]
-        lines += [f'[signing.providers."seal@{code}"]', p12(code, "school")]
+    lines += ["[signing.providers.people]", _people(first)]
+    lines += ["[signing.providers.seal]", _p12(first, "school")]
+    lines += [school_signing_text(code) for code in province.schools]
     lines += [
         "[signing.roles]",
         'GVBM = "people"',
@@ -226,7 +254,11 @@ def build_province(
             header = transcripts[0].header
             province.schools[header.school_code] = header.school_name
             people = people_of(transcripts)
-            made.append(keys.submit(_pki, province, header.school_code, header.school_name, people))
+            made.append(
+                keys.submit(
+                    add_school_pki, province, header.school_code, header.school_name, people
+                )
+            )
             _export_school(transcripts, province.school_folder(header.school_code))
         for future in made:
             future.result()

@@ -90,6 +90,7 @@ def serve_command(
     from pydantic import ValidationError
 
     from hub.cli.ports import check_port_free
+    from hub.demo_state import demo_folder
     from hub.sandbox import Accounts, FaultPlan, SandboxConfig, serve
     from hub.sandbox.server import check_loopback
     from hub.signing.providers.secrets import read_secret, secret_is_set
@@ -97,7 +98,7 @@ def serve_command(
     try:
         marker: dict[str, Any] = {}
         if demo:
-            folder, marker = _demo_folder()
+            folder, marker = demo_folder()
             state = state or folder / "sandbox.sqlite3"
             roster = roster or folder / "roster.json"
             trust = trust or folder / "trust"
@@ -151,32 +152,6 @@ def serve_command(
     except (HubError, OSError) as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(exits.USAGE) from None
-
-
-def _demo_folder() -> tuple[Path, dict[str, Any]]:
-    """The folder `hub demo` wrote (its demo.json): $HUB_CONFIG's folder, else ./var/demo.
-
-    Raises:
-        UsageError: no demo was run here.
-    """
-    import json
-    import os
-
-    from hub.cli.demo import MARKER
-
-    candidates = []
-    if os.environ.get("HUB_CONFIG"):
-        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
-    candidates.append(Path("var/demo").resolve())
-    for folder in candidates:
-        if (folder / MARKER).is_file():
-            return folder, json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    raise UsageError(
-        f"Không thấy dữ liệu của `hub demo` ({', '.join(str(c) for c in candidates)}); "
-        f"chạy `make demo` trước.",
-        f"No `hub demo` state found ({', '.join(str(c) for c in candidates)}); run `make demo` "
-        f"first.",
-    )
 
 
 def _demo_accounts(marker: dict[str, Any]) -> Accounts:

@@ -27,11 +27,13 @@ hub.testing.documents). A plugin's simulator uses these at run time (`hub vnedu-
 demo`), where pytest need not be installed: the kit's class (`source_test_class`,
 `SampleBuilder`, which need pytest) is therefore imported on first use, not with the package.
 A simulator serves from a thread on a loopback port as the ministry sandbox does
-(`bind_socket`, `uvicorn_server`, `serve_in_thread` → `ThreadedServer`: hub.serving).
+(`bind_socket`, `uvicorn_server`, `serve_in_thread` → `ThreadedServer`: hub.serving), and
+`demo_entry(key, plugin)` finds what `hub demo` left for a simulator's `serve --demo`.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from hub.demo_state import demo_entry
 from hub.serving import ThreadedServer, base_url_of, bind_socket, serve_in_thread, uvicorn_server
 from hub.testing.checks import CANARY, CHECKS, Kit, ReadResult, SampleCase, read_all
 from hub.testing.documents import (
@@ -72,6 +74,7 @@ __all__ = [
     "altered_score",
     "base_url_of",
     "bind_socket",
+    "demo_entry",
     "generate",
     "people_to_sign",
     "province_schools",

@@ -1,7 +1,8 @@
 """`hub demo` on a fresh folder, then the newcomer's next steps, as README.md gives them.
 
 The demo is run once for the module; the next steps use what it left (var/demo/demo.env, the
-demo sandbox and the demo's vnEdu simulator over its state) without editing any file.
+demo sandbox, the demo's vnEdu simulator over its state and its SMAS simulator over its world)
+without editing any file.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 import shlex
 import shutil
 import socket
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -22,6 +25,7 @@ import pytest
 
 from hub.cli import exits
 from hub.cli.demo import DEMO_PORT
+from hub.cli.demo_smas import DEMO_SMAS_PORT
 from hub.cli.demo_vnedu import DEMO_VNEDU_PORT
 from hub.store import RecordState, Store, records_in
 
@@ -75,6 +79,13 @@ def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(demo:
         r"⚠ (VN\S+) +vấn đề / problem \((\w+)\) +(\w+):.*?← GET /v2/schools/", out, re.DOTALL
     )
     awaiting = re.findall(r"… (VN\S+) +chờ nhà cung cấp ký / awaiting vendor signatures", out)
+    # The SMAS school (keys <MaTruong>-<NamHoc>-<pupilId>): the hub signs its documents.
+    smas_accepted = [k for k, _ in accepted if re.fullmatch(r"364\d{5}-2024-2025-\d+", k)]
+    reported = re.findall(
+        r"↷ (364\d{5}-2024-2025-\d+) +báo cáo / reported +SMAS_PUPIL_NOT_STUDYING: .*chuyển đi"
+        r".*← GET /api/v1/classes/\d+/pupils › pupilId \d+ › status",
+        out,
+    )
     assert len(accepted) >= 50
     assert {code for _, code in rejected} == {"HB105"}
     assert {code for _, _, code, _ in problems} >= {"HB104", "HB201"}
@@ -85,9 +96,18 @@ def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(demo:
     assert any(not learner.startswith("VN") for learner, _ in accepted)
     assert awaiting
     assert {code for *_, code in vendor_problems} == {"VENDOR_DATA_DIFFERS"}
-    total = re.search(r"chờ nhà cung cấp ký / awaiting vendor signatures (\d+)\.", out)
+    total = re.search(r"chờ nhà cung cấp ký / awaiting vendor signatures (\d+)[.,]", out)
     assert total is not None
     assert int(total.group(1)) == len(awaiting)
+    # Spreadsheets, vnEdu and SMAS: the SMAS school's learners are accepted, signed by the
+    # people its documents name, and a pupil who moved away is reported, not sent.
+    assert "SMAS: 1 trường/school" in out
+    assert len(smas_accepted) >= 5
+    assert reported
+    assert not set(reported) & set(smas_accepted)
+    not_sent = re.search(r"báo cáo, không gửi / reported, not sent (\d+)\.", out)
+    assert not_sent is not None
+    assert int(not_sent.group(1)) == len(reported)
     store = Store(demo.store_url)
     try:
         with store.read() as session:
@@ -99,14 +119,28 @@ def test_demo_syncs_a_generated_province_and_says_where_each_learner_ended(demo:
     assert by_state[RecordState.REJECTED] == {learner for learner, _ in rejected}
     assert by_state[RecordState.FAILED] == {learner for learner, *_ in problems + vendor_problems}
     assert by_state[RecordState.AWAITING_VENDOR] == set(awaiting)
+    assert not set(reported) & {r.learner_key for r in refs}  # never a record: never sent
     assert "demo.env" in out  # the next steps are printed
     assert "hub vnedu-sim serve --demo" in out
+    assert "hub smas-sim serve --demo" in out
     env_text = (demo.folder / "var" / "demo" / "demo.env").read_text(encoding="utf-8")
     config_text = (demo.folder / "var" / "demo" / "hub.toml").read_text(encoding="utf-8")
     secret = re.search(r"^export HUB_VNEDU_SECRET=(\S+)$", env_text, re.MULTILINE)
     assert secret is not None
     assert secret.group(1) not in config_text  # the simulator's secret is never in hub.toml
     assert f'base_url = "http://127.0.0.1:{DEMO_VNEDU_PORT}"' in config_text
+    # The SMAS keys file: in var/demo, its owner's only, named by demo.env, never in hub.toml.
+    keys = re.search(r"^export HUB_SMAS_KEYS=(\S+)$", env_text, re.MULTILINE)
+    assert keys is not None
+    keys_file = Path(keys.group(1))
+    assert keys_file.parent == demo.folder / "var" / "demo"
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    assert 'keys_file_env = "HUB_SMAS_KEYS"' in config_text
+    assert str(keys_file) not in config_text
+    for line in keys_file.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("api_key", "secret")):
+            assert line.split("=", 1)[1].strip().strip('"') not in config_text + out
+    assert f'base_url = "http://127.0.0.1:{DEMO_SMAS_PORT}"' in config_text
 
 
 def _demo_env(demo: Demo) -> dict[str, str]:
@@ -155,11 +189,13 @@ def _serving(demo: Demo, env: dict[str, str], port: int, *command: str) -> Itera
 
 @pytest.fixture(scope="module")
 def demo_sandbox(demo: Demo) -> Iterator[dict[str, str]]:
-    """README's next steps: the demo's ministry sandbox and its vnEdu simulator, running."""
+    """README's next steps: the demo's ministry sandbox and its vnEdu and SMAS simulators,
+    running."""
     env = _demo_env(demo)
     with (
         _serving(demo, env, DEMO_PORT, "sandbox", "serve", "--demo"),
         _serving(demo, env, DEMO_VNEDU_PORT, "vnedu-sim", "serve", "--demo"),
+        _serving(demo, env, DEMO_SMAS_PORT, "smas-sim", "serve", "--demo"),
     ):
         yield env
 
@@ -200,6 +236,16 @@ def test_the_operators_commands_run_on_the_demo_without_editing_a_file(
     assert "đang chờ/pending 0" in plain.stdout
     # The vnEdu school was asked again: its unsigned learners still wait, not a failure.
     assert re.search(r"^[1-9]\d* học sinh chờ nhà cung cấp ký", plain.stdout, re.MULTILINE)
+    # The SMAS school was read again, every pupil unchanged (its simulator answered, where
+    # hub.toml reads it, with the keys demo.env names).
+    with sqlite3.connect(demo.folder / "var" / "demo" / "hub.sqlite3") as conn:
+        (last_run,) = conn.execute("SELECT max(run_id) FROM batches").fetchone()
+        smas = conn.execute(
+            "SELECT rows_in, unchanged FROM batches WHERE source = 'smas' AND run_id = ?",
+            (last_run,),
+        ).fetchall()
+    assert smas, plain.stdout + plain.stderr
+    assert all(rows_in > 0 and unchanged == rows_in for rows_in, unchanged in smas), smas
     store = Store(demo.store_url)
     try:
         with store.read() as session:

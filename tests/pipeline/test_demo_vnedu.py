@@ -11,25 +11,19 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from hub.cli import demo_vnedu, exits
+from hub.cli.demo_province import Province
 from hub.cli.demo_vnedu import SchoolInit, VneduSchool
 from hub.errors import UsageError
 
-
-def _listening(url: str) -> bool:
-    parts = urlsplit(url)
-    assert parts.hostname == "127.0.0.1"
-    with socket.socket() as probe:
-        return probe.connect_ex((parts.hostname, parts.port or 80)) == 0
+from .children import Interrupted, listening, served_until_interrupted
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +33,11 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> VneduSchool:
     (directory / "trust").mkdir()
     roster = directory / "roster.json"
     roster.write_text(json.dumps([{"MaHocSinh": "0101"}]), encoding="utf-8")
+    province = Province(
+        directory, directory / "hub.toml", roster, directory / "trust", "SO36", "SO36"
+    )
     with SchoolInit(directory, "2024-2025") as making:
-        made = making.finish(roster, directory / "trust")
+        made = making.finish(province, "2024-2025")
     rows = json.loads(roster.read_text(encoding="utf-8"))
     # The province's roster keeps its rows and gains the school's learners.
     assert rows[0] == {"MaHocSinh": "0101"}
@@ -57,7 +54,7 @@ def test_the_plugin_is_found_by_its_registration(monkeypatch: pytest.MonkeyPatch
     assert not demo_vnedu.available()
 
 
-def _sync_interrupted(school: VneduSchool) -> str:
+def _sync_interrupted(school: VneduSchool) -> None:
     """Serve the school, take a token, then Ctrl-C (as in the middle of the demo's sync)."""
     with demo_vnedu.serving(school, "throw-away") as simulator:
         url = simulator.url()
@@ -71,21 +68,14 @@ def _sync_interrupted(school: VneduSchool) -> str:
             timeout=10,
         )
         assert answer.status_code == 200, answer.text
-        raise _Interrupted(url)
-
-
-class _Interrupted(KeyboardInterrupt):
-    pass
+        raise Interrupted(url)
 
 
 def test_the_simulator_serves_the_school_and_stops_when_the_block_fails(
     school: VneduSchool,
 ) -> None:
-    with pytest.raises(_Interrupted) as caught:
-        _sync_interrupted(school)
-    served = str(caught.value.args[0])
-    assert served.startswith("http://127.0.0.1:")
-    assert not _listening(served)
+    served = served_until_interrupted(lambda: _sync_interrupted(school))
+    assert not listening(served)
 
 
 def test_a_simulator_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:
@@ -108,7 +98,8 @@ def test_a_demo_ended_early_leaves_no_half_made_school(tmp_path: Path) -> None:
 
 
 def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -> None:
-    """SIGTERM while the simulator serves: the demo unwinds and stops its child."""
+    """SIGTERM while the simulators serve (vnEdu's and SMAS's): the demo unwinds and stops
+    its children."""
     root = Path(__file__).parent.parent.parent
     shutil.copyfile(root / "config.toml", tmp_path / "config.toml")
     hub = Path(sys.executable).parent / "hub"
@@ -121,15 +112,16 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
         env={"PATH": str(hub.parent), "HOME": str(tmp_path), "COLUMNS": "300"},
     )
     assert demo.stdout is not None
-    url = None
+    urls: dict[str, str] = {}
     try:
         for line in demo.stdout:
-            found = re.search(r"vnEdu simulator: (http://\S+)", line)
+            found = re.search(r"(vnEdu|SMAS) simulator: (http://\S+)", line)
             if found:
-                url = found.group(1)
+                urls[found.group(1)] = found.group(2)
+            if len(urls) == 2:
                 break
-        assert url is not None, "the demo never started its simulator"
-        assert _listening(url)
+        assert set(urls) == {"vnEdu", "SMAS"}, "the demo never started its simulators"
+        assert all(listening(url) for url in urls.values())
         demo.send_signal(signal.SIGTERM)
         rest = demo.communicate(timeout=60)[0]
     finally:
@@ -137,4 +129,4 @@ def test_a_demo_stopped_by_sigterm_leaves_no_simulator_running(tmp_path: Path) -
             demo.kill()
             demo.communicate()
     assert demo.returncode == exits.TERMINATED, rest
-    assert not _listening(url)
+    assert not any(listening(url) for url in urls.values())

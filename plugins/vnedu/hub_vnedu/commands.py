@@ -14,7 +14,6 @@ against, then a ready line.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -102,41 +101,18 @@ def init_command(
     click.echo(f"config.toml: {out / SOURCES_SNIPPET}")
 
 
-DEMO_MARKER = "demo.json"
-"""The file `hub demo` writes into its folder; its "vnedu" entry names the state folder, the
-port var/demo/hub.toml reads from and the fault plan (paths relative to that folder)."""
-
-
 def demo_settings() -> tuple[Path, int, Path | None]:
-    """The state folder, port and fault plan of the vnEdu school `hub demo` left.
-
-    The demo's folder is $HUB_CONFIG's (which `. var/demo/demo.env` sets), else ./var/demo,
-    as `hub sandbox serve --demo` finds it.
+    """The state folder, port and fault plan of the vnEdu school `hub demo` left (its
+    demo.json's "vnedu" entry, paths relative to the demo's folder).
 
     Raises:
         UsageError: no demo was run here, or it ran without this plugin.
     """
-    candidates = []
-    if os.environ.get("HUB_CONFIG"):
-        candidates.append(Path(os.environ["HUB_CONFIG"]).resolve().parent)
-    candidates.append(Path("var/demo").resolve())
-    for folder in candidates:
-        marker = folder / DEMO_MARKER
-        if not marker.is_file():
-            continue
-        entry = json.loads(marker.read_text(encoding="utf-8")).get("vnedu")
-        if not isinstance(entry, dict):
-            raise UsageError(
-                f"{marker}: `hub demo` đã chạy khi chưa cài plugin vnedu; chạy lại `make demo`.",
-                f"{marker}: `hub demo` ran without the vnedu plugin; run `make demo` again.",
-            )
-        faults = entry.get("faults")
-        return folder / entry["state"], int(entry["port"]), folder / faults if faults else None
-    shown = ", ".join(str(c) for c in candidates)
-    raise UsageError(
-        f"Không thấy dữ liệu của `hub demo` ({shown}); chạy `make demo` trước.",
-        f"No `hub demo` state found ({shown}); run `make demo` first.",
-    )
+    from hub.testing import demo_entry  # only for --demo: `hub` starts without the kit
+
+    folder, entry = demo_entry("vnedu", "vnedu")
+    faults = entry.get("faults")
+    return folder / entry["state"], int(entry["port"]), folder / faults if faults else None
 
 
 @vnedu_sim.command("serve")
