@@ -172,14 +172,13 @@ def quick_parts(holder: etree._Element) -> QuickParts | None:
     ):
         return None
     x509_data = key_info[0]
-    certificates = list(x509_data)
-    if (
-        x509_data.tag != _X509_DATA
-        or x509_data.keys()
-        or not certificates
-        or any(c.tag != _CERTIFICATE or len(c) or c.keys() for c in certificates)
-    ):
+    if x509_data.tag != _X509_DATA or x509_data.keys() or not len(x509_data):
         return None
+    certificate_texts = []
+    for certificate in x509_data:
+        if certificate.tag != _CERTIFICATE or len(certificate) or certificate.keys():
+            return None
+        certificate_texts.append(certificate.text or "")  # no child node: the text is all
     signed_c14n = exc_c14n(signed_info)
     signed = signed_info_values(signed_c14n)
     if signed is None:
@@ -188,19 +187,17 @@ def quick_parts(holder: etree._Element) -> QuickParts | None:
     timed = time_object_values(time_c14n)
     if timed is None:
         return None
-    return QuickParts(
-        signature_id=signature.get("Id", ""),
-        signed_info=signed_info,
-        signed_info_c14n=signed_c14n,
-        method=signed[0],
-        references=(signed[1], signed[2]),
-        time_object=time_object,
-        time_c14n=time_c14n,
-        time_id=timed[0],
-        time_target=timed[1],
-        signing_text=timed[2],
-        value_text=value.text or "",  # no child node: the text is all of it
-        certificate_texts=tuple(c.text or "" for c in certificates),
+    return QuickParts(  # positional, in the order of the fields: sixteen per document
+        signature.get("Id", ""),
+        signed_info,
+        signed_c14n,
+        signed[0],  # SignatureMethod
+        (signed[1], signed[2]),  # the References
+        time_object,
+        time_c14n,
+        *timed,  # the time object's Id, its Target, ThoiGianKy
+        value.text or "",  # no child node: the text is all of it
+        tuple(certificate_texts),
     )
 
 
@@ -227,8 +224,9 @@ def quick_read(
     subject_code = holder.get("MaMon")
     if role is None or (role is Role.GVBM) != (subject_code is not None):
         return None
+    counts = index.id_counts  # each Id below must occur exactly once in the document
     signature_id = parts.signature_id
-    if not signature_id or index.count(signature_id) != 1:
+    if not signature_id or counts.get(signature_id) != 1:
         return None
     wanted_data, wanted_time = data_uri(role, subject_code), f"#{signature_id}{TIME_SUFFIX}"
     if wanted_data == wanted_time:
@@ -241,7 +239,7 @@ def quick_read(
     else:
         return None
     data_id, time_id = wanted_data[1:], wanted_time[1:]
-    if index.count(data_id) != 1 or index.count(time_id) != 1:
+    if counts.get(data_id) != 1 or counts.get(time_id) != 1:
         return None
     target = _target(index, data_id, role, subject_code)
     if target is None or parts.time_id != time_id or parts.time_target != f"#{signature_id}":
