@@ -89,6 +89,12 @@ class Problem:
     `record_key` names the learner row the problem keeps out (None for a problem with the
     whole file, which then comes with one problem per learner it affects, so no learner is
     lost from the count).
+
+    `school` names the (MaTruong, NamHoc) a problem without a learner concerns, when the
+    source knows it (an API school whose pages failed, whose key was refused): it is filed in
+    that school's batch, so `hub status` shows it at the school even when the school yielded
+    no learner at all. Without it, such a problem goes to the batch of the source's last
+    record (a file's problem beside the file's rows).
     """
 
     code: str  # a ProblemCode value, or a plugin's own "VENDOR_..." code
@@ -99,6 +105,7 @@ class Problem:
     message_en: str
     severity: Severity = Severity.ERROR
     record_key: str | None = None
+    school: tuple[str, str] | None = None  # (MaTruong, NamHoc), for a problem without a learner
 
     @classmethod
     def at(
@@ -111,16 +118,19 @@ class Problem:
         message_en: str,
         severity: Severity = Severity.ERROR,
         record_key: str | None = None,
+        school: tuple[str, str] | None = None,
     ) -> Problem:
         """The problem `code` at `location`: the constructor, read as a sentence.
 
         The messages are taken as they are: they must not name the location (hub 0.1's
         `at` put it in front of them; the edge formats it now, from `location`).
         """
-        return cls(code, location, found, expected, message_vi, message_en, severity, record_key)
+        return cls(
+            code, location, found, expected, message_vi, message_en, severity, record_key, school
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "code": self.code,
             "severity": self.severity.value,
             "location": self.location.as_json(),
@@ -130,6 +140,9 @@ class Problem:
             "message_en": self.message_en,
             "record_key": self.record_key,
         }
+        if self.school is not None:
+            found["school"] = list(self.school)
+        return found
 
 
 class ProblemCode(StrEnum):

@@ -392,7 +392,13 @@ class SourcePass:
         self.changed = True
         if problem.record_key is not None and problem.severity is Severity.ERROR:
             self._met(problem.record_key)
-        batch = self._own_batch()
+        if problem.school is not None and problem.record_key is None:
+            code, year = problem.school  # the source names the school it concerns
+            batch: OpenBatch | None = self.intake.batch(
+                code, year, self.source.name, partial_read=self.partial_read
+            )
+        else:
+            batch = self._own_batch()
         if batch is None:
             self._waiting.append(problem)
         else:

@@ -256,3 +256,34 @@ def test_a_second_sync_reads_only_what_changed(province: Province) -> None:
     new = [r for r in after if r.id not in before]
     assert {r.learner_key for r in new} == {changed}
     assert os.environ["HUB_LOAD_PLUGINS"] == "vnedu"
+
+
+def test_a_school_vnedu_will_not_serve_is_named_at_that_school(province: Province) -> None:
+    """A school that yields no learner at all (vnEdu refuses it) still has its problem filed
+    at that school, not beside another school's learners."""
+    from hub.store.tables import Batch
+
+    schools = sorted({i["ma_truong"] for i in _learners(province)})
+    unknown = "56999999"
+    text = province.config_path.read_text(encoding="utf-8")
+    listed = ", ".join(f'"{s}"' for s in [*schools, unknown])
+    province.config_path.write_text(
+        text.replace('years = ["2024-2025"]', f'years = ["2024-2025"]\nschools = [{listed}]'),
+        encoding="utf-8",
+    )
+    province.sync()
+    store = Store(province.db_url)
+    try:
+        with store.read() as session:
+            rows = session.execute(
+                select(Batch.school_code, StoredProblem.code).join(
+                    StoredProblem, StoredProblem.batch_id == Batch.id
+                )
+            ).all()
+    finally:
+        store.dispose()
+    at_unknown = {code for school, code in rows if school == unknown}
+    assert at_unknown, rows
+    assert all(c.startswith("VENDOR_") for c in at_unknown), rows
+    elsewhere = {code for school, code in rows if school != unknown}
+    assert not {c for c in elsewhere if c in at_unknown}, rows

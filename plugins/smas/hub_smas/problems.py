@@ -30,5 +30,6 @@ def problem(
     en: str,
     key: str | None,
     severity: Severity = Severity.ERROR,
+    school: tuple[str, str] | None = None,
 ) -> Problem:
-    return Problem.at(code, where, found, expected, vi, en, severity, key)
+    return Problem.at(code, where, found, expected, vi, en, severity, key, school)

@@ -139,7 +139,7 @@ class SmasSource:
                 f'[schools."{code}"] api_key, secret hoặc bỏ trường khỏi `schools`.',
                 f"School {code} is not in the SMAS keys file; add "
                 f'[schools."{code}"] api_key, secret or remove it from `schools`.',
-                None,
+                None, school=(code, school_year),
             )  # fmt: skip
             return
         client = SmasClient(self.options, key, http, self.metrics)
@@ -156,6 +156,7 @@ class SmasSource:
                 f"Không đọc được trường {code} năm học {school_year}: {exc.message_vi}",
                 f"School {code}, year {school_year} could not be read: {exc.message_en}",
                 None,
+                school=(code, school_year),
             )
             return
         year = SchoolYear(

@@ -31,6 +31,7 @@ def page_failed(shown: str, school: str, year: str, cause: str, attempts: int) -
         f"vnEdu vẫn lỗi sau {attempts} lần thử ({cause}) khi đọc năm học {year}; {_AGAIN_VI}",
         f"vnEdu still failed after {attempts} attempts ({cause}) reading the year {year}; "
         f"{_AGAIN_EN}",
+        school=(school, year) if school else None,
     )
 
 
@@ -45,6 +46,7 @@ def refused(shown: str, school: str, year: str, status: int, detail: str) -> Pro
         f"client_id được phép đọc trường này, và mã trường trong tùy chọn `schools`",
         f"vnEdu refused the request ({detail}) for the year {year}: check with vnEdu that the "
         f"client_id may read this school, and the school code in the option `schools`",
+        school=(school, year) if school else None,
     )
 
 
