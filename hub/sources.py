@@ -130,7 +130,7 @@ class Problem:
         )
 
     def as_json(self) -> dict[str, Any]:
-        found = {
+        found: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity.value,
             "location": self.location.as_json(),
