@@ -206,9 +206,18 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
     With `start`, the closure is given the value under the first `start` steps of the rule's
     path (the caller has looked them up already); problems still name the whole path.
     """
+    return rule_parts(rule, start)[0]
+
+
+def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None]:
+    """`rule_value(rule, start)`, and the memo it looks a value up in first, when it has one.
+
+    A rule with a memo (plain, every step pure) gives the same result for a value found in
+    the memo as the closure would, so hub.mapping.inline may look it up itself and call the
+    closure only on a miss."""
     if rule.value is not None:
         constant = rule.value
-        return lambda run, data, base, fallback: constant
+        return (lambda run, data, base, fallback: constant), None
     source: RawPath = tuple(rule.source or ())
     get = getter(source[start:]) if len(source) > start else _itself
     default_from = rule.default_from
@@ -227,7 +236,7 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
                 return None
             return convert(run, found, base, source)
 
-        return plain
+        return plain, None
     memo = _Memo()
     table = memo.table
 
@@ -262,10 +271,10 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
             return tuple(out)
         return convert(run, found, at_base, tail)
 
-    return value
+    return value, None
 
 
-def _remembered(get: Getter, convert: Converter, source: RawPath) -> RuleValue:
+def _remembered(get: Getter, convert: Converter, source: RawPath) -> tuple[RuleValue, _Memo]:
     """A plain rule whose steps are all pure: its result remembered per distinct value.
 
     The usual cell (a score, a subject's teacher, a context value) is then one dict lookup;
@@ -294,4 +303,4 @@ def _remembered(get: Getter, convert: Converter, source: RawPath) -> RuleValue:
             return None
         return convert(run, found, base, source)
 
-    return value
+    return value, memo
