@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from hub.codes import CodeLists
 from hub.fields import LABELS
 from hub.model import (
+    AssessmentForm,
     CommentSubject,
     Conclusion,
     Confirmation,
@@ -113,6 +114,10 @@ class _Builder:
             if required:
                 self.need(key, subject, table)
             return None
+        if type(raw) is str:  # the usual code: what kind(raw) looks up first, without the call
+            member = kind._value2member_map_.get(raw)
+            if member is not None:
+                return member  # type: ignore[return-value]
         try:
             return kind(raw)
         except ValueError:
@@ -230,15 +235,25 @@ def _learner(b: _Builder) -> Learner | None:
     )
 
 
+_SEMESTER_KEYS = {
+    n: tuple(f"semester{n}.{k}" for k in ("regular", "midterm", "final", "average")) for n in (1, 2)
+}
+
+
 def _semester(b: _Builder, code: str, entry: dict[str, Any], n: int) -> ScoredSemester | None:
-    regular = tuple(entry.get(f"semester{n}.regular") or ())
+    k_regular, k_midterm, k_final, k_average = _SEMESTER_KEYS[n]
+    regular = tuple(entry.get(k_regular) or ())
     if not regular:
-        b.need(f"semester{n}.regular", code, entry)
-    midterm = b.need(f"semester{n}.midterm", code, entry)
-    final = b.need(f"semester{n}.final", code, entry)
+        b.need(k_regular, code, entry)
+    midterm = entry.get(k_midterm)
+    if midterm is None:
+        b.need(k_midterm, code, entry)
+    final = entry.get(k_final)
+    if final is None:
+        b.need(k_final, code, entry)
     if not regular or midterm is None or final is None:
         return None
-    stated = entry.get(f"semester{n}.average")
+    stated = entry.get(k_average)
     average = stated if stated is not None else compute.semester_average(regular, midterm, final)
     return ScoredSemester(regular, midterm, final, average)
 
@@ -256,8 +271,11 @@ def _secondary_subject(
             f"{code} is not a secondary subject",
         )
         return None
-    teacher = Teacher(b.need("teacher", code, entry) or "", entry.get("teacher_code"))
-    if meta.form.value == "DIEM":
+    name = entry.get("teacher")
+    if name is None:
+        b.need("teacher", code, entry)
+    teacher = Teacher(name or "", entry.get("teacher_code"))
+    if meta.form is AssessmentForm.SCORED:
         s1, s2 = _semester(b, code, entry, 1), _semester(b, code, entry, 2)
         if s1 is None or s2 is None:
             return None
@@ -282,8 +300,11 @@ def _in_order(
     found: dict[str, dict[str, Any]], table: Mapping[str, Any]
 ) -> list[tuple[str, dict[str, Any]]]:
     """Subjects in the code list's order (codes.md), the order documents list them in."""
-    rank = {code: n for n, code in enumerate(table)}
-    return sorted(found.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    listed = [(code, found[code]) for code in table if code in found]
+    if len(listed) == len(found):
+        return listed
+    others = sorted((code, entry) for code, entry in found.items() if code not in table)
+    return listed + others  # a code the list lacks is reported; after the others, by code
 
 
 def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:

@@ -88,6 +88,12 @@ def memoised(function: Transform, arg: str) -> Callable[[Any], Any]:
     return step
 
 
+def all_pure(steps: tuple[Step, ...]) -> bool:
+    """Whether every step of a chain is a memoised pure step (its result a function of the
+    value alone, so a caller may remember it too)."""
+    return bool(steps) and all(function in _PURE_STEPS for _spec, function in steps)
+
+
 def is_pure(name: str, function: Transform) -> bool:
     """The built-in transforms are pure functions of (value, arg); a plugin's may not be."""
     return BUILTIN.get(name) is function
@@ -225,7 +231,7 @@ def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None
     default = rule.default
     convert = converter(rule.steps, personal=rule.personal)
     each = rule.each
-    pure = bool(rule.steps) and all(function in _PURE_STEPS for _spec, function in rule.steps)
+    pure = all_pure(rule.steps)
     if default is None and default_from is None and not each:
         if pure:
             return _remembered(get, convert, source)
@@ -239,9 +245,22 @@ def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None
         return plain, None
     memo = _Memo()
     table = memo.table
+    scores = each and pure  # a list of scores (8.0, 7.5, …) is usually remembered whole
 
     def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
         found = get(data)
+        if scores and type(found) is list and found:
+            out = []
+            for item in found:
+                if type(item) is not float:
+                    break
+                converted = table.get(item)
+                if converted is None:
+                    break
+                out.append(converted)
+            else:  # every item remembered: what the loop below gives, without its checks
+                memo.hits += len(out)
+                return tuple(out)
         at_base, tail = base, source
         if found is None or _blank(found) or (isinstance(found, list | tuple) and not found):
             if get_default is not None:

@@ -26,7 +26,9 @@ from hub.datafiles import line_of
 from hub.errors import DataFileError
 from hub.mapping.assemble import Collected, assemble, target_label
 from hub.mapping.compiled import (
+    MEMO_LIMIT,
     Converter,
+    all_pure,
     converter,
     getter,
     is_pure,
@@ -211,6 +213,7 @@ class _Group:
     fields: tuple[str, ...]  # the targets of the group's fields
     tails: Mapping[str, RawPath]  # field target → its path under the label's entry
     fill: GroupFill  # the fields above, unrolled (hub.mapping.inline): one label's entry
+    known: dict[str, str] | None  # label → code already converted (None: steps not pure)
 
 
 def _first_step(rule: FieldRule) -> str | None:
@@ -274,6 +277,7 @@ class RecordMapping:
                 tuple(r.target for r in group.fields),
                 {r.target: tuple(r.source or ()) for r in group.fields},
                 _group_fill(group.fields),
+                {} if all_pure(group.code_steps) else None,
             )
             for name, group in groups.items()
         )
@@ -348,11 +352,16 @@ class RecordMapping:
                 continue
             target = getattr(collected, group.name)
             seen = located[group.name] = {}
+            known = group.known
             for label, raw_value in table.items():
                 at: RawPath = (*group.source, label)
-                code = group.code(run, label, at, ())
+                code = known.get(label) if known is not None and type(label) is str else None
                 if code is None:
-                    continue
+                    code = group.code(run, label, at, ())
+                    if code is None:
+                        continue
+                    if known is not None and type(label) is str and len(known) < MEMO_LIMIT:
+                        known[label] = code  # a pure chain's success: the same next time
                 if code in target:
                     run.problem(
                         ProblemCode.VALUE_INVALID,

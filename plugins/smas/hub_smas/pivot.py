@@ -104,6 +104,9 @@ class ClassPivot:
         self.class_name = str(klass.get("className") or self.class_id)
         self.subject_teachers = self._teachers()
         self._subject_plans: list[_SubjectPlan] | None = None
+        # Who signs is the class's, the same for each of its learners: worked out once.
+        self._homeroom_teacher = self._homeroom()
+        self._signers = self._signatories(self._homeroom_teacher, year.principal)
         self._run()
 
     def _key(self, pupil_id: Any) -> str:
@@ -176,8 +179,8 @@ class ClassPivot:
         for rows in self.answers.markbooks.values():
             for row in rows:
                 marks = row.get("marks") if isinstance(row, dict) else None
-                if not isinstance(marks, dict):
-                    continue
+                if not isinstance(marks, dict) or marks.keys() <= _NEW_KINDS:
+                    continue  # (the usual row: TX, GK and CK only)
                 for kind in marks:
                     if kind not in NEW_KINDS and self.vocabulary.mark_kinds.resolve(kind) is None:
                         unmapped.add(str(kind))
@@ -428,7 +431,7 @@ class ClassPivot:
     def _record(
         self, pupil: dict[str, Any], subjects: dict[str, Any], results: dict[str, Any]
     ) -> RawRecord:
-        homeroom = self._homeroom()
+        homeroom = self._homeroom_teacher
         principal = self.year.principal
         data: dict[str, Any] = {
             "school": self.year.school,
@@ -448,7 +451,7 @@ class ClassPivot:
             data,
             PupilLocations(place),
             None,
-            self._signatories(homeroom, principal),
+            self._signers,
         )
 
     def _signatories(
