@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from hub.codes import CodeLists
 from hub.fields import LABELS
+from hub.mapping.text import CACHE_SIZE
 from hub.model import (
     AssessmentForm,
     CommentSubject,
@@ -258,6 +260,13 @@ def _semester(b: _Builder, code: str, entry: dict[str, Any], n: int) -> ScoredSe
     return ScoredSemester(regular, midterm, final, average)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _teacher(name: str, code: str | None) -> Teacher:
+    """A subject's teacher: the same few people on every learner's subjects (Teacher is
+    frozen, so one object serves them all)."""
+    return Teacher(name, code)
+
+
 def _secondary_subject(
     b: _Builder, codes: CodeLists, code: str, entry: dict[str, Any]
 ) -> SecondarySubject | None:
@@ -274,7 +283,11 @@ def _secondary_subject(
     name = entry.get("teacher")
     if name is None:
         b.need("teacher", code, entry)
-    teacher = Teacher(name or "", entry.get("teacher_code"))
+    teacher_code = entry.get("teacher_code")
+    if teacher_code is None or type(teacher_code) is str:
+        teacher = _teacher(name or "", teacher_code)
+    else:
+        teacher = Teacher(name or "", teacher_code)
     if meta.form is AssessmentForm.SCORED:
         s1, s2 = _semester(b, code, entry, 1), _semester(b, code, entry, 2)
         if s1 is None or s2 is None:
@@ -323,25 +336,28 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
     scored = [s for s in done if isinstance(s, ScoredSubject)]
     comments = [s for s in done if isinstance(s, CommentSubject)]
 
-    def learning(key: str, scores: list[Decimal], results: list[PassFail]) -> Level:
+    def learning(
+        key: str, scores: Callable[[], list[Decimal]], results: Callable[[], list[PassFail]]
+    ) -> Level:
+        """The stated level, else the rules' (the lists are only built when needed)."""
         stated = b.enum(Level, key, required=False)
-        return stated or compute.learning_level(scores, results)
+        return stated or compute.learning_level(scores(), results())
 
     learn = LevelResults(
         learning(
             "results.learning.semester1",
-            [s.semester1.average for s in scored],
-            [c.semester1 for c in comments],
+            lambda: [s.semester1.average for s in scored],
+            lambda: [c.semester1 for c in comments],
         ),
         learning(
             "results.learning.semester2",
-            [s.semester2.average for s in scored],
-            [c.semester2 for c in comments],
+            lambda: [s.semester2.average for s in scored],
+            lambda: [c.semester2 for c in comments],
         ),
         learning(
             "results.learning.year",
-            [s.year_average for s in scored],
-            [c.year_result for c in comments],
+            lambda: [s.year_average for s in scored],
+            lambda: [c.year_result for c in comments],
         ),
         b.enum(Level, "results.learning.after_retest", required=False),
     )

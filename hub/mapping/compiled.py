@@ -220,7 +220,8 @@ def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None
 
     A rule with a memo (plain, every step pure) gives the same result for a value found in
     the memo as the closure would, so hub.mapping.inline may look it up itself and call the
-    closure only on a miss."""
+    closure only on a miss. The memo of an `each` rule (a list of scores) is its items': a
+    non-empty list whose items are all floats found in it gives the tuple of what was found."""
     if rule.value is not None:
         constant = rule.value
         return (lambda run, data, base, fallback: constant), None
@@ -290,7 +291,7 @@ def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None
             return tuple(out)
         return convert(run, found, at_base, tail)
 
-    return value, None
+    return value, memo if scores else None  # `each`: the memo is the items'
 
 
 def _remembered(get: Getter, convert: Converter, source: RawPath) -> tuple[RuleValue, _Memo]:
@@ -298,9 +299,12 @@ def _remembered(get: Getter, convert: Converter, source: RawPath) -> tuple[RuleV
 
     The usual cell (a score, a subject's teacher, a context value) is then one dict lookup;
     a value the steps refuse is never remembered, so each record reports its own problem.
+    A vendor's numeric code (SMAS's genderId 2, a grade 7) is remembered too, in a table of
+    its own: an int never meets the float 7.0 or the bool True there.
     """
     memo = _Memo()
     table = memo.table
+    numbers = _Memo()
 
     def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
         found = get(data)
@@ -317,6 +321,15 @@ def _remembered(get: Getter, convert: Converter, source: RawPath) -> tuple[RuleV
             result = convert(run, found, base, source)
             if result is not None:
                 memo.keep(found, result)
+            return result
+        if kind is int:
+            hit = numbers.table.get(found)
+            if hit is not None:
+                numbers.hits += 1
+                return hit
+            result = convert(run, found, base, source)
+            if result is not None:
+                numbers.keep(found, result)
             return result
         if isinstance(found, str) and not found.strip():
             return None

@@ -228,7 +228,7 @@ def _plain_inline(rule: FieldRule) -> InlineRule:
     value, memo = rule_parts(rule)
     plain = rule.value is None and rule.default is None and rule.default_from is None
     path = rule.source if plain and rule.source else None
-    return InlineRule(rule.target, value, memo, path, 0)
+    return InlineRule(rule.target, value, memo, path, 0, rule.each)
 
 
 def _group_fill(rules: tuple[FieldRule, ...]) -> GroupFill:
@@ -239,7 +239,7 @@ def _group_fill(rules: tuple[FieldRule, ...]) -> GroupFill:
             inline.append(InlineRule(rule.target, rule_value(rule), None, None, 0))
             continue
         value, memo = rule_parts(rule, start=1)
-        inline.append(InlineRule(rule.target, value, memo, rule.source, 1))
+        inline.append(InlineRule(rule.target, value, memo, rule.source, 1, rule.each))
     return group_filler(inline, [rule_value(rule) for rule in rules])
 
 

@@ -61,6 +61,7 @@ class InlineRule:
     memo: _Memo | None
     path: RawPath | None
     start: int  # 0: the closure takes the table; 1: the value under path[0]
+    each: bool = False  # a list: the memo is its items' (hub.mapping.compiled.rule_parts)
 
 
 class _Source:
@@ -137,6 +138,9 @@ def _write_rules(
         memo = source.bind("M", rule.memo)
         memo_table = source.bind("T", rule.memo.table)
         found = source.node(rule.path)
+        if rule.each:
+            lines += _each(found, memo, memo_table, call, into, rule.target)
+            continue
         lines += [
             f"    if {found} is not None:",
             f"        t = type({found})",
@@ -148,6 +152,25 @@ def _write_rules(
             f"            f = {call}",
         ]
         lines.extend(_store(into, rule.target, "f", "            "))
+
+
+def _each(found: str, memo: str, table: str, call: str, into: str, target: str) -> list[str]:
+    """A list of scores: every item a float in the memo, or else the closure (the whole list).
+
+    The listed items are compared by type first, so that 7 or True never finds 7.0's entry."""
+    return [
+        f"    if type({found}) is list and {found}:",
+        f"        out = [{table}.get(x) if type(x) is float else None for x in {found}]",
+        "        if None not in out:",
+        f"            {memo}.hits += len(out)",
+        f"            {into}[{target!r}] = tuple(out)",
+        "        else:",
+        f"            f = {call}",
+        *_store(into, target, "f", "            "),
+        f"    elif {found} is not None:  # (None: nothing there, the closure gives None too)",
+        f"        f = {call}",
+        *_store(into, target, "f", "        "),
+    ]
 
 
 def _compile(source: _Source, name: str) -> Callable[..., Any]:

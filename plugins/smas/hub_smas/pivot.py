@@ -349,7 +349,8 @@ class ClassPivot:
                     self._missing({"pupilId": pid}, "markbook", plan.sid, semester, plan.subject)
                 )
                 continue
-            part = _without_pupil(row)
+            part = dict(row)  # _without_pupil, written out: once per pupil, subject and half
+            del part["pupilId"]
             if semester == 0 and "retest" in part:
                 part[plan.retest] = part.pop("retest")
             marks = part.get("marks")
