@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from hub.codes import CodeLists
 from hub.fields import LABELS
+from hub.mapping.construct import maker
 from hub.mapping.text import CACHE_SIZE
 from hub.model import (
     AssessmentForm,
@@ -237,6 +238,11 @@ def _learner(b: _Builder) -> Learner | None:
     )
 
 
+# Made once per semester and subject of every learner: hub.mapping.construct (all fields).
+_SCORED_SEMESTER = maker(ScoredSemester)
+_SCORED_SUBJECT = maker(ScoredSubject)
+_COMMENT_SUBJECT = maker(CommentSubject)
+
 _SEMESTER_KEYS = {
     n: tuple(f"semester{n}.{k}" for k in ("regular", "midterm", "final", "average")) for n in (1, 2)
 }
@@ -257,7 +263,7 @@ def _semester(b: _Builder, code: str, entry: dict[str, Any], n: int) -> ScoredSe
         return None
     stated = entry.get(k_average)
     average = stated if stated is not None else compute.semester_average(regular, midterm, final)
-    return ScoredSemester(regular, midterm, final, average)
+    return _SCORED_SEMESTER(regular, midterm, final, average)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -295,7 +301,7 @@ def _secondary_subject(
         year = entry.get("year_average")
         if year is None:
             year = compute.year_average(s1.average, s2.average)
-        return ScoredSubject(
+        return _SCORED_SUBJECT(
             code, s1, s2, year, teacher, entry.get("retest_score"), entry.get("comment") or ""
         )
     r1 = b.enum(PassFail, "semester1.result", entry, code)
@@ -306,7 +312,7 @@ def _secondary_subject(
         PassFail, "year_result", entry, code, required=False
     ) or compute.comment_year_result(r2)
     retest = b.enum(PassFail, "retest_result", entry, code, required=False)
-    return CommentSubject(code, r1, r2, year_result, teacher, retest, entry.get("comment") or "")
+    return _COMMENT_SUBJECT(code, r1, r2, year_result, teacher, retest, entry.get("comment") or "")
 
 
 def _in_order(
