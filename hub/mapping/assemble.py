@@ -163,22 +163,40 @@ def assemble(
     return Transcript(header, learner, results, confirmation)
 
 
+_HEADER_KEYS = tuple(
+    f"header.{k}"
+    for k in (
+        "record_id",
+        "school_year",
+        "grade",
+        "class_name",
+        "school_code",
+        "school_name",
+        "department_code",
+        "place_of_issue",
+        "issue_date",
+    )
+)
+_LEARNER_KEYS = tuple(
+    (k, f"learner.{k}")
+    for k in (
+        "learner_code",
+        "full_name",
+        "birth_date",
+        "ethnicity",
+        "nationality",
+        "birthplace",
+        "residence",
+    )
+)
+_LEARNER_OPTIONAL = tuple(
+    (k, f"learner.{k}") for k in ("hometown", "policy_group", "father", "mother", "guardian")
+)
+
+
 def _header(b: _Builder) -> Header | None:
     level = b.enum(SchoolLevel, "header.level")
-    fields = [
-        b.need(f"header.{k}")
-        for k in (
-            "record_id",
-            "school_year",
-            "grade",
-            "class_name",
-            "school_code",
-            "school_name",
-            "department_code",
-            "place_of_issue",
-            "issue_date",
-        )
-    ]
+    fields = [b.need(key) for key in _HEADER_KEYS]
     if b.failed or level is None:
         return None
     record_id, year, grade, class_name, school, name, department, place, issued = fields
@@ -199,16 +217,7 @@ def _header(b: _Builder) -> Header | None:
 
 def _learner(b: _Builder) -> Learner | None:
     sex = b.enum(Sex, "learner.sex")
-    keys = (
-        "learner_code",
-        "full_name",
-        "birth_date",
-        "ethnicity",
-        "nationality",
-        "birthplace",
-        "residence",
-    )
-    found = {k: b.need(f"learner.{k}") for k in keys}
+    found = {k: b.need(key) for k, key in _LEARNER_KEYS}
     foreign = None
     if b.v.get("learner.foreign_number"):
         kind = b.enum(ForeignDocumentKind, "learner.foreign_kind")
@@ -218,10 +227,7 @@ def _learner(b: _Builder) -> Learner | None:
             )
     if b.failed or sex is None:
         return None
-    optional = {
-        k: b.v.get(f"learner.{k}")
-        for k in ("hometown", "policy_group", "father", "mother", "guardian")
-    }
+    optional = {k: b.v.get(key) for k, key in _LEARNER_OPTIONAL}
     return Learner(
         learner_code=found["learner_code"],
         personal_id=b.v.get("learner.personal_id"),
