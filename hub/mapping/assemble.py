@@ -160,7 +160,7 @@ def assemble(
             results = _secondary(b, codes)
     if b.failed or header is None or learner is None:
         return None
-    return Transcript(header, learner, results, confirmation)
+    return _TRANSCRIPT(header, learner, results, confirmation)
 
 
 _HEADER_KEYS = tuple(
@@ -248,6 +248,9 @@ def _learner(b: _Builder) -> Learner | None:
 _SCORED_SEMESTER = maker(ScoredSemester)
 _SCORED_SUBJECT = maker(ScoredSubject)
 _COMMENT_SUBJECT = maker(CommentSubject)
+_LEVELS = maker(LevelResults)  # and once per learner (every field given, in order)
+_SECONDARY_RESULTS = maker(SecondaryResults)
+_TRANSCRIPT = maker(Transcript)
 
 _SEMESTER_KEYS = {
     n: tuple(f"semester{n}.{k}" for k in ("regular", "midterm", "final", "average")) for n in (1, 2)
@@ -355,7 +358,7 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
         stated = b.enum(Level, key, required=False)
         return stated or compute.learning_level(scores(), results())
 
-    learn = LevelResults(
+    learn = _LEVELS(
         learning(
             "results.learning.semester1",
             lambda: [s.semester1.average for s in scored],
@@ -373,7 +376,7 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
         ),
         b.enum(Level, "results.learning.after_retest", required=False),
     )
-    train = LevelResults(
+    train = _LEVELS(
         training1,
         training2,
         b.enum(Level, "results.training.year", required=False)
@@ -387,7 +390,7 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
         title = b.enum(Title, "results.title", required=False)
     else:
         title = compute.title(learn.year, train.year, [s.year_average for s in scored])
-    return SecondaryResults(
+    return _SECONDARY_RESULTS(
         tuple(done),
         learn,
         train,

@@ -11,6 +11,8 @@ import pytest
 from hub.mapping.construct import maker
 from hub.model import (
     CommentSubject,
+    Level,
+    LevelResults,
     PassFail,
     ScoredSemester,
     ScoredSubject,
@@ -30,6 +32,7 @@ def _semester() -> ScoredSemester:
         (ScoredSemester, ((D("7.5"), D("8.0")), D("6.5"), D("9.0"), D("7.9"))),
         (ScoredSubject, ("TOAN", _semester(), _semester(), D("7.9"), Teacher("Lê Thị Hà"),
                          None, "Tiến bộ")),
+        (LevelResults, (Level.T, Level.K, Level.T, None)),
         (CommentSubject, ("GDTC", PassFail.D, PassFail.D, PassFail.D, Teacher("Vũ Văn An", "7"),
                           None, "")),
     ],
