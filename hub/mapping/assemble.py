@@ -14,11 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from hub.codes import CodeLists
 from hub.fields import LABELS
+from hub.mapping.construct import maker
+from hub.mapping.text import CACHE_SIZE
 from hub.model import (
+    AssessmentForm,
     CommentSubject,
     Conclusion,
     Confirmation,
@@ -113,6 +117,10 @@ class _Builder:
             if required:
                 self.need(key, subject, table)
             return None
+        if type(raw) is str:  # the usual code: what kind(raw) looks up first, without the call
+            member = kind._value2member_map_.get(raw)
+            if member is not None:
+                return member  # type: ignore[return-value]
         try:
             return kind(raw)
         except ValueError:
@@ -152,25 +160,43 @@ def assemble(
             results = _secondary(b, codes)
     if b.failed or header is None or learner is None:
         return None
-    return Transcript(header, learner, results, confirmation)
+    return _TRANSCRIPT(header, learner, results, confirmation)
+
+
+_HEADER_KEYS = tuple(
+    f"header.{k}"
+    for k in (
+        "record_id",
+        "school_year",
+        "grade",
+        "class_name",
+        "school_code",
+        "school_name",
+        "department_code",
+        "place_of_issue",
+        "issue_date",
+    )
+)
+_LEARNER_KEYS = tuple(
+    (k, f"learner.{k}")
+    for k in (
+        "learner_code",
+        "full_name",
+        "birth_date",
+        "ethnicity",
+        "nationality",
+        "birthplace",
+        "residence",
+    )
+)
+_LEARNER_OPTIONAL = tuple(
+    (k, f"learner.{k}") for k in ("hometown", "policy_group", "father", "mother", "guardian")
+)
 
 
 def _header(b: _Builder) -> Header | None:
     level = b.enum(SchoolLevel, "header.level")
-    fields = [
-        b.need(f"header.{k}")
-        for k in (
-            "record_id",
-            "school_year",
-            "grade",
-            "class_name",
-            "school_code",
-            "school_name",
-            "department_code",
-            "place_of_issue",
-            "issue_date",
-        )
-    ]
+    fields = [b.need(key) for key in _HEADER_KEYS]
     if b.failed or level is None:
         return None
     record_id, year, grade, class_name, school, name, department, place, issued = fields
@@ -191,16 +217,7 @@ def _header(b: _Builder) -> Header | None:
 
 def _learner(b: _Builder) -> Learner | None:
     sex = b.enum(Sex, "learner.sex")
-    keys = (
-        "learner_code",
-        "full_name",
-        "birth_date",
-        "ethnicity",
-        "nationality",
-        "birthplace",
-        "residence",
-    )
-    found = {k: b.need(f"learner.{k}") for k in keys}
+    found = {k: b.need(key) for k, key in _LEARNER_KEYS}
     foreign = None
     if b.v.get("learner.foreign_number"):
         kind = b.enum(ForeignDocumentKind, "learner.foreign_kind")
@@ -210,10 +227,7 @@ def _learner(b: _Builder) -> Learner | None:
             )
     if b.failed or sex is None:
         return None
-    optional = {
-        k: b.v.get(f"learner.{k}")
-        for k in ("hometown", "policy_group", "father", "mother", "guardian")
-    }
+    optional = {k: b.v.get(key) for k, key in _LEARNER_OPTIONAL}
     return Learner(
         learner_code=found["learner_code"],
         personal_id=b.v.get("learner.personal_id"),
@@ -230,17 +244,42 @@ def _learner(b: _Builder) -> Learner | None:
     )
 
 
+# Made once per semester and subject of every learner: hub.mapping.construct (all fields).
+_SCORED_SEMESTER = maker(ScoredSemester)
+_SCORED_SUBJECT = maker(ScoredSubject)
+_COMMENT_SUBJECT = maker(CommentSubject)
+_LEVELS = maker(LevelResults)  # and once per learner (every field given, in order)
+_SECONDARY_RESULTS = maker(SecondaryResults)
+_TRANSCRIPT = maker(Transcript)
+
+_SEMESTER_KEYS = {
+    n: tuple(f"semester{n}.{k}" for k in ("regular", "midterm", "final", "average")) for n in (1, 2)
+}
+
+
 def _semester(b: _Builder, code: str, entry: dict[str, Any], n: int) -> ScoredSemester | None:
-    regular = tuple(entry.get(f"semester{n}.regular") or ())
+    k_regular, k_midterm, k_final, k_average = _SEMESTER_KEYS[n]
+    regular = tuple(entry.get(k_regular) or ())
     if not regular:
-        b.need(f"semester{n}.regular", code, entry)
-    midterm = b.need(f"semester{n}.midterm", code, entry)
-    final = b.need(f"semester{n}.final", code, entry)
+        b.need(k_regular, code, entry)
+    midterm = entry.get(k_midterm)
+    if midterm is None:
+        b.need(k_midterm, code, entry)
+    final = entry.get(k_final)
+    if final is None:
+        b.need(k_final, code, entry)
     if not regular or midterm is None or final is None:
         return None
-    stated = entry.get(f"semester{n}.average")
+    stated = entry.get(k_average)
     average = stated if stated is not None else compute.semester_average(regular, midterm, final)
-    return ScoredSemester(regular, midterm, final, average)
+    return _SCORED_SEMESTER(regular, midterm, final, average)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _teacher(name: str, code: str | None) -> Teacher:
+    """A subject's teacher: the same few people on every learner's subjects (Teacher is
+    frozen, so one object serves them all)."""
+    return Teacher(name, code)
 
 
 def _secondary_subject(
@@ -256,15 +295,22 @@ def _secondary_subject(
             f"{code} is not a secondary subject",
         )
         return None
-    teacher = Teacher(b.need("teacher", code, entry) or "", entry.get("teacher_code"))
-    if meta.form.value == "DIEM":
+    name = entry.get("teacher")
+    if name is None:
+        b.need("teacher", code, entry)
+    teacher_code = entry.get("teacher_code")
+    if teacher_code is None or type(teacher_code) is str:
+        teacher = _teacher(name or "", teacher_code)
+    else:
+        teacher = Teacher(name or "", teacher_code)
+    if meta.form is AssessmentForm.SCORED:
         s1, s2 = _semester(b, code, entry, 1), _semester(b, code, entry, 2)
         if s1 is None or s2 is None:
             return None
         year = entry.get("year_average")
         if year is None:
             year = compute.year_average(s1.average, s2.average)
-        return ScoredSubject(
+        return _SCORED_SUBJECT(
             code, s1, s2, year, teacher, entry.get("retest_score"), entry.get("comment") or ""
         )
     r1 = b.enum(PassFail, "semester1.result", entry, code)
@@ -275,15 +321,18 @@ def _secondary_subject(
         PassFail, "year_result", entry, code, required=False
     ) or compute.comment_year_result(r2)
     retest = b.enum(PassFail, "retest_result", entry, code, required=False)
-    return CommentSubject(code, r1, r2, year_result, teacher, retest, entry.get("comment") or "")
+    return _COMMENT_SUBJECT(code, r1, r2, year_result, teacher, retest, entry.get("comment") or "")
 
 
 def _in_order(
     found: dict[str, dict[str, Any]], table: Mapping[str, Any]
 ) -> list[tuple[str, dict[str, Any]]]:
     """Subjects in the code list's order (codes.md), the order documents list them in."""
-    rank = {code: n for n, code in enumerate(table)}
-    return sorted(found.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    listed = [(code, found[code]) for code in table if code in found]
+    if len(listed) == len(found):
+        return listed
+    others = sorted((code, entry) for code, entry in found.items() if code not in table)
+    return listed + others  # a code the list lacks is reported; after the others, by code
 
 
 def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
@@ -302,29 +351,32 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
     scored = [s for s in done if isinstance(s, ScoredSubject)]
     comments = [s for s in done if isinstance(s, CommentSubject)]
 
-    def learning(key: str, scores: list[Decimal], results: list[PassFail]) -> Level:
+    def learning(
+        key: str, scores: Callable[[], list[Decimal]], results: Callable[[], list[PassFail]]
+    ) -> Level:
+        """The stated level, else the rules' (the lists are only built when needed)."""
         stated = b.enum(Level, key, required=False)
-        return stated or compute.learning_level(scores, results)
+        return stated or compute.learning_level(scores(), results())
 
-    learn = LevelResults(
+    learn = _LEVELS(
         learning(
             "results.learning.semester1",
-            [s.semester1.average for s in scored],
-            [c.semester1 for c in comments],
+            lambda: [s.semester1.average for s in scored],
+            lambda: [c.semester1 for c in comments],
         ),
         learning(
             "results.learning.semester2",
-            [s.semester2.average for s in scored],
-            [c.semester2 for c in comments],
+            lambda: [s.semester2.average for s in scored],
+            lambda: [c.semester2 for c in comments],
         ),
         learning(
             "results.learning.year",
-            [s.year_average for s in scored],
-            [c.year_result for c in comments],
+            lambda: [s.year_average for s in scored],
+            lambda: [c.year_result for c in comments],
         ),
         b.enum(Level, "results.learning.after_retest", required=False),
     )
-    train = LevelResults(
+    train = _LEVELS(
         training1,
         training2,
         b.enum(Level, "results.training.year", required=False)
@@ -338,7 +390,7 @@ def _secondary(b: _Builder, codes: CodeLists) -> SecondaryResults | None:
         title = b.enum(Title, "results.title", required=False)
     else:
         title = compute.title(learn.year, train.year, [s.year_average for s in scored])
-    return SecondaryResults(
+    return _SECONDARY_RESULTS(
         tuple(done),
         learn,
         train,

@@ -88,6 +88,12 @@ def memoised(function: Transform, arg: str) -> Callable[[Any], Any]:
     return step
 
 
+def all_pure(steps: tuple[Step, ...]) -> bool:
+    """Whether every step of a chain is a memoised pure step (its result a function of the
+    value alone, so a caller may remember it too)."""
+    return bool(steps) and all(function in _PURE_STEPS for _spec, function in steps)
+
+
 def is_pure(name: str, function: Transform) -> bool:
     """The built-in transforms are pure functions of (value, arg); a plugin's may not be."""
     return BUILTIN.get(name) is function
@@ -206,9 +212,19 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
     With `start`, the closure is given the value under the first `start` steps of the rule's
     path (the caller has looked them up already); problems still name the whole path.
     """
+    return rule_parts(rule, start)[0]
+
+
+def rule_parts(rule: FieldRule, start: int = 0) -> tuple[RuleValue, _Memo | None]:
+    """`rule_value(rule, start)`, and the memo it looks a value up in first, when it has one.
+
+    A rule with a memo (plain, every step pure) gives the same result for a value found in
+    the memo as the closure would, so hub.mapping.inline may look it up itself and call the
+    closure only on a miss. The memo of an `each` rule (a list of scores) is its items': a
+    non-empty list whose items are all floats found in it gives the tuple of what was found."""
     if rule.value is not None:
         constant = rule.value
-        return lambda run, data, base, fallback: constant
+        return (lambda run, data, base, fallback: constant), None
     source: RawPath = tuple(rule.source or ())
     get = getter(source[start:]) if len(source) > start else _itself
     default_from = rule.default_from
@@ -216,7 +232,7 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
     default = rule.default
     convert = converter(rule.steps, personal=rule.personal)
     each = rule.each
-    pure = bool(rule.steps) and all(function in _PURE_STEPS for _spec, function in rule.steps)
+    pure = all_pure(rule.steps)
     if default is None and default_from is None and not each:
         if pure:
             return _remembered(get, convert, source)
@@ -227,12 +243,25 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
                 return None
             return convert(run, found, base, source)
 
-        return plain
+        return plain, None
     memo = _Memo()
     table = memo.table
+    scores = each and pure  # a list of scores (8.0, 7.5, …) is usually remembered whole
 
     def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
         found = get(data)
+        if scores and type(found) is list and found:
+            out = []
+            for item in found:
+                if type(item) is not float:
+                    break
+                converted = table.get(item)
+                if converted is None:
+                    break
+                out.append(converted)
+            else:  # every item remembered: what the loop below gives, without its checks
+                memo.hits += len(out)
+                return tuple(out)
         at_base, tail = base, source
         if found is None or _blank(found) or (isinstance(found, list | tuple) and not found):
             if get_default is not None:
@@ -262,17 +291,20 @@ def rule_value(rule: FieldRule, start: int = 0) -> RuleValue:
             return tuple(out)
         return convert(run, found, at_base, tail)
 
-    return value
+    return value, memo if scores else None  # `each`: the memo is the items'
 
 
-def _remembered(get: Getter, convert: Converter, source: RawPath) -> RuleValue:
+def _remembered(get: Getter, convert: Converter, source: RawPath) -> tuple[RuleValue, _Memo]:
     """A plain rule whose steps are all pure: its result remembered per distinct value.
 
     The usual cell (a score, a subject's teacher, a context value) is then one dict lookup;
     a value the steps refuse is never remembered, so each record reports its own problem.
+    A vendor's numeric code (SMAS's genderId 2, a grade 7) is remembered too, in a table of
+    its own: an int never meets the float 7.0 or the bool True there.
     """
     memo = _Memo()
     table = memo.table
+    numbers = _Memo()
 
     def value(run: _Run, data: Any, base: RawPath, fallback: Any) -> Any:
         found = get(data)
@@ -290,8 +322,17 @@ def _remembered(get: Getter, convert: Converter, source: RawPath) -> RuleValue:
             if result is not None:
                 memo.keep(found, result)
             return result
+        if kind is int:
+            hit = numbers.table.get(found)
+            if hit is not None:
+                numbers.hits += 1
+                return hit
+            result = convert(run, found, base, source)
+            if result is not None:
+                numbers.keep(found, result)
+            return result
         if isinstance(found, str) and not found.strip():
             return None
         return convert(run, found, base, source)
 
-    return value
+    return value, memo

@@ -26,14 +26,17 @@ from hub.datafiles import line_of
 from hub.errors import DataFileError
 from hub.mapping.assemble import Collected, assemble, target_label
 from hub.mapping.compiled import (
+    MEMO_LIMIT,
     Converter,
-    RuleValue,
+    all_pure,
     converter,
     getter,
     is_pure,
     memoised,
+    rule_parts,
     rule_value,
 )
+from hub.mapping.inline import GroupFill, InlineRule, group_filler, plain_filler
 from hub.mapping.labels import LabelList
 from hub.mapping.transforms import Transform, TransformError
 from hub.model import Transcript
@@ -200,15 +203,17 @@ def show(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Group:
-    """A GroupRule compiled: its table getter, label and value converters, field closures."""
+    """A GroupRule compiled: its table getter, label and value converters, its fields' fill."""
 
     name: str
     source: RawPath
     table: Callable[[Any], Any]
     code: Converter
     value: Converter
-    fields: tuple[tuple[str, str | None, RuleValue, RuleValue], ...]
+    fields: tuple[str, ...]  # the targets of the group's fields
     tails: Mapping[str, RawPath]  # field target → its path under the label's entry
+    fill: GroupFill  # the fields above, unrolled (hub.mapping.inline): one label's entry
+    known: dict[str, str] | None  # label → code already converted (None: steps not pure)
 
 
 def _first_step(rule: FieldRule) -> str | None:
@@ -217,6 +222,25 @@ def _first_step(rule: FieldRule) -> str | None:
     if plain and rule.source and isinstance(rule.source[0], str):
         return rule.source[0]
     return None
+
+
+def _plain_inline(rule: FieldRule) -> InlineRule:
+    value, memo = rule_parts(rule)
+    plain = rule.value is None and rule.default is None and rule.default_from is None
+    path = rule.source if plain and rule.source else None
+    return InlineRule(rule.target, value, memo, path, 0, rule.each)
+
+
+def _group_fill(rules: tuple[FieldRule, ...]) -> GroupFill:
+    """A group's fields as hub.mapping.inline writes them out (the loop of _map_groups)."""
+    inline = []
+    for rule in rules:
+        if _first_step(rule) is None:
+            inline.append(InlineRule(rule.target, rule_value(rule), None, None, 0))
+            continue
+        value, memo = rule_parts(rule, start=1)
+        inline.append(InlineRule(rule.target, value, memo, rule.source, 1, rule.each))
+    return group_filler(inline, [rule_value(rule) for rule in rules])
 
 
 class RecordMapping:
@@ -237,7 +261,7 @@ class RecordMapping:
         self.groups = groups
         self.codes = codes
         self.path = path
-        self._plain = tuple((r.target, rule_value(r)) for r in fields if r.fmt is None)
+        self._fill_plain = plain_filler([_plain_inline(r) for r in fields if r.fmt is None])
         self._formats = tuple(r for r in fields if r.fmt is not None)
         # Where a missing plain field would have been: the same for every record.
         self._sources: dict[str, RawPath] = {
@@ -250,11 +274,10 @@ class RecordMapping:
                 getter(group.source),
                 converter(group.code_steps),
                 converter(group.value_steps),
-                tuple(
-                    (r.target, _first_step(r), rule_value(r), rule_value(r, start=1))
-                    for r in group.fields
-                ),
+                tuple(r.target for r in group.fields),
                 {r.target: tuple(r.source or ()) for r in group.fields},
+                _group_fill(group.fields),
+                {} if all_pure(group.code_steps) else None,
             )
             for name, group in groups.items()
         )
@@ -266,10 +289,7 @@ class RecordMapping:
         run = _Run(raw)
         data = raw.data
         values: dict[str, Any] = {}
-        for target, value in self._plain:
-            found = value(run, data, (), None)
-            if found is not None:
-                values[target] = found
+        self._fill_plain(run, data, values)
         for rule in self._formats:
             filled = run.format(rule, values)
             if filled is not None:
@@ -332,11 +352,16 @@ class RecordMapping:
                 continue
             target = getattr(collected, group.name)
             seen = located[group.name] = {}
+            known = group.known
             for label, raw_value in table.items():
                 at: RawPath = (*group.source, label)
-                code = group.code(run, label, at, ())
+                code = known.get(label) if known is not None and type(label) is str else None
                 if code is None:
-                    continue
+                    code = group.code(run, label, at, ())
+                    if code is None:
+                        continue
+                    if known is not None and type(label) is str and len(known) < MEMO_LIMIT:
+                        known[label] = code  # a pure chain's success: the same next time
                 if code in target:
                     run.problem(
                         ProblemCode.VALUE_INVALID,
@@ -352,19 +377,7 @@ class RecordMapping:
                     if not _blank(raw_value):
                         target[code] = group.value(run, raw_value, at, ())
                     continue
-                entry: dict[str, Any] = {}
-                present = raw_value if type(raw_value) is dict else None
-                for name, first, value, value_under_first in group.fields:
-                    if first is not None and present is not None:
-                        under = present.get(first)
-                        if under is None:
-                            continue  # nothing under the rule's first step: no value, no problem
-                        found = value_under_first(run, under, at, data)
-                    else:
-                        found = value(run, raw_value, at, data)
-                    if found is not None:
-                        entry[name] = found
-                target[code] = entry
+                target[code] = group.fill(run, raw_value, at, data)
         return located
 
 

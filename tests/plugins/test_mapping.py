@@ -321,3 +321,18 @@ def test_a_field_a_mapping_marks_as_a_personal_id_is_masked_when_refused(tmp_pat
     marked = problems["*** *** *** 789"]  # the marked field: masked
     assert "123 456" not in marked.message_vi + marked.message_en
     assert "1234 5678" in problems  # an unmarked field's value is shown as it was
+
+
+@pytest.mark.parametrize("value", [True, 3, 3.0, "3"])
+def test_a_remembered_whole_number_keeps_true_apart(mappings: MappingSet, value: Any) -> None:
+    """Ints are remembered in a table of their own: True never finds 1's result."""
+    mapping = mappings.record("generic_excel-secondary")
+    for absences in (1, 3, 1.0, value, True if value is True else 1):
+        year = {"training": {"semester1": "T", "semester2": "T"}, "absences": absences}
+        outcome = mapping.map(_record({"Toán": _scored()}, year))
+        refused = [p for p in outcome.problems if p.found == "True"]
+        assert bool(refused) == (absences is True)
+        if absences is not True:
+            assert outcome.transcript is not None
+            results = outcome.transcript.results
+            assert getattr(results, "absences", None) == int(absences)

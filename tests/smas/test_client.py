@@ -7,6 +7,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hub_smas.client import RequestFailed, SmasClient, signature
@@ -34,6 +35,19 @@ def test_the_signature_is_hmac_sha256_over_method_target_and_timestamp() -> None
     )
     assert target == "/api/v1/classes?schoolCode=80000001&schoolYear=2024"
     assert signature("s3cret", "GET", target, "1735689600") == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("subjectId", "2"), ("semester", 0), ("page", 1), ("pageSize", 100)],
+        [("schoolCode", "80000001"), ("schoolYear", "2024-2025"), ("a.b_c~", "x-y")],
+        [("q", "Lớp 6A1"), ("name", "a b&c=d/e?f"), ("plus", "1+1"), ("empty", "")],
+        [("subjectId", "None"), ("x", "%20"), ("ý", "ø")],
+    ],
+)
+def test_the_target_is_the_query_urlencode_writes(params: list[tuple[str, str | int]]) -> None:
+    assert SmasClient.target("/api/v1/x", params) == f"/api/v1/x?{urlencode(params)}"
 
 
 def test_the_request_sent_is_the_target_signed() -> None:

@@ -104,6 +104,9 @@ class ClassPivot:
         self.class_name = str(klass.get("className") or self.class_id)
         self.subject_teachers = self._teachers()
         self._subject_plans: list[_SubjectPlan] | None = None
+        # Who signs is the class's, the same for each of its learners: worked out once.
+        self._homeroom_teacher = self._homeroom()
+        self._signers = self._signatories(self._homeroom_teacher, year.principal)
         self._run()
 
     def _key(self, pupil_id: Any) -> str:
@@ -124,11 +127,10 @@ class ClassPivot:
         if failure is not None or pupils is None or self.answers.subjects is None:
             self._failed(pupils)
             return
-        kinds = self._old_kinds()
+        rows, kinds = self._rows()
         if kinds:
             self._refuse_old(pupils, kinds)
             return
-        rows = self._rows()
         listed = {x["pupilId"] for x in pupils}
         self._strangers(rows, listed)
         for pupil in pupils:
@@ -170,18 +172,11 @@ class ClassPivot:
                 )
             )
 
-    def _old_kinds(self) -> set[str]:
-        """The old column kinds (M, P, V, HK …) no label list maps; empty when none."""
-        unmapped: set[str] = set()
-        for rows in self.answers.markbooks.values():
-            for row in rows:
-                marks = row.get("marks") if isinstance(row, dict) else None
-                if not isinstance(marks, dict):
-                    continue
-                for kind in marks:
-                    if kind not in NEW_KINDS and self.vocabulary.mark_kinds.resolve(kind) is None:
-                        unmapped.add(str(kind))
-        return unmapped
+    def _old_kinds(self, marks: dict[str, Any], unmapped: set[str]) -> None:
+        """The old column kinds (M, P, V, HK …) of a row's marks no label list maps."""
+        for kind in marks:
+            if kind not in NEW_KINDS and self.vocabulary.mark_kinds.resolve(kind) is None:
+                unmapped.add(str(kind))
 
     def _refuse_old(self, pupils: list[dict[str, Any]], kinds: set[str]) -> None:
         listed = ", ".join(sorted(kinds))
@@ -221,14 +216,25 @@ class ClassPivot:
             self.problems.append(p.problem(p.OLD_MARK_KINDS, where, listed, expected, vi, en,
                                            self._key(pid)))  # fmt: skip
 
-    def _rows(self) -> dict[tuple[str, str, int], dict[int, dict[str, Any]]]:
-        """Every markbook's and results' rows by (kind, subject, semester) and pupilId."""
+    def _rows(self) -> tuple[dict[tuple[str, str, int], dict[int, dict[str, Any]]], set[str]]:
+        """Every markbook's and results' rows by (kind, subject, semester) and pupilId, and
+        the old column kinds no label list maps (empty when none): one pass over the rows."""
         rows: dict[tuple[str, str, int], dict[int, dict[str, Any]]] = {}
+        unmapped: set[str] = set()
         for (sid, semester), found in self.answers.markbooks.items():
-            rows[("markbook", str(sid), semester)] = _by_pupil(found)
+            by_pupil: dict[int, dict[str, Any]] = {}
+            for row in found:
+                if not isinstance(row, dict):
+                    continue
+                marks = row.get("marks")  # the usual row has TX, GK and CK only
+                if isinstance(marks, dict) and not marks.keys() <= _NEW_KINDS:
+                    self._old_kinds(marks, unmapped)
+                if "pupilId" in row:
+                    by_pupil[row["pupilId"]] = row
+            rows[("markbook", str(sid), semester)] = by_pupil
         for semester, found in self.answers.results.items():
             rows[("results", "", semester)] = _by_pupil(found)
-        return rows
+        return rows, unmapped
 
     def _url(self, kind: str, sid: str, semester: int) -> str:
         if kind == "markbook":
@@ -346,7 +352,8 @@ class ClassPivot:
                     self._missing({"pupilId": pid}, "markbook", plan.sid, semester, plan.subject)
                 )
                 continue
-            part = _without_pupil(row)
+            part = dict(row)  # _without_pupil, written out: once per pupil, subject and half
+            del part["pupilId"]
             if semester == 0 and "retest" in part:
                 part[plan.retest] = part.pop("retest")
             marks = part.get("marks")
@@ -428,7 +435,7 @@ class ClassPivot:
     def _record(
         self, pupil: dict[str, Any], subjects: dict[str, Any], results: dict[str, Any]
     ) -> RawRecord:
-        homeroom = self._homeroom()
+        homeroom = self._homeroom_teacher
         principal = self.year.principal
         data: dict[str, Any] = {
             "school": self.year.school,
@@ -448,7 +455,7 @@ class ClassPivot:
             data,
             PupilLocations(place),
             None,
-            self._signatories(homeroom, principal),
+            self._signers,
         )
 
     def _signatories(

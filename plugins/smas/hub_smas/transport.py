@@ -66,7 +66,7 @@ class HttpTransport:
         for _ in range(2):
             conn, new = self._connection()
             try:
-                conn.request("GET", target, headers=dict(headers))
+                conn.request("GET", target, headers=headers)
                 response = conn.getresponse()
                 body = response.read()
             except _STALE as exc:
