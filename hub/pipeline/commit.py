@@ -131,28 +131,40 @@ def commit_results(
         ]
         if changes:
             advance(session, changes)
-    documents = [
+    documents = _documents(ok)
+    if documents:
+        mark_signed(session, documents)
+    for batch_id, problems in warnings.items():
+        add_problems(session, batch_id, problems)
+    return signed + _signed(ok, documents)
+
+
+def _documents(done: Sequence[tuple[InFlight, WorkResult]]) -> list[SignedDocument]:
+    """The signed documents of learners whose work ended well, as the store keeps them."""
+    return [
         SignedDocument(
             flight.record_id,
             flight.ma_ho_so,
             [SignedBy(*signer) for signer in result.signatures],
             result.document,
         )
-        for flight, result in ok
+        for flight, result in done
     ]
-    if documents:
-        mark_signed(session, documents)
-    for batch_id, problems in warnings.items():
-        add_problems(session, batch_id, problems)
-    return signed + [
+
+
+def _signed(
+    done: Sequence[tuple[InFlight, WorkResult]], documents: Sequence[SignedDocument]
+) -> list[Signed]:
+    """What push needs of each signed learner (its batch, MaHoSo, MaBam and size)."""
+    return [
         Signed(
             flight.record_id,
             flight.batch_id,
             flight.ma_ho_so,
             document.digest(),
-            len(result.document or b""),
+            len(document.document or b""),
         )
-        for (flight, result), document in zip(ok, documents, strict=True)
+        for (flight, _), document in zip(done, documents, strict=True)
     ]
 
 
@@ -193,33 +205,9 @@ def _commit_received(session: Session, received: list[tuple[InFlight, WorkResult
         (dataclasses.replace(flight, ma_ho_so=result.ma_ho_so or flight.ma_ho_so), result)
         for flight, result in received
     ]
-    documents = [
-        SignedDocument(
-            flight.record_id,
-            flight.ma_ho_so,
-            [SignedBy(*signer) for signer in result.signatures],
-            result.document,
-        )
-        for flight, result in received
-    ]
-    mark_vendor_signed(session, documents)
-    notes: dict[int, list[ProblemIn]] = {}
-    for flight, result in received:
-        warnings = [f for f in [*flight.findings, *result.findings] if not f.is_error]
-        if warnings:
-            notes.setdefault(flight.batch_id, []).extend(problems_of(warnings, Stage.CHECK, flight))
-    for batch_id, problems in notes.items():
-        add_problems(session, batch_id, problems)
-    return [
-        Signed(
-            flight.record_id,
-            flight.batch_id,
-            flight.ma_ho_so,
-            doc.digest(),
-            len(doc.document or b""),
-        )
-        for (flight, _), doc in zip(received, documents, strict=True)
-    ]
+    documents = _documents(received)
+    mark_vendor_signed(session, documents)  # its warnings are kept with everyone's
+    return _signed(received, documents)
 
 
 @dataclass(frozen=True, slots=True)

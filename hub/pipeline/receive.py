@@ -24,6 +24,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from cryptography import x509
 from lxml import etree
@@ -35,7 +36,7 @@ from hub.document.read import transcript_from_tree
 from hub.errors import DocumentError
 from hub.findings import Finding
 from hub.model import Transcript
-from hub.pipeline.sign import SignerId, certificate_names
+from hub.pipeline.sign import CertificateNames, SignerId, certificate_names
 from hub.rules import Rule, check_transcript
 from hub.signing.profile import doc, ds
 from hub.signing.trust import TrustStore
@@ -107,8 +108,15 @@ def _signers(tree: etree._ElementTree) -> tuple[SignerId, ...]:
             continue
         try:
             der = base64.b64decode("".join(element.text.split()), validate=True)
-            certificate = x509.load_der_x509_certificate(der)
+            names = _names_of(der)
         except (binascii.Error, ValueError):
             continue
-        found.append((holder.get("VaiTro", ""), *certificate_names(certificate)))
+        found.append((holder.get("VaiTro", ""), *names))
     return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _names_of(der: bytes) -> CertificateNames:
+    """A certificate's audit names, by its bytes: a school's few dozen signers sign every one
+    of its documents, so each certificate is loaded once per worker, not once per signature."""
+    return certificate_names(x509.load_der_x509_certificate(der))

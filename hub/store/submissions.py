@@ -69,16 +69,36 @@ class SignedDocument:
 
 def mark_signed(session: Session, signed: Sequence[SignedDocument]) -> None:
     """Move built records to `signed`, storing each document and an audit entry for it."""
+    store_signed(session, signed, RecordState.BUILT, AuditKind.SIGNED)
+
+
+def store_signed(
+    session: Session,
+    signed: Sequence[SignedDocument],
+    expected: RecordState,
+    kind: AuditKind,
+    *,
+    with_key: bool = False,
+) -> None:
+    """Move records from `expected` to `signed`: each document, its MaBam, an audit entry.
+
+    Args:
+        kind: the audit entry's kind: `signed` (the hub signed) or `verified` (the vendor did).
+        with_key: store each document's MaHoSo in its record too (a vendor's document is sent
+            under the vendor's key, hub.pipeline.map).
+    """
     changes, entries, bodies = [], [], []
     for doc in signed:
         digest = doc.digest()
-        values = {"document_path": doc.document_path, "ma_bam": digest}
-        changes.append(StateChange(doc.record_id, RecordState.BUILT, RecordState.SIGNED, values))
+        values: dict[str, str | None] = {"document_path": doc.document_path, "ma_bam": digest}
+        if with_key:
+            values["ma_ho_so"] = doc.ma_ho_so
+        changes.append(StateChange(doc.record_id, expected, RecordState.SIGNED, values))
         if doc.document is not None:
             bodies.append({"record_id": doc.record_id, "body": doc.document})
         entries.append(
             (
-                AuditKind.SIGNED,
+                kind,
                 {
                     "record_id": doc.record_id,
                     "ma_ho_so": doc.ma_ho_so,

@@ -21,14 +21,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.lifecycle import RecordState
-from hub.store import audit
 from hub.store.records import CHUNK, StateChange, advance, mark_worked
-from hub.store.submissions import SignedDocument
+from hub.store.submissions import SignedDocument, store_signed
 from hub.store.tables import (
     AuditKind,
     Batch,
     Record,
-    RecordDocument,
     VendorWait,
     table_of,
     utcnow,
@@ -36,7 +34,6 @@ from hub.store.tables import (
 
 _RECORDS = table_of(Record)
 _BATCHES = table_of(Batch)
-_DOCUMENTS = table_of(RecordDocument)
 _WAITS = table_of(VendorWait)
 _AWAITING = RecordState.AWAITING_VENDOR
 
@@ -163,35 +160,8 @@ def mark_vendor_signed(session: Session, documents: Sequence[SignedDocument]) ->
     """
     if not documents:
         return
-    changes, bodies, entries = [], [], []
-    for doc in documents:
-        digest = doc.digest()
-        changes.append(
-            StateChange(
-                doc.record_id,
-                _AWAITING,
-                RecordState.SIGNED,
-                {"ma_bam": digest, "ma_ho_so": doc.ma_ho_so},  # the vendor's key, sent as is
-            )
-        )
-        if doc.document is not None:
-            bodies.append({"record_id": doc.record_id, "body": doc.document})
-        entries.append(
-            (
-                AuditKind.VERIFIED,
-                {
-                    "record_id": doc.record_id,
-                    "ma_ho_so": doc.ma_ho_so,
-                    "digest": digest,
-                    "signatures": [s.as_payload() for s in doc.signatures],
-                },
-            )
-        )
-    advance(session, changes)
-    if bodies:
-        session.execute(sa.insert(_DOCUMENTS), bodies)
+    store_signed(session, documents, _AWAITING, AuditKind.VERIFIED, with_key=True)
     _forget(session, [d.record_id for d in documents])
-    audit.append_many(session, entries)
 
 
 def forget_waits(session: Session, record_ids: Sequence[int]) -> None:
