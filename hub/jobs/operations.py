@@ -37,6 +37,7 @@ class JobRequest:
     kind: JobKind
     piece: Piece
     schedule: str | None = None  # the [[schedules]] name that asked for it; None: by hand
+    schedule_run: int | None = None  # the firing of that schedule it belongs to (its outcome)
 
     def describe(self) -> str:
         return f"{self.kind.value} {self.piece.key}"
