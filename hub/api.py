@@ -10,6 +10,7 @@ hub/hookspecs.py and CHANGELOG.md. import-linter holds the bundled plugins to it
     hooks          hookimpl
     sources        SourceSpec, Source, SourceFactory, ReadItem, RawRecord, RawPath, Provenance,
                    Problem, ProblemCode, Checkpoint, CursorError, Severity, UsageError;
+                   SourceNarrowing, SourcePieces (reading one school and year only);
                    VendorDocument, VendorSignedSource (documents the vendor signed),
                    Signatory (who signs, as the source says)
     commands       click commands (`register_commands`: a vendor's simulator)
@@ -81,6 +82,8 @@ from hub.sources import (
     Signatory,
     Source,
     SourceFactory,
+    SourceNarrowing,
+    SourcePieces,
     SourceSpec,
     VendorDocument,
     VendorSignedSource,
@@ -122,6 +125,8 @@ __all__ = [
     "SigningRefused",
     "Source",
     "SourceFactory",
+    "SourceNarrowing",
+    "SourcePieces",
     "SourceSpec",
     "Transcript",
     "Transform",

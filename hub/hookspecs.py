@@ -24,7 +24,8 @@ hook added later never breaks an existing plugin. A plugin imports only `hub.api
 Version notes: every hook exists since hub 0.1 except `register_commands` (hub 0.2).
 `register_delivery_targets` was removed before the first release: push has one receiver, the
 ministry's service (docs/architecture.md, "Decisions"); a plugin still implementing it fails
-to load, named, instead of being ignored.
+to load, named, instead of being ignored. `SourceSpec.narrow` and `SourceSpec.pieces`
+(optional; a source reads one school and year when asked) are new in the release after 0.2.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ formatted once, where it is shown (the command line, the report), from the store
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -298,6 +298,15 @@ SourceFactory = Callable[[Mapping[str, Any]], Source]
 """Builds a Source from a ``[[sources]]`` entry's `options`, already checked against the
 kind's `config_schema`."""
 
+SourceNarrowing = Callable[[Mapping[str, Any], str | None, str | None], Mapping[str, Any] | None]
+"""`narrow(options, school, year)`: the options of a read of only that school (MaTruong) and
+year (NamHoc), either None for all of them; None when the options hold neither that school
+nor that year (the source has nothing of the piece: it is not read for it)."""
+
+SourcePieces = Callable[[Mapping[str, Any]], Sequence[tuple[str | None, str]]]
+"""`pieces(options)`: the (school, year) pairs the options name, in order; school None when
+they list no school (the vendor says which when read)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
@@ -322,6 +331,14 @@ class SourceSpec:
             only those (an API with ``updated_since``): the hub then takes such a read as it
             is. False (a folder of files): a read that yields anything is read again in
             full, so that a batch holds every row of its school.
+        narrow: when the source can read only one school and year (an API asked per
+            school), how its options say so (`SourceNarrowing`): `hub sync --school T
+            --year Y` and a scheduled job on one piece build the source from the narrowed
+            options, and the read's cursor is stored for that piece apart from the
+            source's. None: the source cannot narrow (a folder of files that name their
+            school inside); it is read whole and the hub keeps the piece's rows.
+        pieces: with `narrow`, the pieces its options name (`SourcePieces`), one job each
+            when a schedule splits its work.
     """
 
     name: str
@@ -329,3 +346,5 @@ class SourceSpec:
     config_schema: Mapping[str, Any]
     description: str = ""
     incremental: bool = False
+    narrow: SourceNarrowing | None = None
+    pieces: SourcePieces | None = None

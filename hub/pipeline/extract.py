@@ -24,6 +24,7 @@ content hash (hub.pipeline.map).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -68,6 +69,8 @@ class SourceRun:
         school_code: MaTruong, when the options say it (filters, and the batch of problems
             that name no learner).
         school_year: NamHoc, when the options say it.
+        piece: (school, year) when the options were narrowed to read only that piece
+            (`SourceSpec.narrow`; either None: all of it); None for a whole read.
     """
 
     name: str
@@ -76,6 +79,19 @@ class SourceRun:
     options: Mapping[str, Any]
     school_code: str | None
     school_year: str | None
+    piece: tuple[str | None, str | None] | None = None
+
+    @property
+    def cursor_key(self) -> str:
+        """Where its read cursor is stored: the label, or the label and the piece it read.
+
+        A narrowed read's cursor is kept apart: it says nothing of the schools it did not
+        read, so it never replaces the whole source's.
+        """
+        if self.piece is None:
+            return self.label
+        school, year = self.piece
+        return f"{self.label}@{school or '*'}/{year or '*'}"
 
 
 def _resolve_paths(options: Mapping[str, Any], base: Path) -> dict[str, Any]:
@@ -161,6 +177,29 @@ def check_options(run: SourceRun, registry: Registry, config_path: Path) -> None
             f"{config_path}: nguồn {run.label}: tùy chọn `{key}` không hợp lệ: {error.message}.",
             f"{config_path}: source {run.label}: option `{key}` is invalid: {error.message}.",
         )
+
+
+def narrowed(
+    runs: Iterable[SourceRun], registry: Registry, school: str | None, year: str | None
+) -> list[SourceRun]:
+    """The runs as they read only `school` and `year`, where the source can narrow its read.
+
+    A source with `SourceSpec.narrow` is built from options that ask its vendor for only
+    that school and year (one dropped when its options hold neither); a source that cannot
+    narrow is kept whole, and the hub keeps the piece's rows of it as it reads.
+    """
+    if school is None and year is None:
+        return list(runs)
+    found: list[SourceRun] = []
+    for run in runs:
+        narrow = registry.source(run.plugin).narrow
+        if narrow is None:
+            found.append(run)
+            continue
+        options = narrow(dict(run.options), school, year)
+        if options is not None:
+            found.append(dataclasses.replace(run, options=dict(options), piece=(school, year)))
+    return found
 
 
 def mappings_digest(extra_dirs: Iterable[Path]) -> str:
@@ -252,8 +291,12 @@ def start_cursor(
     *,
     full: bool = False,
     incremental: bool = False,
+    whole: tuple[str, str] | None = None,
 ) -> str | None:
     """The cursor to read a source from: the stored one, if it is still valid and safe to use.
+
+    A narrowed read (`SourceRun.piece`) starts from its piece's own cursor, else from the
+    whole source's (`whole`: its key and reading context), which covers the piece too.
 
     None (a full read) when `full` is asked, when the source has learners whose last attempt
     failed or that an earlier run left half-way (`unfinished`: (source, school) pairs from
@@ -269,14 +312,20 @@ def start_cursor(
     """
     if full:
         return None
+    own_school = run.school_code or (run.piece[0] if run.piece else None)
     if not incremental and any(
-        name == run.name and run.school_code in (None, school) for name, school in unfinished
+        name == run.name and own_school in (None, school) for name, school in unfinished
     ):
         return None
-    found = stored.get(run.label)
-    if found is None or found.context != context:
-        return None
-    return found.cursor
+    found = stored.get(run.cursor_key)
+    if found is not None and found.context == context:
+        return found.cursor
+    if whole is not None:
+        key, whole_context = whole
+        wide = stored.get(key)
+        if wide is not None and wide.context == whole_context:
+            return wide.cursor
+    return None
 
 
 def read_changed(

@@ -41,6 +41,7 @@ from hub.pipeline.extract import (
     build_source,
     check_options,
     mappings_digest,
+    narrowed,
     read_changed,
     reading_context,
     source_runs,
@@ -242,6 +243,25 @@ def _check_filters(options: SyncOptions, every: list[SourceRun], config: HubConf
         )
 
 
+def _check_narrowed(options: SyncOptions, left: list[SourceRun], config: HubConfig) -> None:
+    """A filter every source that lists its schools and years turned down matches nothing.
+
+    Raises:
+        UsageError: no configured source holds the school (year) asked.
+    """
+    if left or not (options.school or options.year):
+        return
+    what = " ".join(
+        f"{flag} {v}" for flag, v in (("--school", options.school), ("--year", options.year)) if v
+    )
+    raise UsageError(
+        f"{what}: không nguồn nào trong {config.path} có trường/năm học này (xem `schools`, "
+        f"`years` của các nguồn).",
+        f"{what}: no source in {config.path} holds this school/year (see the sources' "
+        f"`schools` and `years`).",
+    )
+
+
 class _Run:
     def __init__(
         self, config: HubConfig, options: SyncOptions, service: MinistryService, store: Store
@@ -253,9 +273,12 @@ class _Run:
         )
         every = source_runs(config, options.source)
         _check_filters(options, every, config)
-        self.sources = [r for r in every if self._wanted(r)]
-        for source in self.sources:
+        wanted = [r for r in every if self._wanted(r)]
+        for source in wanted:
             check_options(source, self.registry, config.path)
+        self._whole = {r.label: r for r in wanted}  # before narrowing: their stored cursors
+        self.sources = narrowed(wanted, self.registry, options.school, options.year)
+        _check_narrowed(options, self.sources, config)
         self._built: dict[str, Source] = {
             source.label: build_source(source, self.registry) for source in self.sources
         }
@@ -377,8 +400,20 @@ class _Run:
         context = reading_context(source, self.registry, self._mappings_digest, PIPELINE_VERSION)
         full = self.options.full_read or self.options.only_rejected
         incremental = self.registry.source(source.plugin).incremental
+        whole = None
+        if source.piece is not None:  # a narrowed read may start from the whole source's
+            whole_context = reading_context(
+                self._whole[source.label], self.registry, self._mappings_digest, PIPELINE_VERSION
+            )
+            whole = (source.label, whole_context)
         cursor = start_cursor(
-            source, context, self._stored, self._unfinished, full=full, incremental=incremental
+            source,
+            context,
+            self._stored,
+            self._unfinished,
+            full=full,
+            incremental=incremental,
+            whole=whole,
         )
         reading = SourcePass(
             intake,
@@ -419,7 +454,7 @@ class _Run:
             report.sources_unchanged += 1
         complete = not (self.options.only_rejected or reading.skipped)
         if complete and checkpoint is not None:
-            self._cursors_read[source.label] = StoredCursor(checkpoint, context)
+            self._cursors_read[source.cursor_key] = StoredCursor(checkpoint, context)
         return learners
 
     def _takes(self, mapped: Mapped) -> bool:

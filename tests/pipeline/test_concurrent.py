@@ -1,4 +1,5 @@
-"""Two `hub sync` on one store: the second says who holds the work and touches nothing."""
+"""Two plain `hub sync` on one store (both hold the whole store, which overlaps): the second says
+who holds the work and touches nothing (tests/pipeline/test_pieces.py: pieces side by side)."""
 
 from __future__ import annotations
 

@@ -153,3 +153,34 @@ def test_records_of_an_old_store_are_counted_as_worked_by_their_batch_run(db_url
             assert record.worked_by_run == batch.run_id
     finally:
         store.dispose()
+
+
+def test_the_old_store_wide_lease_becomes_the_whole_store_piece(db_url: str) -> None:
+    from hub.store.leases import holder_of
+    from hub.store.scope import EVERYTHING, Scope
+
+    store = Store(db_url, create=True)
+    try:
+        migrate(store, "0005")
+        with store.write() as session:
+            session.execute(
+                sa.text(
+                    "INSERT INTO leases (name, holder, host, pid, since, renewed_at) "
+                    "VALUES ('sync', 'token', 'hub-1', 4242, :now, :now)"
+                ),
+                {"now": "2026-12-07 01:00:00+00:00"},
+            )
+        migrate(store)
+        held = holder_of(store, Scope(None, "36000001", None))  # overlaps: the whole store
+        assert held is not None
+        assert (held.name, held.scope, held.pid) == ("*/*/*", EVERYTHING, 4242)
+        from alembic import command
+
+        from hub.store.migrate import alembic_config
+
+        with store.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0005")
+        with store.read() as session:
+            assert list(session.execute(sa.text("SELECT name FROM leases"))) == [("sync",)]
+    finally:
+        store.dispose()
