@@ -6,10 +6,9 @@ without HUB_TEST_POSTGRES_URL, like the root conftest's postgres half of `db_url
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-import uuid
 
 import pytest
 import sqlalchemy as sa
