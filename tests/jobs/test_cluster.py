@@ -10,6 +10,7 @@ worker during a job stops it within its bound, and the next worker finishes the 
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -91,7 +92,7 @@ def _assert_one_holder_at_a_time(monitor: Monitor, killed: set[int]) -> None:
 def _assert_attempts_never_overlap(store: Store) -> None:
     for piece, attempts in attempt_intervals(store).items():
         attempts.sort()
-        for (_, end, first), (start, _, second) in zip(attempts, attempts[1:], strict=False):
+        for (_, end, first), (start, _, second) in itertools.pairwise(attempts):
             assert end <= start, f"{piece}: jobs {first} and {second} overlapped"
 
 
