@@ -13,7 +13,7 @@ import click
 
 from hub.cli import exits
 from hub.cli.operator_common import check_school, check_year, config_option, configured_store, fail
-from hub.cli.sync import report_and_exit_code, run_guarded
+from hub.cli.sync import report_and_exit_code, run_guarded, say_waiting, wait_option
 from hub.lifecycle import WITHOUT_TRANSCRIPT_STATES, Stage, stage_of_failure
 
 
@@ -34,6 +34,7 @@ from hub.lifecycle import WITHOUT_TRANSCRIPT_STATES, Stage, stage_of_failure
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê / list the selection, change nothing.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: cores).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@wait_option
 @config_option
 def retry_command(
     batch_id: int | None,
@@ -44,6 +45,7 @@ def retry_command(
     dry_run: bool,
     workers: int | None,
     quiet: bool,
+    wait: float,
     config_path: Path | None,
 ) -> None:
     """Gửi lại học sinh chưa có học bạ / retry the learners of a batch or school without one."""
@@ -77,7 +79,16 @@ def retry_command(
             if dry_run:
                 return retry(config, store, None, scope, dry_run=True)
             with ministry_client(config) as ministry:
-                return retry(config, store, ministry, scope, workers=workers, progress=not quiet)
+                return retry(
+                    config,
+                    store,
+                    ministry,
+                    scope,
+                    workers=workers,
+                    progress=not quiet,
+                    wait=wait,
+                    on_wait=say_waiting,
+                )
 
     result = run_guarded(action)
     assert isinstance(result, RetryResult)

@@ -84,6 +84,32 @@ def run_guarded(action: Callable[[], T]) -> T:
         ) from None
 
 
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Chờ tối đa SECONDS nếu một tiến trình khác đang làm phần việc này / wait up to "
+    "SECONDS while another process works on this piece (0: say who holds it, exit 3).",
+)
+
+
+def say_waiting(holder: object) -> None:
+    """Told once when a run waits for another holder of its piece (`--wait`)."""
+    from datetime import UTC, datetime
+
+    from hub.store.leases import LeaseHolder
+
+    assert isinstance(holder, LeaseHolder)
+    now = datetime.now(UTC)
+    click.echo(
+        f"Đang chờ {holder.describe_vi(now)} làm xong phần việc này…\n"
+        f"Waiting for {holder.describe_en(now)} to finish this piece…",
+        err=True,
+    )
+
+
 def report_and_exit_code(report: object) -> int:
     """Print a run's summary (its batches, then its learners); the exit code it deserves."""
     from hub.pipeline import SyncReport
@@ -169,6 +195,7 @@ def report_and_exit_code(report: object) -> int:
     is_flag=True,
     help="Đọc lại mọi nguồn từ đầu / read every source from the start, not only what changed.",
 )
+@wait_option
 def sync_command(
     school: str | None,
     year: str | None,
@@ -177,6 +204,7 @@ def sync_command(
     workers: int | None,
     quiet: bool,
     full_read: bool,
+    wait: float,
 ) -> None:
     """Đồng bộ học bạ lên Bộ / sync transcripts from the sources to the ministry."""
     from hub.cli.operator_common import check_school, check_year
@@ -187,7 +215,14 @@ def sync_command(
     from hub.pipeline import SyncOptions, ministry_client, run_sync
 
     options = SyncOptions(
-        school, year, source, workers=workers, progress=not quiet, full_read=full_read
+        school,
+        year,
+        source,
+        workers=workers,
+        progress=not quiet,
+        full_read=full_read,
+        wait=wait,
+        on_wait=say_waiting,
     )
 
     def action() -> object:

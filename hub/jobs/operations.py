@@ -78,6 +78,7 @@ def run_job(
     from hub.pipeline.extract import SourceFailed
     from hub.pipeline.runner import SyncOptions, ministry_client, run_sync
     from hub.store.engine import StoreError
+    from hub.store.leases import LeaseHeld
 
     piece = request.piece
     try:
@@ -95,6 +96,10 @@ def run_job(
         return JobOutcome(False, exc.message_en)
     except Fatal as exc:
         return JobOutcome(False, str(exc))
+    except LeaseHeld as exc:  # another holder works on an overlapping piece: try again later
+        holder = exc.holder
+        details = {"holder": {"host": holder.host, "pid": holder.pid, "run_id": holder.run_id}}
+        return JobOutcome(False, exc.summary(), retryable=True, details=details)
     except (MinistryError, SourceFailed, StoreError) as exc:
         return JobOutcome(False, str(exc), retryable=True)
     outcome = report.outcome

@@ -18,9 +18,11 @@ The new record keeps the source's content hash (computed without ThayTheCho), so
 entry of the audit log (transcript, record, MaHoSo); the reason goes to the ministry only,
 since free text may hold personal data the audit log must not keep.
 
-Both operations hold the store's sync lease (hub.store.leases) for their length, so no sync
-moves the learner between the checks and the sending. `hub withdraw` and `hub replace` (and,
-later, the console) call `withdraw_transcript` and `send_replacement`; they render the outcome.
+Both operations hold the lease of the learner's piece (its source, school and year:
+hub.store.leases) for their length, so no sync of that piece moves the learner between the
+checks and the sending; other schools' syncs go on beside them. `hub withdraw` and `hub
+replace` (and, later, the console) call `withdraw_transcript` and `send_replacement`; they
+render the outcome.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ from hub.store import (
     upsert_records,
 )
 from hub.store.issued import withdrawn_transcripts
-from hub.store.leases import SYNC, acquire
+from hub.store.leases import acquire
+from hub.store.scope import Scope
 from hub.store.tables import AuditKind, Batch, Record, table_of
 
 _RECORDS = table_of(Record)
@@ -129,18 +132,27 @@ def transcript_in_force(session: Session, ma_ho_so: str, year: str | None) -> Re
     return found[0]
 
 
+def learner_scope(session: Session, record: Record) -> Scope:
+    """The piece a learner's record belongs to: its batch's source, its school and year."""
+    batch = session.get(Batch, record.batch_id)
+    assert batch is not None, f"record {record.id} has no batch"
+    return Scope(batch.source, record.school_code, record.school_year)
+
+
 def withdraw_transcript(
     store: Store, service: MinistryService, transcript_id: str, reason: str
 ) -> tuple[Record, bool]:
     """Withdraw an accepted transcript at the ministry and record it in the audit log.
 
-    Holds the store's sync lease (nested when `send_replacement` already holds it).
+    Holds the lease of the learner's piece (nested when `send_replacement` already holds it).
 
     Returns:
         The record that holds it, and False when the audit log already had the withdrawal
         (nothing was asked of the ministry).
     """
-    with acquire(store, SYNC):
+    with store.read() as session:
+        scope = learner_scope(session, _holder(session, transcript_id))
+    with acquire(store, scope):
         with store.read() as session:
             record = _holder(session, transcript_id)
             if transcript_id in withdrawn_transcripts(session):
@@ -283,7 +295,7 @@ def send_replacement(
 ) -> Outcome:
     """Withdraw `old`'s transcript and send the learner's corrected transcript in its place.
 
-    Holds the store's sync lease throughout (a sync must not move the learner meanwhile).
+    Holds the lease of the learner's piece throughout (a sync must not move it meanwhile).
 
     Args:
         status: shows what is being done (a spinner on the command line); quiet by default.
@@ -291,9 +303,11 @@ def send_replacement(
     Raises:
         UsageError: the learner is not in its source, or the correction fails a check
             (nothing was withdrawn).
-        LeaseHeld: another run works on the store.
+        LeaseHeld: another run works on the learner's piece.
     """
-    with acquire(store, SYNC):
+    with store.read() as session:
+        scope = learner_scope(session, old)
+    with acquire(store, scope):
         assert old.transcript_id is not None
         with store.read() as session:
             batch = session.get(Batch, old.batch_id)
@@ -310,7 +324,8 @@ def send_replacement(
         _refuse_in_flight(store, old.ma_ho_so, old.school_year)
         _, withdrew = withdraw_transcript(store, service, old.transcript_id, reason)
         with store.write() as session:
-            run_id = start_run(session, {"correction": old.ma_ho_so, "replaces": old.transcript_id})
+            parameters = {"correction": old.ma_ho_so, "replaces": old.transcript_id}
+            run_id = start_run(session, parameters, scope)
             batch_id = open_batch(session, run_id, old.school_code, old.school_year, source)
             # redo: the learner is sent again even when its content did not change.
             (answer,) = upsert_records(session, batch_id, [corrected.record], redo=True)

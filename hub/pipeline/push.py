@@ -67,6 +67,7 @@ from hub.store import (
     submission_documents,
 )
 from hub.store.records import CHUNK
+from hub.store.scope import EVERYTHING, Scope
 from hub.store.tables import Batch
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,8 @@ class Pusher:
         service: the ministry (hub.ministry.client.MinistryClient, or a fake).
         unit: MaDonViGui.
         run_id: the run sending (resumed learners are counted as its own).
+        scope: the piece the run holds: it resumes only that piece's submissions and signed
+            learners (another piece's may be in a run beside it).
         on_sent, on_settled: progress callbacks, with a number of documents.
         on_known: progress callback: learners found waiting to be sent (first argument) or
             only to be settled (second), so the bars' totals include resumed work.
@@ -135,6 +138,7 @@ class Pusher:
         unit: str,
         *,
         run_id: int | None = None,
+        scope: Scope = EVERYTHING,
         on_sent: Callable[[int], None] = lambda n: None,
         on_settled: Callable[[int], None] = lambda n: None,
         on_known: Callable[[int, int], None] = lambda to_send, to_settle: None,
@@ -142,7 +146,7 @@ class Pusher:
         max_bytes: int = MAX_SUBMISSION_BYTES,
     ) -> None:
         self.store, self.service, self.unit = store, service, unit
-        self.run_id = run_id
+        self.run_id, self.scope = run_id, scope
         self._on_sent, self._on_settled, self._on_known = on_sent, on_settled, on_known
         self.max_documents, self.max_bytes = max_documents, max_bytes
         self._queues: dict[int, _Queue] = {}
@@ -229,7 +233,7 @@ class Pusher:
             How many submissions were found open.
         """
         with self.store.read() as session:
-            found = open_submissions(session)
+            found = open_submissions(session, scope=self.scope)
         if found and self.run_id is not None:
             with self.store.write() as session:
                 for ref in found:
@@ -257,7 +261,13 @@ class Pusher:
         with self.store.read() as session:
             waiting = [
                 ref
-                for batch in batches(session, state=BatchState.OPEN)
+                for batch in batches(
+                    session,
+                    state=BatchState.OPEN,
+                    source=self.scope.source,
+                    school_code=self.scope.school,
+                    school_year=self.scope.year,
+                )
                 for ref in records_to_resume(session, batch.id or 0)
                 if ref.state is RecordState.SIGNED and ref.batch_key is None
             ]

@@ -19,6 +19,7 @@ other run moves a record between the choice and the reset.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -37,8 +38,9 @@ from hub.lifecycle import (
 from hub.ministry import MinistryService
 from hub.pipeline.runner import SyncOptions, SyncReport, run_sync
 from hub.store import RecordRef, Store, batch_accounting, records_in, run_outcome
-from hub.store.leases import SYNC, acquire
+from hub.store.leases import LeaseHolder, acquire
 from hub.store.redo import fail_not_found, reset_records
+from hub.store.scope import Scope
 from hub.store.tables import Batch
 
 REDO_STAGES = tuple(stage for stage in Stage if stage is not Stage.PUSH)
@@ -141,6 +143,8 @@ def retry(
     dry_run: bool = False,
     workers: int | None = None,
     progress: bool = True,
+    wait: float = 0.0,
+    on_wait: Callable[[LeaseHolder], None] | None = None,
 ) -> RetryResult:
     """Choose the scope's learners, put the finished ones back, and sync them to their end.
 
@@ -148,7 +152,7 @@ def retry(
 
     Raises:
         UsageError: the batch does not exist, or a source or key is misconfigured.
-        LeaseHeld: another run works on the store.
+        LeaseHeld: another run works on an overlapping piece (still, after `wait` seconds).
         StoreError, MinistryError, SourceFailed: as `run_sync`.
     """
     if dry_run:
@@ -157,9 +161,10 @@ def retry(
             return RetryResult(resolved, select(session, resolved))
     if service is None:
         raise ValueError("retry() needs the ministry unless it is a dry run")
-    with acquire(store, SYNC):
+    with store.read() as session:
+        scope = resolve(session, scope)  # a batch's school, year and source never change
+    with acquire(store, lease_scope(scope), wait=wait, on_wait=on_wait):
         with store.read() as session:
-            scope = resolve(session, scope)
             chosen = select(session, scope)
         result = RetryResult(scope, chosen)
         if not (chosen or scope.runner_only):
@@ -184,6 +189,16 @@ def retry(
                 result.not_found = fail_not_found(session, chosen, result.report.run_id)
                 _recount(session, result.report)
         return result
+
+
+def lease_scope(scope: RetryScope) -> Scope:
+    """The piece a retry holds: its batch's, or its school and year of every source.
+
+    The learners of a school's retry are chosen by school and year whatever the source
+    (`select`), so only a batch's retry narrows to its source.
+    """
+    source = scope.source if scope.batch_id is not None else None
+    return Scope(source, scope.school, scope.year)
 
 
 def _recount(session: Session, report: SyncReport) -> None:

@@ -21,7 +21,7 @@ per learner (hub.pipeline.push explains the sending side).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -76,7 +76,8 @@ from hub.store import (
     start_run,
     unfinished_runs,
 )
-from hub.store.leases import SYNC, acquire
+from hub.store.leases import LeaseHolder, acquire, live_run_ids
+from hub.store.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +97,17 @@ class SyncOptions:
     look_up: bool = True  # TraCuuHocSinh before signing (off: leave identity to the ministry)
     submission_size: int = MAX_DOCUMENTS_PER_SUBMISSION  # documents per NopHocBa (≤ 500)
     full_read: bool = False  # read every source from the start, not from its stored cursor
+    wait: float = 0.0  # seconds to wait for another holder of an overlapping piece (0: refuse)
+    on_wait: Callable[[LeaseHolder], None] | None = None  # told once whom it waits for
 
     def parameters(self) -> dict[str, Any]:
         wanted = ("school", "year", "source", "only_rejected", "full_read")
         return {k: getattr(self, k) for k in wanted if getattr(self, k) not in (None, False)}
+
+    @property
+    def scope(self) -> Scope:
+        """The piece this run works on and holds the lease of (None: all of them)."""
+        return Scope(self.source, self.school, self.year)
 
 
 @dataclass
@@ -174,8 +182,11 @@ def run_sync(
 ) -> SyncReport:
     """One sync of the configured sources (or retry of rejected learners), to its end.
 
-    Run one sync at a time per store: a run marks runs it finds unfinished as interrupted
-    (killed or crashed) and takes over their open batches and submissions.
+    Holds the lease of its piece (`options.scope`: hub.store.leases), so runs of pieces that
+    overlap never work at once, and runs of other pieces (another school) work beside it. A
+    run marks the unfinished runs of overlapping pieces as interrupted (killed or crashed:
+    their lease was free) and takes over the open batches and submissions of its own piece
+    only.
 
     Args:
         config: the configuration (its file is re-read by each worker process).
@@ -270,12 +281,17 @@ class _Run:
         )
 
     def run(self) -> SyncReport:
-        with acquire(self.store, SYNC) as lease:
+        scope = self.options.scope
+        with acquire(
+            self.store, scope, wait=self.options.wait, on_wait=self.options.on_wait
+        ) as lease:
             with self.store.write() as session:
-                for stale in unfinished_runs(session):  # killed or crashed: the lease was free
-                    assert stale.id is not None
-                    finish_run(session, stale.id, RunState.INTERRUPTED)
-                run_id = start_run(session, self.options.parameters())
+                live = live_run_ids(session)
+                for stale in unfinished_runs(session, scope):
+                    # An overlapping piece's run whose lease is gone: killed or crashed.
+                    if stale.id is not None and stale.id not in live:
+                        finish_run(session, stale.id, RunState.INTERRUPTED)
+                run_id = start_run(session, self.options.parameters(), scope)
             lease.set_run(run_id)
             report = self._run(run_id)
         self._check_found(report)
@@ -312,6 +328,7 @@ class _Run:
                 self.service,
                 self.config.ministry.unit,
                 run_id=run_id,
+                scope=self.options.scope,
                 on_sent=lambda n: progress.advance("sent", n),
                 on_settled=lambda n: progress.advance("settled", n),
                 on_known=progress.resumed,
@@ -413,8 +430,16 @@ class _Run:
 
     def _close(self, report: SyncReport, state: RunState) -> None:
         """Close every open batch whose learners have all finished; count; finish the run."""
+        scope = self.options.scope
         with self.store.read() as session:
-            open_ids = [b.id for b in batches(session, state=BatchState.OPEN) if b.id is not None]
+            found = batches(
+                session,
+                state=BatchState.OPEN,
+                source=scope.source,
+                school_code=scope.school,
+                school_year=scope.year,
+            )  # its own piece's: another piece's batch may be filling beside it
+            open_ids = [b.id for b in found if b.id is not None]
         for batch_id in open_ids:
             with self.store.write() as session:
                 counts = batch_accounting(session, batch_id)

@@ -255,20 +255,14 @@ def _count_held(session: Session, school: str | None, year: str | None, row: Any
             del status.failed_by_stage[stage]
 
 
-def running_run(session: Session) -> int | None:
-    """The run a live sync works in now (its lease renewed within the lease timeout), if any."""
-    from datetime import UTC, timedelta
-    from datetime import datetime as dt
+def running_runs(session: Session) -> set[int]:
+    """The runs live syncs work in now (their leases renewed within the lease timeout).
 
-    from hub.store.leases import TIMEOUT
-    from hub.store.tables import Lease
+    Several at once when they work on pieces that do not overlap (two schools).
+    """
+    from hub.store.leases import live_run_ids
 
-    found = session.get(Lease, "sync")
-    if found is None or found.run_id is None:
-        return None
-    if dt.now(UTC) - found.renewed_at > timedelta(seconds=TIMEOUT):
-        return None
-    return found.run_id
+    return live_run_ids(session)
 
 
 def _count_halfway(
@@ -283,9 +277,9 @@ def _count_halfway(
     query = _current_filter(
         sa.select(r.school_code, r.school_year, sa.func.count()), school, year
     ).where(r.state.not_in(list(TERMINAL_STATES | WAITING_STATES)))
-    live = running_run(session)
-    if live is not None:
-        query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run != live))
+    live = running_runs(session)
+    if live:
+        query = query.where(sa.or_(r.worked_by_run.is_(None), r.worked_by_run.not_in(live)))
     return {
         (s, y): int(n) for s, y, n in session.execute(query.group_by(r.school_code, r.school_year))
     }

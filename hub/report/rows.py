@@ -24,7 +24,7 @@ from hub.lifecycle import (
     RecordState,
 )
 from hub.privacy import mask_text
-from hub.report.queries import HOLD_CODE, MISSING_STATES, latest_full_batches, running_run
+from hub.report.queries import HOLD_CODE, MISSING_STATES, latest_full_batches, running_runs
 from hub.store import SourceLocation
 from hub.store.tables import Batch, Problem, Record, School, VendorWait, table_of
 
@@ -209,12 +209,12 @@ def _halfway_rows(
         query = query.where(r.school_code == school_code)
     if school_year is not None:
         query = query.where(r.school_year == school_year)
-    live = running_run(session)
-    if live is not None:  # a learner waiting for its vendor waits whoever runs
+    live = running_runs(session)
+    if live:  # a learner waiting for its vendor waits whoever runs
         query = query.where(
             sa.or_(
                 r.worked_by_run.is_(None),
-                r.worked_by_run != live,
+                r.worked_by_run.not_in(live),
                 r.state.in_([state.value for state in WAITING_STATES]),
             )
         )

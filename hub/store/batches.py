@@ -24,6 +24,7 @@ from sqlmodel import Session
 from hub.lifecycle import TERMINAL_STATES, WAITING_STATES, RecordState
 from hub.store.engine import StoreError
 from hub.store.records import Upserted
+from hub.store.scope import EVERYTHING, Scope
 from hub.store.tables import Batch, BatchState, Record, Run, RunState, School, table_of, utcnow
 
 _BATCHES = table_of(Batch)
@@ -39,9 +40,10 @@ def _insert_ignoring_duplicates(session: Session, table: sa.Table) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def start_run(session: Session, parameters: Mapping[str, Any]) -> int:
-    """Record the start of a sync or retry with its parameters (school, year, source, ...)."""
-    run = Run(parameters=dict(parameters))
+def start_run(session: Session, parameters: Mapping[str, Any], scope: Scope = EVERYTHING) -> int:
+    """Record the start of a sync or retry: its parameters, and the piece it works on."""
+    run = Run(parameters=dict(parameters), source=scope.source, school=scope.school)
+    run.year = scope.year
     session.add(run)
     session.flush()
     assert run.id is not None
@@ -68,9 +70,15 @@ def finish_run(session: Session, run_id: int, state: RunState = RunState.FINISHE
     return run
 
 
-def unfinished_runs(session: Session) -> list[Run]:
-    """Runs still marked running: crashed or killed ones, or one running now elsewhere."""
-    query = sa.select(Run).where(_RUNS.c.state == RunState.RUNNING).order_by(_RUNS.c.id)
+def unfinished_runs(session: Session, scope: Scope = EVERYTHING) -> list[Run]:
+    """Runs still marked running whose piece overlaps `scope`: crashed or killed ones, or
+    ones running now elsewhere (hub.store.leases.live_run_ids tells them apart)."""
+    r = _RUNS.c
+    query = (
+        sa.select(Run)
+        .where(r.state == RunState.RUNNING, scope.overlap_clause(r.source, r.school, r.year))
+        .order_by(r.id)
+    )
     return list(session.scalars(query))
 
 
@@ -227,8 +235,9 @@ def batches(
     school_code: str | None = None,
     school_year: str | None = None,
     state: BatchState | None = None,
+    source: str | None = None,
 ) -> list[Batch]:
-    """Batches by run, school, year or state, oldest first (`hub batches list`)."""
+    """Batches by run, school, year, state or source, oldest first (`hub batches list`)."""
     b = _BATCHES.c
     query = sa.select(Batch).order_by(b.id)
     for column, value in (
@@ -236,6 +245,7 @@ def batches(
         (b.school_code, school_code),
         (b.school_year, school_year),
         (b.state, state),
+        (b.source, source),
     ):
         if value is not None:
             query = query.where(column == value)

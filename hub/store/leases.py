@@ -1,16 +1,24 @@
-"""Leases: one holder at a time for a piece of work on the store, and safe take-over of the dead.
+"""Leases: one holder at a time per piece of the store's work, and safe take-over of the dead.
 
-A sync (or a retry, a correction) takes the lease "sync" before it touches a record and keeps it
-to its end. A second contender is refused with who holds it (host, process, since when, last
-heartbeat), instead of racing the first and failing half-way on a record the other moved.
+A run takes the lease of its scope (hub.store.scope: a source × school × year, each possibly
+"all") before it touches a record and keeps it to its end: `hub sync --school A` holds
+(*, A, *), `hub sync` holds everything. A contender whose scope overlaps a live lease is refused
+with who holds it (host, process, since when, last heartbeat), instead of racing the holder and
+failing half-way on a record the other moved; one on a piece that overlaps no lease works side
+by side (two schools at once). The check and the insert are one transaction that contenders
+take one at a time: SQLite's BEGIN IMMEDIATE, and on PostgreSQL a transaction-scoped advisory
+lock (`LOCK_KEY`), so two contenders cannot both find the store free and both insert.
 
 A holder renews its lease (`renew`, from a heartbeat thread) every `HEARTBEAT` seconds. A lease
 is taken over when its holder is dead: at once when it ran on this machine and its process is
 gone (kill -9, a crash), and otherwise when it has not renewed for `TIMEOUT` seconds (a lost
-machine). Take-over is a compare-and-set on the holder's token, so two contenders racing for a
-dead holder's lease cannot both win. Taking over a dead holder's work is safe because every step
-of the work is idempotent (hub.pipeline.push: content-derived batch keys; hub.store.records:
-one current record per learner).
+machine). Take-over is a compare-and-set on that lease's holder token, so the old holder's
+release never removes the new holder's lease. Taking over a dead holder's work is safe because
+every step of the work is idempotent (hub.pipeline.push: content-derived batch keys;
+hub.store.records: one current record per learner).
+
+A lease row holds a scope, a random token, a host name, a process id and times: no personal
+data.
 """
 
 from __future__ import annotations
@@ -19,26 +27,32 @@ import os
 import secrets
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 
 from hub.store.engine import Store, StoreError, rowcount
+from hub.store.scope import EVERYTHING, Scope
 from hub.store.tables import Lease, table_of, utcnow
 
 _LEASES = table_of(Lease)
-
-SYNC = "sync"
-"""The lease every run that moves records holds (one runner per store)."""
 
 HEARTBEAT = 30.0
 """Seconds between a holder's renewals."""
 
 TIMEOUT = 300.0
 """Seconds without a renewal after which a holder on another machine counts as dead."""
+
+LOCK_KEY = 0x4855_424C_4541_5345 & 0x7FFF_FFFF_FFFF_FFFF
+"""PostgreSQL advisory lock ("HUBLEASE") that makes acquiring a lease one contender at a time."""
+
+POLL = 1.0
+"""Seconds between two tries of a contender that waits (`acquire(..., wait=...)`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,21 +65,22 @@ class LeaseHolder:
     run_id: int | None
     since: datetime
     renewed_at: datetime
+    scope: Scope = EVERYTHING
 
     def describe_vi(self, now: datetime) -> str:
         ago = int((now - self.renewed_at).total_seconds())
         run = f"lượt chạy {self.run_id}, " if self.run_id is not None else ""
         return (
-            f"{run}tiến trình {self.pid} trên máy {self.host}, từ {_clock(self.since)} "
-            f"(báo còn sống {ago} giây trước)"
+            f"{run}tiến trình {self.pid} trên máy {self.host}, phần việc {self.scope.key}, "
+            f"từ {_clock(self.since)} (báo còn sống {ago} giây trước)"
         )
 
     def describe_en(self, now: datetime) -> str:
         ago = int((now - self.renewed_at).total_seconds())
         run = f"run {self.run_id}, " if self.run_id is not None else ""
         return (
-            f"{run}process {self.pid} on host {self.host}, since {_clock(self.since)} "
-            f"(last heartbeat {ago} s ago)"
+            f"{run}process {self.pid} on host {self.host}, piece {self.scope.key}, "
+            f"since {_clock(self.since)} (last heartbeat {ago} s ago)"
         )
 
 
@@ -74,18 +89,28 @@ def _clock(moment: datetime) -> str:
 
 
 class LeaseHeld(StoreError):
-    """Another live process holds the lease: wait for it to finish, or stop it."""
+    """Another live process holds a lease that overlaps ours: wait for it, or stop it."""
 
-    def __init__(self, holder: LeaseHolder, now: datetime) -> None:
+    def __init__(self, holder: LeaseHolder, now: datetime, *, waited: float = 0.0) -> None:
         self.holder = holder
+        waited_vi = f" (đã chờ {int(waited)} giây)" if waited else ""
+        waited_en = f" (waited {int(waited)} s)" if waited else ""
         super().__init__(
-            f"Một tiến trình khác đang làm việc trên kho dữ liệu này ({holder.describe_vi(now)}). "
-            f"Chờ nó xong rồi chạy lại, hoặc dừng nó; nếu nó đã chết, hub tự nhận lại việc sau "
-            f"{int(TIMEOUT)} giây không báo còn sống (ngay lập tức nếu cùng máy).",
-            f"Another process is working on this store ({holder.describe_en(now)}). Wait for "
-            f"it to finish and run again, or stop it; if it died, the hub takes its work over "
-            f"after {int(TIMEOUT)} s without a heartbeat (at once on the same machine).",
+            f"Một tiến trình khác đang làm việc trên phần này của kho dữ liệu{waited_vi} "
+            f"({holder.describe_vi(now)}). Chờ nó xong rồi chạy lại (hoặc `--wait GIÂY`), "
+            f"hoặc dừng nó; nếu nó đã chết, hub tự nhận lại việc sau {int(TIMEOUT)} giây "
+            f"không báo còn sống (ngay lập tức nếu cùng máy).",
+            f"Another process is working on this piece of the store{waited_en} "
+            f"({holder.describe_en(now)}). Wait for it to finish and run again (or `--wait "
+            f"SECONDS`), or stop it; if it died, the hub takes its work over after "
+            f"{int(TIMEOUT)} s without a heartbeat (at once on the same machine).",
         )
+
+    def summary(self) -> str:
+        """One line for a job's outcome: the holder's host, process and run, nothing personal."""
+        h = self.holder
+        run = f" run {h.run_id}" if h.run_id is not None else ""
+        return f"piece {h.scope.key} held by process {h.pid} on host {h.host}{run}"
 
 
 def _alive_here(pid: int) -> bool:
@@ -104,35 +129,33 @@ def _dead(row: Lease, now: datetime, host: str) -> bool:
     return now - row.renewed_at > timedelta(seconds=TIMEOUT)
 
 
-def _insert(store: Store) -> sa.Insert:
-    if store.engine.dialect.name == "postgresql":
-        return postgresql.insert(_LEASES).on_conflict_do_nothing()
-    return sqlite.insert(_LEASES).on_conflict_do_nothing()
+_HELD: dict[tuple[int, int], list[HeldLease]] = {}
+"""The leases this process holds, by store object and thread: taking a scope again through the
+same store in the same thread nests when a held lease covers it (a retry's sync runs under the
+retry's lease). Another thread of the process (a job of `hub serve`) is a contender like any
+other."""
 
 
-_HELD: dict[tuple[int, str], HeldLease] = {}
-"""The leases this process holds, by store object and name: taking one again through the same
-store nests (a retry's sync runs under the retry's lease)."""
-
-
-def _key(store: Store, name: str) -> tuple[int, str]:
-    return (id(store), name)
+def _key(store: Store) -> tuple[int, int]:
+    return (id(store), threading.get_ident())
 
 
 class HeldLease:
     """A lease this process holds; renewed by a daemon thread until released.
 
-    Use `acquire(store, name)` to get one, as a context manager or with `release()`. Taken
-    again by the same process, the same lease is handed out and only the outermost release
-    gives it back.
+    Use `acquire(store, scope)` to get one, as a context manager or with `release()`. Taken
+    again by the same thread for a scope it covers, the same lease is handed out and only the
+    outermost release gives it back.
     """
 
-    def __init__(self, store: Store, name: str, holder: str) -> None:
-        self.store, self.name, self.holder = store, name, holder
+    def __init__(self, store: Store, scope: Scope, holder: str) -> None:
+        self.store, self.scope, self.holder = store, scope, holder
+        self.name = scope.key
         self._depth = 1
-        _HELD[_key(store, name)] = self
+        self._owner = _key(store)
+        _HELD.setdefault(self._owner, []).append(self)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{name}", daemon=True)
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{self.name}", daemon=True)
         self._thread.start()
 
     def set_run(self, run_id: int) -> None:
@@ -168,8 +191,11 @@ class HeldLease:
         self._depth -= 1
         if self._depth > 0:
             return
-        if _HELD.get(_key(self.store, self.name)) is self:
-            del _HELD[_key(self.store, self.name)]
+        held = _HELD.get(self._owner, [])
+        if self in held:
+            held.remove(self)
+            if not held:
+                del _HELD[self._owner]
         self._stop.set()
         self._thread.join(timeout=5)
         c = _LEASES.c
@@ -192,56 +218,115 @@ class HeldLease:
                 raise  # a failing release after a failure must not hide the failure
 
 
-def acquire(store: Store, name: str = SYNC) -> HeldLease:
-    """Take the lease `name`, or take it over from a dead holder.
+def _scope_of(row: Lease) -> Scope:
+    return Scope(row.source, row.school, row.year)
+
+
+def acquire(
+    store: Store,
+    scope: Scope = EVERYTHING,
+    *,
+    wait: float = 0.0,
+    on_wait: Callable[[LeaseHolder], None] | None = None,
+) -> HeldLease:
+    """Take the lease of `scope`, taking over the leases of dead holders that overlap it.
+
+    Args:
+        store: the store.
+        scope: the piece of work (EVERYTHING: the whole store).
+        wait: seconds to keep trying (about every `POLL` s) while a live holder overlaps;
+            0 refuses at once.
+        on_wait: called once, with the holder, when the first try is refused and `wait` > 0
+            (the command line says whom it waits for).
 
     Raises:
-        LeaseHeld: a live process holds it.
+        LeaseHeld: a live process holds an overlapping lease (still, after `wait` seconds).
     """
-    mine = _HELD.get(_key(store, name))
-    if mine is not None:
-        mine._depth += 1
-        return mine
+    for mine in _HELD.get(_key(store), []):
+        if mine.scope.covers(scope):
+            mine._depth += 1
+            return mine
+    started = time.monotonic()
+    told = False
+    while True:
+        try:
+            return _try_acquire(store, scope)
+        except LeaseHeld as refused:
+            waited = time.monotonic() - started
+            if waited >= wait:
+                if wait <= 0:
+                    raise
+                raise LeaseHeld(refused.holder, utcnow(), waited=waited) from None
+            if on_wait is not None and not told:
+                on_wait(refused.holder)
+            told = True
+            time.sleep(min(POLL, max(0.0, wait - waited)))
+
+
+def _try_acquire(store: Store, scope: Scope) -> HeldLease:
     token = secrets.token_hex(16)
     host, pid = socket.gethostname()[:255], os.getpid()
     c = _LEASES.c
-    for _ in range(3):  # the holder may release between our insert and our look
-        now = utcnow()
-        values = {"holder": token, "host": host, "pid": pid, "run_id": None}
-        values |= {"since": now, "renewed_at": now}
-        with store.write() as session:
-            # RETURNING says whether the row went in (psycopg reports no rowcount for an
-            # INSERT ... ON CONFLICT DO NOTHING).
-            inserted = session.connection().execute(
-                _insert(store).values(name=name, **values).returning(c.name)
-            )
-            if inserted.first() is not None:
-                return HeldLease(store, name, token)
-            row = session.get(Lease, name)
-            if row is None:
-                continue
+    now = utcnow()
+    with store.write() as session:
+        connection = session.connection()
+        if store.engine.dialect.name == "postgresql":
+            # Contenders one at a time until this transaction ends: no two can both find the
+            # piece free and both insert (SQLite's BEGIN IMMEDIATE already does this).
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+        overlapping = session.scalars(
+            sa.select(Lease).where(scope.overlap_clause(c.source, c.school, c.year))
+        ).all()
+        for row in overlapping:
             if not _dead(row, now, host):
                 raise LeaseHeld(_holder(row), now)
-            taken = session.connection().execute(
-                sa.update(_LEASES).where(c.name == name, c.holder == row.holder).values(**values)
+        for row in overlapping:  # every one dead: take each over (compare-and-set, its row only)
+            connection.execute(sa.delete(_LEASES).where(c.name == row.name, c.holder == row.holder))
+        session.expunge_all()
+        connection.execute(
+            sa.insert(_LEASES).values(
+                name=scope.key,
+                source=scope.source,
+                school=scope.school,
+                year=scope.year,
+                holder=token,
+                host=host,
+                pid=pid,
+                run_id=None,
+                since=now,
+                renewed_at=now,
             )
-            if rowcount(taken) == 1:
-                return HeldLease(store, name, token)
-    found = holder_of(store, name)
-    if found is None:  # pragma: no cover - three releases in a row between our statements
-        raise StoreError(
-            f"Không lấy được quyền làm việc {name!r} trên kho dữ liệu; chạy lại.",
-            f"Could not take the lease {name!r} on the store; run again.",
         )
-    raise LeaseHeld(found, utcnow())
+    return HeldLease(store, scope, token)
 
 
-def holder_of(store: Store, name: str = SYNC) -> LeaseHolder | None:
-    """Who holds `name` now, if anyone (even a holder that may be dead)."""
+def holder_of(store: Store, scope: Scope = EVERYTHING) -> LeaseHolder | None:
+    """Who holds a lease overlapping `scope` now, if anyone (even a holder that may be dead)."""
+    found = holders(store, scope)
+    return found[0] if found else None
+
+
+def holders(store: Store, scope: Scope = EVERYTHING) -> list[LeaseHolder]:
+    """Every lease overlapping `scope` (all of them by default), oldest first."""
+    c = _LEASES.c
     with store.read() as session:
-        row = session.get(Lease, name)
-        return _holder(row) if row is not None else None
+        rows = session.scalars(
+            sa.select(Lease)
+            .where(scope.overlap_clause(c.source, c.school, c.year))
+            .order_by(c.since, c.name)
+        ).all()
+        return [_holder(row) for row in rows]
+
+
+def live_run_ids(session: Session, now: datetime | None = None) -> set[int]:
+    """The runs whose lease is renewed within `TIMEOUT` now (the runs at work somewhere)."""
+    c = _LEASES.c
+    since = (now or utcnow()) - timedelta(seconds=TIMEOUT)
+    query = sa.select(c.run_id).where(c.run_id.is_not(None), c.renewed_at >= since)
+    return {int(run_id) for run_id in session.execute(query).scalars()}
 
 
 def _holder(row: Lease) -> LeaseHolder:
-    return LeaseHolder(row.name, row.host, row.pid, row.run_id, row.since, row.renewed_at)
+    return LeaseHolder(
+        row.name, row.host, row.pid, row.run_id, row.since, row.renewed_at, _scope_of(row)
+    )

@@ -29,9 +29,11 @@ from hub.store import audit
 from hub.store.engine import StaleStateError, StoreError, rowcount
 from hub.store.problems import ProblemIn, add_problems
 from hub.store.records import CHUNK, StateChange, advance
+from hub.store.scope import EVERYTHING, Scope
 from hub.store.tables import (
     OPEN_SUBMISSION_STATES,
     AuditKind,
+    Batch,
     Record,
     RecordDocument,
     Submission,
@@ -43,6 +45,7 @@ from hub.store.tables import (
 _RECORDS = table_of(Record)
 _DOCUMENTS = table_of(RecordDocument)
 _SUBMISSIONS = table_of(Submission)
+_BATCHES = table_of(Batch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,10 +341,24 @@ def refuse_submission(session: Session, batch_key: str, problem: ProblemIn) -> N
     session.add(submission)
 
 
-def open_submissions(session: Session, batch_id: int | None = None) -> list[SubmissionRef]:
-    """Submissions to resume: `prepared` ones to (re)send, `sent` ones to poll."""
-    s = _SUBMISSIONS.c
-    query = sa.select(Submission).where(s.state.in_(OPEN_SUBMISSION_STATES)).order_by(s.id)
+def open_submissions(
+    session: Session, batch_id: int | None = None, scope: Scope = EVERYTHING
+) -> list[SubmissionRef]:
+    """Submissions to resume: `prepared` ones to (re)send, `sent` ones to poll.
+
+    Only those of batches in `scope`: a run resumes its own piece's, never a submission of
+    another piece that a run beside it may be sending now.
+    """
+    s, b = _SUBMISSIONS.c, _BATCHES.c
+    query = (
+        sa.select(Submission)
+        .join(_BATCHES, b.id == s.batch_id)
+        .where(
+            s.state.in_(OPEN_SUBMISSION_STATES),
+            scope.within_clause(b.source, b.school_code, b.school_year),
+        )
+        .order_by(s.id)
+    )
     if batch_id is not None:
         query = query.where(s.batch_id == batch_id)
     return [_ref(found) for found in session.scalars(query)]

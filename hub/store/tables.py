@@ -148,6 +148,11 @@ class Run(StoreTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     state: RunState = Field(default=RunState.RUNNING, sa_type=_enum(RunState))
     parameters: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The piece it works on, as its lease (hub.store.scope; None: all of them): a run marks
+    # unfinished only the runs of pieces that overlap its own as interrupted.
+    source: str | None = Field(default=None, max_length=64)
+    school: str | None = Field(default=None, max_length=8)
+    year: str | None = Field(default=None, max_length=9)
     started_at: datetime = _when()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Sums of the run's batches, written by finish_run() (live figures: batch_accounting()).
@@ -344,11 +349,18 @@ class SourceCursor(StoreTable, table=True):
 
 
 class Lease(StoreTable, table=True):
-    """Who works on a piece of the store now (hub.store.leases): one holder per name."""
+    """Who works on a piece of the store now (hub.store.leases): no two live leases overlap.
+
+    The piece is (source, school, year), each None for "all of them" (hub.store.scope);
+    `name` is its key ("vnedu/56000001/*"), so one piece has one row.
+    """
 
     __tablename__ = "leases"
 
-    name: str = Field(primary_key=True, max_length=200)  # what is held, e.g. "sync"
+    name: str = Field(primary_key=True, max_length=200)  # the scope's key, e.g. "*/*/*"
+    source: str | None = Field(default=None, max_length=64)  # None: every source
+    school: str | None = Field(default=None, max_length=8)  # MaTruong; None: every school
+    year: str | None = Field(default=None, max_length=9)  # NamHoc; None: every year
     holder: str = Field(max_length=64)  # a random token of the holding process
     host: str = Field(max_length=255)
     pid: int
