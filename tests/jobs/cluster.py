@@ -285,8 +285,9 @@ class ClusterFactory:
 
 
 def piece_of_lease(name: str) -> str | None:
-    """The piece a lease is named after (per-piece leases), None for the store-wide one."""
-    found = re.search(r"[^/\s]+/[^/\s]+/[^/\s]+$", name)
+    """The piece a lease is named after ("source/school/year", hub.store.scope); None for a
+    lease on more than one piece (a `*` in its name: "*/*/*" is the whole store)."""
+    found = re.fullmatch(r"[^/\s*]+/[^/\s*]+/[^/\s*]+", name)
     return found.group(0) if found else None
 
 

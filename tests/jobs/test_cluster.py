@@ -83,7 +83,7 @@ def _assert_one_holder_at_a_time(monitor: Monitor, killed: set[int]) -> None:
             if pid in killed:
                 continue
             piece = piece_of_lease(name)
-            if piece is None:  # the store-wide lease: someone holds it, so a job runs
+            if piece is None:  # a lease on several pieces: someone holds it, so a job runs
                 assert pieces, f"lease {name} held by {pid} while no job ran: {sample}"
             else:
                 assert piece in pieces, f"lease {name} held by {pid} off the queue: {sample}"

@@ -1,7 +1,7 @@
 """Why each queued job ended as it did (the cluster's job queue, hub.jobs.queue).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006 (0005 on its own branch; re-chained at merge)
 Create Date: 2026-12-07
 
 procrastinate (the PostgreSQL job queue the workers share) keeps a job's state and attempts in
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
