@@ -245,13 +245,24 @@ def _ended(
         record_reason(store, job_id, request.piece.key, attempt, state, outcome.summary)
     except Exception:  # the reason is for people; losing it must not lose the job's state
         log.exception("job %s: could not keep its reason", job_id)
-    _job_ended(request, outcome, started, ended)
+    try:
+        _job_ended(request, outcome, started, ended, final=state in ("done", "failed"))
+    except Exception:  # the history is for people too: the job's own state comes first
+        log.exception("job %s: could not record its end", job_id)
 
 
 def _job_ended(
-    request: JobRequest, outcome: JobOutcome, started: datetime, ended: datetime
+    request: JobRequest,
+    outcome: JobOutcome,
+    started: datetime,
+    ended: datetime,
+    *,
+    final: bool,
 ) -> None:
-    """Every attempt of a queued job ends here (the schedule's history hooks in at merge)."""
+    """Every attempt of a queued job ends here, in the worker that ran it (the schedule's
+    history hooks in here). `final`: no other attempt follows (done, or failed for good);
+    False when the job is retried (a retryable outcome, or the worker was stopped). An attempt
+    whose worker was killed never gets here: the sweep re-queues the job."""
     seconds = (ended - started).total_seconds()
     state = "ok" if outcome.ok else ("retryable" if outcome.retryable else "failed")
     log.info("%s: %s in %.1f s: %s", request.describe(), state, seconds, outcome.summary)

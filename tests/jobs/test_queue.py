@@ -108,10 +108,15 @@ def test_the_back_off_doubles() -> None:
 
 
 def test_retries_stop_at_max_attempts_with_the_reason(
-    dispatcher: QueueDispatcher, pg_url: str, pg_store: Store
+    dispatcher: QueueDispatcher, pg_url: str, pg_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dispatcher.submit(request())
     calls: list[JobRequest] = []
+    ended: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        "hub.jobs.queue._job_ended",
+        lambda req, outcome, started, end, *, final: ended.append((outcome.summary, final)),
+    )
 
     def down(req: JobRequest) -> JobOutcome:
         calls.append(req)
@@ -121,6 +126,7 @@ def test_retries_stop_at_max_attempts_with_the_reason(
     (job,) = list_jobs(pg_store, QUEUE)
     assert len(calls) == FAST.max_attempts
     assert (job.state, job.reason) == ("failed", "ministry unreachable (3)")
+    assert ended == [(f"ministry unreachable ({n})", n == 3) for n in (1, 2, 3)]
 
 
 def test_a_fatal_outcome_fails_at_once_with_its_reason(
