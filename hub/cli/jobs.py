@@ -31,7 +31,7 @@ def _on_queue(config_path: Path | None, action: Callable[..., T]) -> T:
     """Run `action(store)` on the configured store's queue; refused on SQLite."""
     from hub.config import load_config
     from hub.jobs.queue import queue_url
-    from hub.jobs.queue_schema import check_installed
+    from hub.jobs.queue_db import check_installed
     from hub.store import open_existing
 
     def work() -> T:

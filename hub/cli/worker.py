@@ -36,7 +36,7 @@ def worker_command(config_path: Path | None, concurrency: int) -> None:
     """Chạy các công việc trong hàng đợi / run the queued jobs (PostgreSQL)."""
     from hub.config import load_config
     from hub.jobs.queue import QUEUE, queue_url
-    from hub.jobs.queue_schema import check_installed
+    from hub.jobs.queue_db import check_installed
     from hub.jobs.queue_worker import job_body, run_worker, stop_bound
     from hub.store import open_existing
 
@@ -44,7 +44,11 @@ def worker_command(config_path: Path | None, concurrency: int) -> None:
         config = load_config(config_path)
         url = queue_url(config)
         store = open_existing(url)
-        check_installed(store)
+        try:
+            check_installed(store)
+        except BaseException:
+            store.dispose()
+            raise
         return config, url, store
 
     config, url, store = run_guarded(prepare)

@@ -43,7 +43,7 @@ from hub.errors import StopRequested, UsageError
 from hub.jobs.dispatch import QueueState, Submitted
 from hub.jobs.operations import JobKind, JobOutcome, JobRequest
 from hub.jobs.pieces import Piece
-from hub.jobs.queue_db import queue_depths, record_reason, waiting_job
+from hub.jobs.queue_db import check_installed, queue_depths, record_reason, waiting_job
 from hub.jobs.queue_retry import FatalFailure, HubRetry, JobStopped, RetryableFailure
 from hub.jobs.queue_stop import RunningJobs
 from hub.store.engine import Store, normalise_url
@@ -277,11 +277,17 @@ class QueueDispatcher:
 
     Raises:
         UsageError: the store is SQLite.
+        StoreError: the queue is not installed (`hub db upgrade`).
     """
 
     def __init__(self, config: HubConfig, *, settings: QueueSettings | None = None) -> None:
         url = queue_url(config)
         self._store = Store(url)
+        try:
+            check_installed(self._store)
+        except BaseException:
+            self._store.dispose()
+            raise
         self._app = make_app(url, self._store, settings=settings, pool_size=2)
         self._app.open()
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from hub.jobs.dispatch import QueueState
-from hub.store.engine import Store
+from hub.store.engine import Store, StoreError, shown_url
 from hub.store.tables import JobReason, table_of, utcnow
 
 _REASONS = table_of(JobReason)
@@ -124,3 +124,19 @@ def doing_pieces(store: Store, queue: str) -> list[tuple[int, str]]:
     )
     with store.read() as session:
         return [(int(i), str(lock)) for i, lock in session.execute(query, {"queue": queue})]
+
+
+def check_installed(store: Store) -> None:
+    """Refuse to run a worker or `hub jobs` on a database without the queue.
+
+    Raises:
+        StoreError: procrastinate's tables are not there (`hub db upgrade` installs them).
+    """
+    with store.read() as session:
+        found = session.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+    if found is None:
+        url = shown_url(store.url)
+        raise StoreError(
+            f"Cơ sở dữ liệu {url} chưa có hàng đợi công việc; hãy chạy `hub db upgrade`.",
+            f"The database {url} has no job queue yet; run `hub db upgrade`.",
+        )

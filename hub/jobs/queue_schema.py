@@ -17,7 +17,6 @@ import psycopg
 import sqlalchemy as sa
 
 from hub.jobs.queue import conninfo
-from hub.store.engine import Store, StoreError, shown_url
 
 _MARK = "procrastinate "
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
@@ -62,19 +61,3 @@ def install_queue(url: str | sa.URL) -> tuple[str | None, str]:
                     connection.execute(text)
         connection.execute(f"COMMENT ON TABLE procrastinate_jobs IS '{_MARK}{target}'")
     return before, target
-
-
-def check_installed(store: Store) -> None:
-    """Refuse to run a worker or `hub jobs` on a database without the queue.
-
-    Raises:
-        StoreError: procrastinate's tables are not there (`hub db upgrade` installs them).
-    """
-    with store.read() as session:
-        found = session.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
-    if found is None:
-        url = shown_url(store.url)
-        raise StoreError(
-            f"Cơ sở dữ liệu {url} chưa có hàng đợi công việc; hãy chạy `hub db upgrade`.",
-            f"The database {url} has no job queue yet; run `hub db upgrade`.",
-        )

@@ -179,3 +179,24 @@ def test_on_sqlite_the_scheduler_lock_is_always_held(sqlite_url: str) -> None:
             assert lock.held
     finally:
         store.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [("worker",), ("jobs", "list")])
+def test_without_the_queue_installed_the_commands_say_to_upgrade(
+    config_file: Path,
+    postgres_database: object,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+) -> None:
+    from hub.store import migrate
+
+    from .conftest import schema_url
+
+    url = schema_url(postgres_database)  # type: ignore[arg-type]
+    migrate(url)  # the hub's schema only, as before this version's `hub db upgrade`
+    monkeypatch.setenv("HUB_DATABASE_URL", url)
+    result = CliRunner().invoke(main, [*command, "--config", str(config_file)])
+    assert result.exit_code == 3, result.output
+    assert "has no job queue yet; run `hub db upgrade`." in result.output
+    assert "chưa có hàng đợi công việc; hãy chạy `hub db upgrade`." in result.output
