@@ -117,15 +117,6 @@ def queue_depths(store: Store, queue: str) -> QueueState:
     return QueueState(queue, int(row.running), int(row.waiting), row.oldest)
 
 
-def doing_pieces(store: Store, queue: str) -> list[tuple[int, str]]:
-    """(job id, piece) of every job running now: what the cluster test samples."""
-    query = sa.text(
-        "SELECT id, lock FROM procrastinate_jobs WHERE queue_name = :queue AND status = 'doing'"
-    )
-    with store.read() as session:
-        return [(int(i), str(lock)) for i, lock in session.execute(query, {"queue": queue})]
-
-
 def check_installed(store: Store) -> None:
     """Refuse to run a worker or `hub jobs` on a database without the queue.
 

@@ -41,7 +41,6 @@ from hub.gen import GenSettings, generate
 from hub.jobs.operations import JobKind, JobRequest
 from hub.jobs.pieces import Piece
 from hub.jobs.queue import QUEUE, QueueDispatcher
-from hub.jobs.queue_db import doing_pieces
 from hub.jobs.scheduler_lock import scheduler_lock
 from hub.model import SchoolLevel
 from hub.pipeline.runner import ENDPOINT_ENV
@@ -213,14 +212,21 @@ class Monitor:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        query = sa.text("SELECT name, holder, pid FROM leases")
+        # One statement, one snapshot: read apart, a job starting (or ending) between the two
+        # reads would show its lease without its job.
+        query = sa.text(
+            "SELECT 'doing', id::text, lock, 0 FROM procrastinate_jobs "
+            "WHERE status = 'doing' AND queue_name = :queue "
+            "UNION ALL SELECT 'lease', holder, name, pid FROM leases"
+        )
         while not self._stop.wait(self.period):
             try:
-                doing = doing_pieces(self.store, QUEUE)
                 with self.store.read() as session:
-                    leases = [(str(n), str(h), int(p)) for n, h, p in session.execute(query)]
+                    rows = session.execute(query, {"queue": QUEUE}).all()
             except sa.exc.DBAPIError:
                 continue
+            doing = [(int(i), str(piece)) for kind, i, piece, _ in rows if kind == "doing"]
+            leases = [(str(n), str(h), int(p)) for kind, h, n, p in rows if kind == "lease"]
             self.samples.append(Sample(time.monotonic(), doing, leases))
 
 

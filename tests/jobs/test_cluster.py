@@ -76,6 +76,8 @@ def _assert_one_holder_at_a_time(monitor: Monitor, killed: set[int]) -> None:
     is on a piece the queue runs (a worker takes its lease after fetching the job and gives
     it back before ending it; a killed worker's lease stays until taken over)."""
     assert monitor.samples, "the monitor took no sample"
+    seen = [n for sample in monitor.samples for n, _, _ in sample.leases if piece_of_lease(n)]
+    assert seen, "the monitor never saw a piece's lease"
     for sample in monitor.samples:
         pieces = [piece for _, piece in sample.doing]
         assert len(pieces) == len(set(pieces)), f"a piece ran twice at once: {sample}"
