@@ -210,12 +210,19 @@ def make_app(
             with jobs.running():
                 outcome = body(request)
         except StopRequested:
+            # A retry puts the job back in "todo": not while another job of the piece waits
+            # there (the queueing lock refuses two, and that job does the work anyway).
             outcome = JobOutcome(
                 False, "the worker was asked to stop; the next worker takes the job over",
                 retryable=True,
             )  # fmt: skip
-            _ended(store, job.id, request, attempt, "stopped", outcome, started)
-            raise JobStopped(outcome.summary) from None
+            waiting = waiting_job(store, request.piece.key, besides=job.id)
+            if waiting is None:
+                _ended(store, job.id, request, attempt, "stopped", outcome, started)
+                raise JobStopped(outcome.summary) from None
+            outcome.summary = f"the worker was asked to stop; job {waiting} waits for the piece"
+            _ended(store, job.id, request, attempt, "failed", outcome, started)
+            raise FatalFailure(outcome.summary) from None
         if outcome.ok:
             _ended(store, job.id, request, attempt, "done", outcome, started)
             return outcome.summary

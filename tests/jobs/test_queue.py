@@ -21,6 +21,7 @@ from hub.jobs.pieces import Piece
 from hub.jobs.queue import QUEUE, QueueDispatcher, QueueSettings, make_app
 from hub.jobs.queue_db import list_jobs
 from hub.jobs.queue_retry import HubRetry
+from hub.jobs.queue_stop import WorkerStopping
 from hub.jobs.queue_worker import sweep_stalled
 from hub.store import Store
 from hub.store.tables import utcnow
@@ -213,3 +214,42 @@ def test_a_stalled_job_whose_piece_waits_again_is_failed_with_the_reason(
         "failed", f"its worker stopped heart-beating; job {waiting.job_id} waits for the piece"
     )  # fmt: skip
     assert states[int(waiting.job_id)] == ("todo", None)
+
+
+def test_a_stopped_job_is_retried_at_once(
+    dispatcher: QueueDispatcher, pg_url: str, pg_store: Store
+) -> None:
+    (job_id,) = [dispatcher.submit(request()).job_id]
+    calls: list[JobRequest] = []
+
+    def stopped_once(req: JobRequest) -> JobOutcome:
+        calls.append(req)
+        if len(calls) == 1:
+            raise WorkerStopping  # what SIGTERM raises in the job's thread
+        return JobOutcome(True, "run 2: read 5, accepted 5")
+
+    slow = QueueSettings(stalled_s=2, max_attempts=3, backoff_s=600)  # no back-off for a stop
+    work(pg_url, pg_store, stopped_once, slow)
+    (job,) = list_jobs(pg_store, QUEUE)
+    assert len(calls) == 2
+    assert (str(job.id), job.state, job.attempts) == (job_id, "succeeded", 2)
+
+
+def test_a_stopped_job_whose_piece_waits_again_is_failed_not_retried(
+    dispatcher: QueueDispatcher, pg_url: str, pg_store: Store
+) -> None:
+    first = dispatcher.submit(request()).job_id
+    later: list[str | None] = []
+
+    def stopped_while_queued_again(req: JobRequest) -> JobOutcome:
+        if not later:
+            later.append(dispatcher.submit(request()).job_id)  # a firing while it runs
+            raise WorkerStopping
+        return JobOutcome(True, "run 2: read 5, accepted 5")
+
+    work(pg_url, pg_store, stopped_while_queued_again)
+    states = {str(j.id): (j.state, j.reason) for j in list_jobs(pg_store, QUEUE)}
+    assert states == {
+        first: ("failed", f"the worker was asked to stop; job {later[0]} waits for the piece"),
+        later[0]: ("succeeded", "run 2: read 5, accepted 5"),
+    }
