@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "db": "hub.cli.db:db_group",
     "demo": "hub.cli.demo:demo_command",
     "gen": "hub.cli.gen:gen_command",
+    "jobs": "hub.cli.jobs:jobs_group",
     "pki": "hub.cli.pki:pki_group",
     "plugins": "hub.cli.plugins:plugins_command",
     "replace": "hub.cli.corrections:replace_command",
@@ -36,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "validate": "hub.cli.validate:validate_command",
     "verify": "hub.cli.verify:verify_command",
     "withdraw": "hub.cli.corrections:withdraw_command",
+    "worker": "hub.cli.worker:worker_command",
 }
 """Every command of `hub`: its name and where it lives."""
 
@@ -46,6 +48,7 @@ SUMMARIES: dict[str, str] = {
     "db": "Cơ sở dữ liệu của hub / the hub's database.",
     "demo": "Chạy thử toàn bộ quy trình / run the whole job on a generated province.",
     "gen": "Sinh dữ liệu học bạ của một tỉnh giả lập / generate a synthetic province.",
+    "jobs": "Hàng đợi công việc / the cluster's job queue (PostgreSQL).",
     "pki": "Hạ tầng khóa thử nghiệm / test PKI.",
     "plugins": "Liệt kê các plugin đã cài / list the installed plugins.",
     "replace": "Thay học bạ đã cấp bằng bản sửa / replace an issued transcript.",
@@ -59,6 +62,7 @@ SUMMARIES: dict[str, str] = {
     "validate": "Kiểm tra học bạ số / check documents: XML, schema and rules.",
     "verify": "Kiểm tra chữ ký học bạ / verify every signature of documents.",
     "withdraw": "Thu hồi một học bạ đã cấp / withdraw an issued transcript.",
+    "worker": "Chạy công việc của hàng đợi / run the queued jobs on this machine (PostgreSQL).",
 }
 
 

@@ -391,3 +391,26 @@ def table_of(model: type[StoreTable]) -> sa.Table:
     found = model.__table__  # type: ignore[attr-defined]
     assert isinstance(found, sa.Table)
     return found
+
+
+class JobReason(StoreTable, table=True):
+    """How a queued job's last attempt ended, in words (hub.jobs.queue; `hub jobs list`).
+
+    Keyed by the job's id in procrastinate's own table (procrastinate_jobs, which exists only on
+    PostgreSQL once `hub db upgrade` installed the queue): procrastinate keeps a job's state and
+    attempts, not why it failed. No foreign key: the queue's tables are procrastinate's, and the
+    hub's schema must migrate on SQLite too.
+    """
+
+    __tablename__ = "job_reasons"
+
+    job_id: int = Field(
+        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    piece: str = Field(max_length=200)  # hub.jobs.pieces.Piece.key: no personal data
+    attempt: int  # 1 for the first run
+    outcome: str = Field(max_length=16)  # done | retrying | failed | stopped
+    reason: str = Field(
+        sa_type=sa.Text
+    )  # hub.jobs.operations.JobOutcome.summary: one line, no personal data
+    at: datetime = _when()

@@ -1,0 +1,56 @@
+"""A PostgreSQL store with the job queue installed (as `hub db upgrade` leaves it), per test.
+
+The queue lives in PostgreSQL only: these fixtures skip (or fail, with HUB_REQUIRE_POSTGRES=1)
+without HUB_TEST_POSTGRES_URL, like the root conftest's postgres half of `db_url`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from hub.jobs.queue_schema import install_queue
+from hub.store import Store, migrate
+
+CONFIG = '[ministry]\nunit = "SO01"\nusername = "SO01"\n'
+
+
+def schema_url(database: sa.URL) -> str:
+    """A new, empty schema of `database`, chosen through the connection's search_path."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    scoped = database.update_query_dict({"options": f"-csearch_path={schema}"})
+    return scoped.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def pg_url(postgres_database: sa.URL) -> str:
+    """A fresh schema's URL on the test server, migrated and with the queue installed."""
+    url = schema_url(postgres_database)
+    migrate(url)
+    install_queue(url)
+    return url
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    store = Store(pg_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    """A minimal config.toml (the database comes from HUB_DATABASE_URL)."""
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
