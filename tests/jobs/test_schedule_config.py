@@ -47,8 +47,10 @@ def test_a_schedule_loads_with_its_defaults(tmp_path: Path) -> None:
     (nightly,) = config.schedules
     assert (nightly.name, nightly.cron, nightly.job) == ("nightly", "0 1 * * *", "sync")
     assert nightly.timezone == "Asia/Ho_Chi_Minh"
-    assert nightly.sources == ["vnedu", "smas"] and nightly.schools is None
-    assert config.serve.host == "127.0.0.1" and config.serve.concurrency == 1
+    assert nightly.sources == ["vnedu", "smas"]
+    assert nightly.schools is None
+    assert config.serve.host == "127.0.0.1"
+    assert config.serve.concurrency == 1
 
 
 def test_the_job_names_are_the_job_kinds() -> None:
@@ -73,7 +75,8 @@ def test_a_bad_cron_is_refused_naming_its_field(
     tmp_path: Path, cron: str, english: str, vietnamese: str
 ) -> None:
     error = _refused(tmp_path, f'[[schedules]]\nname = "n"\ncron = "{cron}"\njob = "sync"\n')
-    assert "schedules.0.cron" in error.message_en and "config.toml" in error.message_en
+    assert "schedules.0.cron" in error.message_en
+    assert "config.toml" in error.message_en
     assert english in error.message_en
     assert vietnamese in error.message_vi
     assert "accepts" not in error.message_vi  # the Vietnamese line is Vietnamese
@@ -108,6 +111,7 @@ def test_two_schedules_of_one_name_are_refused(tmp_path: Path) -> None:
 
 def test_serve_refuses_unknown_keys_and_bad_values(tmp_path: Path) -> None:
     error = _refused(tmp_path, '[serve]\nhots = "0.0.0.0"\n')
-    assert "`serve.hots`" in error.message_en and "concurrency, host" in error.message_en
+    assert "`serve.hots`" in error.message_en
+    assert "concurrency, host" in error.message_en
     error = _refused(tmp_path, "[serve]\nconcurrency = 0\n")
     assert "`serve.concurrency`" in error.message_en
