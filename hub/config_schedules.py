@@ -12,6 +12,7 @@
     port = 8470
     misfire_grace_s = 3600           # a slot the scheduler reaches later than this is skipped
     concurrency = 1                  # jobs at once when they run in-process (SQLite)
+    stop_timeout_s = 60              # on SIGTERM, how long a running job may take to stop
 
 Checked when the file is read, each error naming its key and what it accepts (hub.config_errors).
 """
@@ -114,6 +115,7 @@ class ServeConfig(_Section):
     port: int = Field(default=8470, ge=0, le=65535)
     misfire_grace_s: int = Field(default=3600, ge=1)  # a slot later than this is skipped
     concurrency: int = Field(default=1, ge=1, le=64)  # jobs at once in-process (SQLite)
+    stop_timeout_s: int = Field(default=60, ge=1)  # SIGTERM: how long running jobs may take
 
 
 def check_schedules(schedules: Sequence[ScheduleConfig], sources: Sequence[str] | None) -> None:
