@@ -40,3 +40,7 @@ def config(tmp_path: Path) -> HubConfig:
     path = tmp_path / "config.toml"
     path.write_text(BASE, encoding="utf-8")
     return load_config(path)
+
+
+# The generated province, its sandbox and store (tests/pipeline's fixtures), for `hub serve`.
+from pipeline.conftest import make_world, province_cache  # noqa: E402, F401
