@@ -26,7 +26,7 @@ from hub.cli.sync import run_guarded
 def serve_command(config_path: Path | None) -> None:
     """Chạy lịch và dịch vụ của hub / run the schedules and the hub's service until stopped."""
     from hub.config import load_config
-    from hub.service import serve_token, start
+    from hub.service import check_listen, serve_token, start
     from hub.store import open_existing
 
     if not logging.getLogger().handlers:
@@ -41,8 +41,13 @@ def serve_command(config_path: Path | None) -> None:
     def action() -> bool:
         config = load_config(config_path)
         token = serve_token()
+        check_listen(config, token)
         store = open_existing(config.database_url())
-        service = start(config, store, token)
+        try:
+            service = start(config, store, token)
+        except BaseException:
+            store.dispose()
+            raise
         previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
         click.echo(
             f"hub serve: {service.server.base_url} — {len(config.schedules)} lịch/schedules, "
