@@ -183,6 +183,10 @@ class Scheduler:
         return found
 
     def shutdown(self) -> None:
-        """Fire no more (a firing under way finishes submitting)."""
+        """Fire no more; returns once a firing under way has submitted its jobs.
+
+        Waiting is short (a submit never waits for its job) and means the dispatcher, closed
+        next, never refuses half a firing's jobs for stopping.
+        """
         if self.aps.running:
-            self.aps.shutdown(wait=False)
+            self.aps.shutdown(wait=True)
