@@ -107,6 +107,11 @@ class InProcessDispatcher:
         except Exception as exc:  # a bug in a job must not end the thread
             log.exception("job %s raised", request.describe())
             outcome = JobOutcome(False, f"internal error: {type(exc).__name__}", retryable=True)
+        if self._stop.is_set() and not outcome.ok:
+            # Failed while the service was stopping (a SIGTERM sent to the whole group can
+            # kill a worker process still starting, before it sets SIGTERM aside, and break
+            # the pool): counted as stopped, so the firing runs again at the next start.
+            outcome.details["stopped"] = True
         try:
             self._on_outcome(request, outcome, started, utcnow())
         except Exception:

@@ -333,7 +333,7 @@ class _Run:
                     for source in self.sources:
                         self._stop_if_asked()
                         report.read += self._read(source, intake, chain, progress, report)
-                    chain.drain()
+                    chain.drain(self._stop_if_asked if self.options.stop is not None else None)
                 self._stop_if_asked()  # signed learners wait, SIGNED, for the next run
                 if self._cursors_read:  # every learner read is now signed or finished
                     with self.store.write() as session:
