@@ -104,13 +104,17 @@ class InProcessDispatcher:
         started = utcnow()
         try:
             outcome = self._run(request, self._stop)
-        except Exception as exc:  # a bug in a job must not end the thread
+        except Exception as exc:  # a bug in a job, or a worker process killed: not the end
             log.exception("job %s raised", request.describe())
             outcome = JobOutcome(False, f"internal error: {type(exc).__name__}", retryable=True)
+            # A SIGTERM sent to the whole group (Ctrl-C, KillMode=control-group) can kill a
+            # sync's worker process still starting, before it sets SIGTERM aside, and break
+            # the pool before the main thread has handled the same signal: wait a moment
+            # for that stop before telling a crash from a stop.
+            self._stop.wait(1.0)
         if self._stop.is_set() and not outcome.ok:
-            # Failed while the service was stopping (a SIGTERM sent to the whole group can
-            # kill a worker process still starting, before it sets SIGTERM aside, and break
-            # the pool): counted as stopped, so the firing runs again at the next start.
+            # Failed while the service was stopping: counted as stopped, so the firing runs
+            # again at the next start rather than waiting, failed, for its next slot.
             outcome.details["stopped"] = True
         try:
             self._on_outcome(request, outcome, started, utcnow())
