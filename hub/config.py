@@ -8,6 +8,9 @@
     [[sources]]             name, plugin, and the plugin's own keys under `options`
     [trust]                 folder: the roots, intermediates and CRLs (as `hub pki init` writes
                             them) that documents a vendor signed itself are verified against
+    [[schedules]]           name, cron (five fields, hub.cron), timezone, job, and optional
+                            filters sources / schools / years: what `hub serve` runs when
+    [serve]                 host, port, misfire_grace_s, concurrency: `hub serve` itself
 
 Secrets are never read from the file: a key that looks like one (password, token, pin, secret,
 api_key, ...) or a database URL with a password in it is refused with the way to do it right
@@ -32,12 +35,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from hub.addresses import plain_http_refusal
 from hub.config_errors import Invalid, toml_error, unreadable, validation_error
+from hub.config_schedules import ScheduleConfig, ServeConfig, check_schedules
 from hub.errors import UsageError
 
 DEFAULT_PATH = Path("config.toml")
@@ -134,6 +139,17 @@ class HubConfig(_Section):
     signing: SigningConfig = SigningConfig()
     sources: list[SourceConfig] = []
     trust: TrustConfig = TrustConfig()
+    schedules: list[ScheduleConfig] = []  # after `sources`: its validator reads them
+    serve: ServeConfig = ServeConfig()
+
+    @field_validator("schedules")
+    @classmethod
+    def _schedules_fit(
+        cls, value: list[ScheduleConfig], info: ValidationInfo
+    ) -> list[ScheduleConfig]:
+        sources = info.data.get("sources")  # absent: [[sources]] itself was refused
+        check_schedules(value, None if sources is None else [s.name for s in sources])
+        return value
 
     @property
     def base_dir(self) -> Path:

@@ -7,11 +7,15 @@ vendor (the vendor signs the documents itself and has not finished: every sync a
 again; not a failure); a total; and
 the top reasons, each a ministry or hub code with the learners it stops and an example message.
 `hub report` gives every row behind these figures, traced to its cell.
+With [[schedules]] in config.toml (or a job queue on PostgreSQL), then each schedule's last
+run (outcome, duration) and next one, and each queue's depth and oldest waiting job.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -29,6 +33,12 @@ from hub.cli.operator_common import (
 )
 from hub.cli.sync import run_guarded
 from hub.report.queries import Reason, SchoolYearStatus, reason_json, total_reasons
+
+if TYPE_CHECKING:
+    from hub.jobs.dispatch import QueueState
+    from hub.jobs.overview import ScheduleStatus
+
+_Jobs = tuple[list["ScheduleStatus"], list["QueueState"] | None]  # what `hub status` shows of jobs
 
 _FIGURES = (
     "learners",
@@ -108,14 +118,16 @@ def status_command(
     """Tình trạng học bạ theo trường / where each school's learners stand now."""
     check_school(school)
     check_year(year)
+    from hub.jobs.overview import queues_status, schedules_status
     from hub.privacy import mask_text
     from hub.report.queries import school_status
 
-    def action() -> list[SchoolYearStatus]:
-        with configured_store(config_path) as (_, store), store.read() as session:
-            return school_status(session, school_code=school, school_year=year, top=top)
+    def action() -> tuple[list[SchoolYearStatus], _Jobs]:
+        with configured_store(config_path) as (config, store), store.read() as session:
+            found = school_status(session, school_code=school, school_year=year, top=top)
+            return found, (schedules_status(config, session), queues_status(store))
 
-    statuses = run_guarded(action)
+    statuses, (schedules, queues) = run_guarded(action)
     for status in statuses:  # examples are free text from plugins and the ministry
         status.reasons = [
             Reason(r.code, r.stage, r.count, mask_text(r.example_vi), mask_text(r.example_en))
@@ -129,12 +141,27 @@ def status_command(
                 "schools": [s.as_json() for s in statuses],
                 "totals": totals,
                 "reasons": [reason_json(r) for r in reasons],
+                "schedules": [s.as_json() for s in schedules],
+                "queues": None
+                if queues is None
+                else [
+                    {
+                        "name": q.name,
+                        "running": q.running,
+                        "waiting": q.waiting,
+                        "oldest_waiting": q.oldest_waiting.isoformat()
+                        if q.oldest_waiting
+                        else None,
+                    }
+                    for q in queues
+                ],
             }
         )
         raise SystemExit(exits.OK)
     out = console()
     if not statuses:
         out.print("Chưa có dữ liệu; hãy chạy `hub sync`. / Nothing yet; run `hub sync`.")
+        _print_jobs(schedules, queues)
         raise SystemExit(exits.OK)
     out.print(_table(statuses, totals))
     missing = totals["learners"] - totals["accepted"]
@@ -177,4 +204,54 @@ def status_command(
         for line in _reason_lines(reasons):
             out.print(line, markup=False)
         out.print("Chi tiết từng ô nguồn / every row and cell: `hub report --out DIR`.")
+    _print_jobs(schedules, queues)
     raise SystemExit(exits.OK)
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    seconds = int(value.total_seconds())
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
+
+
+def _print_jobs(schedules: list[ScheduleStatus], queues: list[QueueState] | None) -> None:
+    """The schedules and queues, only when there are any (the output is unchanged otherwise)."""
+    from hub.jobs.overview import NO_QUEUE
+
+    if not schedules and queues is None:
+        return
+    out = console()
+    table = Table(title="Lịch chạy / schedules")
+    for heading in (
+        "Lịch / Schedule",
+        "Việc / Job",
+        "Lần cuối / Last slot",
+        "Kết quả / Outcome",
+        "Thời gian / Duration",
+        "Việc xong/lỗi / Jobs done/failed",
+        "Lần tới / Next (UTC)",
+    ):
+        table.add_column(heading)
+    for s in schedules:
+        last = s.last
+        table.add_row(
+            Text(s.name),
+            s.job,
+            last.slot.strftime("%Y-%m-%d %H:%M") if last else "-",
+            (last.outcome.value if last.outcome else "running") if last else "-",
+            _duration(last.duration) if last else "-",
+            f"{last.done}/{last.failed} of {last.jobs}" if last else "-",
+            s.next_fire.strftime("%Y-%m-%d %H:%M") if s.next_fire else "-",
+        )
+    if schedules:
+        out.print(table)
+    if queues is None:
+        out.print(f"Hàng đợi / queue: {NO_QUEUE[0]} / {NO_QUEUE[1]}.")
+        return
+    for q in queues:
+        oldest = q.oldest_waiting.strftime("%Y-%m-%d %H:%M:%S UTC") if q.oldest_waiting else "-"
+        out.print(
+            f"Hàng đợi / queue {q.name}: chờ/waiting {q.waiting}, đang chạy/running {q.running}, "
+            f"chờ lâu nhất từ / oldest waiting since {oldest}."
+        )

@@ -8,11 +8,12 @@ It never parses a command line and never prints; the callers render.
 from __future__ import annotations
 
 import enum
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.errors import UsageError
+from hub.errors import StopRequested, UsageError
 from hub.jobs.pieces import Piece
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def run_job(
     service: MinistryService | None = None,
     store: Store | None = None,
     report_dir: Path | None = None,
+    stop: threading.Event | None = None,
 ) -> JobOutcome:
     """Run one job to its end and say how it went; never raises for the job's own failures.
 
@@ -73,6 +75,8 @@ def run_job(
         service: the ministry; the configured client when None.
         store: an open store; opened from the configuration when None.
         report_dir: where a report job writes (default: `reports/` beside config.toml).
+        stop: set it to end a sync after the chunk it is committing (`hub serve` on SIGTERM);
+            the outcome is then retryable with `details["stopped"]`.
     """
     from hub.ministry.errors import Fatal, MinistryError
     from hub.pipeline.extract import SourceFailed
@@ -90,8 +94,12 @@ def run_job(
             source=piece.source,
             only_rejected=request.kind is JobKind.RETRY_REJECTED,
             progress=False,
+            stop=stop,
         )
         report = run_sync(config, options, service or ministry_client(config), store=store)
+    except StopRequested:
+        summary = "stopped on request after a committed chunk; the next run goes on"
+        return JobOutcome(False, summary, retryable=True, details={"stopped": True})
     except UsageError as exc:
         return JobOutcome(False, exc.message_en)
     except Fatal as exc:

@@ -10,7 +10,7 @@ yet, the learner committed as waiting (`awaiting_vendor`, hub.store.vendor).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from hub.canonical import from_canonical_json, to_canonical_json
 from hub.pipeline.check import LearnerLookup, look_up
@@ -106,8 +106,15 @@ class Chain:
             items.append(WorkItem(learner.record_id, transcript, content, vendor))
         self._finish(self.pool.submit(flights, items))
 
-    def drain(self) -> None:
-        self._finish(self.pool.drain())
+    def drain(self, between: Callable[[], None] | None = None) -> None:
+        """Wait for the chunks in flight, committing each; `between` runs after each commit
+        (the runner's stop check: a stop waits for one worker chunk, not for all of them)."""
+        if between is None:
+            self._finish(self.pool.drain())
+            return
+        while self.pool.in_flight:
+            self._finish(self.pool.collect_some())
+            between()
 
     def _finish(self, finished: list[Finished]) -> None:
         signed = commit_finished(self.store, finished)

@@ -94,6 +94,15 @@ class WorkPool:
         # A dead worker raises BrokenProcessPool from result(): the run stops, resumable.
         return [Finished(self._inflight.pop(future), future.result()) for future in done]
 
+    @property
+    def in_flight(self) -> int:
+        """Chunks handed to the workers and not yet collected."""
+        return len(self._inflight)
+
+    def collect_some(self) -> list[Finished]:
+        """Wait for at least one chunk in flight to finish (none in flight: nothing)."""
+        return self._collect() if self._inflight else []
+
     def drain(self) -> list[Finished]:
         """Wait for every chunk in flight."""
         finished: list[Finished] = []

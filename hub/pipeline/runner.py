@@ -21,6 +21,8 @@ per learner (hub.pipeline.push explains the sending side).
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,6 +102,9 @@ class SyncOptions:
     full_read: bool = False  # read every source from the start, not from its stored cursor
     wait: float = 0.0  # seconds to wait for another holder of an overlapping piece (0: refuse)
     on_wait: Callable[[LeaseHolder], None] | None = None  # told once whom it waits for
+    # Set by whoever runs the sync in a thread (`hub serve` on SIGTERM): the run stops after
+    # the chunk it is committing, as on Ctrl-C (a signal reaches only the main thread).
+    stop: threading.Event | None = field(default=None, compare=False)
 
     def parameters(self) -> dict[str, Any]:
         wanted = ("school", "year", "source", "only_rejected", "full_read")
@@ -366,8 +371,10 @@ class _Run:
                         self._stored = load_cursors(session)
                         self._unfinished = sources_with_unfinished_work(session)
                     for source in self.sources:
+                        self._stop_if_asked()
                         report.read += self._read(source, intake, chain, progress, report)
-                    chain.drain()
+                    chain.drain(self._stop_if_asked if self.options.stop is not None else None)
+                self._stop_if_asked()  # signed learners wait, SIGNED, for the next run
                 if self._cursors_read:  # every learner read is now signed or finished
                     with self.store.write() as session:
                         save_cursors(session, run_id, self._cursors_read)
@@ -435,6 +442,8 @@ class _Run:
             else:
                 work = reading.record(item, map_record(item, self.mappings), self._takes)
                 chain.hand(work, vendor)
+                if work:  # a chunk committed and handed on: a place to stop
+                    self._stop_if_asked()
         learners = reading.learners
         chain.hand(reading.finish(), vendor)
         if not self.options.only_rejected:
@@ -456,6 +465,11 @@ class _Run:
         if complete and checkpoint is not None:
             self._cursors_read[source.cursor_key] = StoredCursor(checkpoint, context)
         return learners
+
+    def _stop_if_asked(self) -> None:
+        """Raise StopRequested, as SIGTERM does in `hub sync`, when the caller set `stop`."""
+        if self.options.stop is not None and self.options.stop.is_set():
+            raise StopRequested(signal.SIGTERM)
 
     def _takes(self, mapped: Mapped) -> bool:
         school, year = self.options.school, self.options.year

@@ -5,6 +5,7 @@ problems, source cursors, the audit log.
      │        │          │ └── RecordDocument (the signed bytes, written once)
      │        └──< Problem >┘  (a problem belongs to a batch, and to a record when it has one)
      └ one `hub sync` (or retry)    AuditEntry: append-only, hash-chained (hub.store.audit)
+                                    ScheduleRun: one firing of a schedule (hub.jobs.history)
 
 A **batch** is one school × one school year × one source run. A **record** is one learner's
 document in a batch. Records are history: a learner seen again with new content gets a new
@@ -367,6 +368,29 @@ class Lease(StoreTable, table=True):
     run_id: int | None = None
     since: datetime = _when()
     renewed_at: datetime = _when()  # the holder's last heartbeat
+
+
+class ScheduleRun(StoreTable, table=True):
+    """One firing of a [[schedules]] entry (hub.jobs.history): its jobs and how they ended.
+
+    `slot` is the time the cron expression named (the latest slot when missed ones were
+    coalesced); `hub serve` compares the last slot with the trigger's to run a missed one
+    once at start. No personal data: names of schedules, counts and a one-line outcome.
+    """
+
+    __tablename__ = "schedule_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(max_length=64, index=True)
+    slot: datetime = Field(sa_type=UTCDateTime)
+    fired_at: datetime = _when()
+    jobs: int = 0  # submitted
+    done: int = 0
+    failed: int = 0  # stopped ones included
+    stopped: int = 0  # asked to stop (SIGTERM to the service) before their end
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=16)  # hub.jobs.history.Outcome
+    summary: str | None = Field(default=None, sa_type=sa.Text)  # one line, no personal data
 
 
 class AuditEntry(StoreTable, table=True):

@@ -139,9 +139,9 @@ PYDANTIC_ENGLISH = ("Input should", "Field required", "Extra inputs", "String sh
         (
             MINIMAL + "[databse]\nurl = 'x'\n",
             "khóa `databse`: không phải khóa của cấu hình hub (gõ sai tên?); ở đây chỉ có: "
-            "database, ministry, signing, sources",
+            "database, ministry, schedules, serve, signing, sources",
             "key `databse` is not a key of the hub's configuration (a typo?); known here: "
-            "database, ministry, signing, sources",
+            "database, ministry, schedules, serve, signing, sources",
         ),
         (
             MINIMAL + "[[sources]]\nname = 'x'\nplugin = 'y'\noptoins = {}\n",
