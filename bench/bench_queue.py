@@ -56,7 +56,9 @@ def queue_cost(base_url: str, jobs: int) -> float:
         install_queue(url_text)
         store = Store(url_text)
         settings = QueueSettings(stalled_s=30, max_attempts=1, backoff_s=0)
-        app = make_app(url_text, store, body=lambda r: JobOutcome(True, "no-op"), settings=settings)
+        app = make_app(
+            url_text, store, body=lambda r, stop: JobOutcome(True, "no-op"), settings=settings
+        )
         requests = [
             JobRequest(JobKind.SYNC, Piece("bench", f"{n:08d}", "2024-2025")) for n in range(jobs)
         ]

@@ -11,8 +11,9 @@
     host = "127.0.0.1"               # off loopback only with HUB_SERVE_TOKEN set
     port = 8470
     misfire_grace_s = 3600           # a slot the scheduler reaches later than this is skipped
-    concurrency = 1                  # jobs at once when they run in-process (SQLite)
+    concurrency = 1                  # jobs at once when they run in-process
     stop_timeout_s = 60              # on SIGTERM, how long a running job may take to stop
+    jobs = "in-process"              # or "queue" (PostgreSQL): `hub worker` processes run them
 
 Checked when the file is read, each error naming its key and what it accepts (hub.config_errors).
 """
@@ -114,8 +115,12 @@ class ServeConfig(_Section):
     host: str = "127.0.0.1"  # off loopback only with HUB_SERVE_TOKEN set (hub.web.auth)
     port: int = Field(default=8470, ge=0, le=65535)
     misfire_grace_s: int = Field(default=3600, ge=1)  # a slot later than this is skipped
-    concurrency: int = Field(default=1, ge=1, le=64)  # jobs at once in-process (SQLite)
+    concurrency: int = Field(default=1, ge=1, le=64)  # jobs at once in-process
     stop_timeout_s: int = Field(default=60, ge=1)  # SIGTERM: how long running jobs may take
+    # Where the fired jobs run: in this process, or queued for `hub worker` processes on any
+    # machine (PostgreSQL only; hub.jobs.queue). Explicit, because a queue nobody works on
+    # would leave a province's schedules waiting in silence.
+    jobs: Literal["in-process", "queue"] = "in-process"
 
 
 def check_schedules(schedules: Sequence[ScheduleConfig], sources: Sequence[str] | None) -> None:

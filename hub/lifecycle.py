@@ -164,6 +164,24 @@ def allowed(old: RecordState, new: RecordState) -> bool:
     return new is old or new in FORWARD[old] or new in REDO.get(old, frozenset())
 
 
+def work_walk(start: RecordState, goal: RecordState) -> tuple[RecordState, ...]:
+    """The states a record passes from `start` to the work state `goal` when every stage in
+    between succeeds (`NEXT_WORK_STATE`), `goal` included; () when `start` is `goal`.
+
+    Raises:
+        ValueError: `goal` is not ahead of `start` on the hub's own way.
+    """
+    walk: list[RecordState] = []
+    state = start
+    while state is not goal:
+        following = NEXT_WORK_STATE.get(state)
+        if following is None:
+            raise ValueError(f"{goal} is not ahead of {start} on the way to signed")
+        walk.append(following)
+        state = following
+    return tuple(walk)
+
+
 def stage_of_failure(state: RecordState, failed_stage: Stage | None) -> Stage:
     """The stage a finished record stopped at: a rejection counts as stopped at `push`."""
     if state is _S.REJECTED:
@@ -195,4 +213,5 @@ __all__ = [
     "allowed",
     "order",
     "stage_of_failure",
+    "work_walk",
 ]

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.responses import Response
+
 from hub.addresses import is_loopback
 from hub.config import HubConfig
 from hub.errors import UsageError
@@ -38,10 +40,12 @@ from hub.jobs.dispatch import Dispatcher
 from hub.jobs.inprocess import InProcessDispatcher
 from hub.jobs.operations import JobOutcome, JobRequest, run_job
 from hub.jobs.scheduler import Scheduler
+from hub.jobs.scheduler_lock import SCHEDULER_LOCK_KEY, SchedulerLock
 from hub.serving import ThreadedServer, bind_socket, serve_in_thread, uvicorn_server
 from hub.store.engine import Store
-from hub.web.app import Face, build_app, placeholder_metrics
+from hub.web.app import Face, build_app
 from hub.web.auth import TOKEN_ENV, Access
+from hub.web.metrics import HubMetrics
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,23 @@ def check_listen(config: HubConfig, token: str | None) -> None:
 def choose_dispatcher(
     config: HubConfig, store: Store, run: Callable[[JobRequest, threading.Event], JobOutcome]
 ) -> Dispatcher:
-    """The dispatcher of this store: in-process threads (for now, on every back end)."""
+    """Where the fired jobs run: [serve] jobs = "queue" hands them to `hub worker` processes
+    through the PostgreSQL queue (they record their outcomes); otherwise threads here.
+
+    Raises:
+        UsageError: jobs = "queue" on SQLite, or the queue is not installed (hub db upgrade).
+    """
+    if config.serve.jobs == "queue":
+        from hub.jobs.queue import QueueDispatcher
+
+        if store.is_sqlite:
+            raise UsageError(
+                f'{config.path}: [serve] jobs = "queue" cần cơ sở dữ liệu PostgreSQL (hàng đợi '
+                f'nằm trong đó); với SQLite hãy bỏ dòng này (jobs = "in-process").',
+                f'{config.path}: [serve] jobs = "queue" needs a PostgreSQL store (the queue '
+                f'lives in it); on SQLite remove the line (jobs = "in-process").',
+            )
+        return QueueDispatcher(config)
 
     def record(request: JobRequest, outcome: JobOutcome, began: datetime, ended: datetime) -> None:
         history.record_outcome(store, request, outcome, began, ended)
@@ -96,6 +116,7 @@ class Service:
     store: Store
     dispatcher: Dispatcher
     scheduler: Scheduler
+    lock: SchedulerLock
     server: ThreadedServer
     caught_up: list[int]
 
@@ -114,13 +135,22 @@ class Service:
         began = time.monotonic()
         log.info("stopping: no more firings; running jobs stop after their chunk")
         self.scheduler.shutdown()
+        self.lock.release()  # a standby `hub serve` may take the firing over now
         self.dispatcher.close(self.config.serve.stop_timeout_s)
-        running = self.dispatcher.queues()
+        # Queued jobs run in `hub worker` processes, which drain on their own signal.
+        running = (
+            self.dispatcher.queues() if isinstance(self.dispatcher, InProcessDispatcher) else []
+        )
         jobs_stopped = time.monotonic() - began
         self.server.stop()
         self.store.dispose()
         log.info("stopped: jobs in %.1f s, all in %.1f s", jobs_stopped, time.monotonic() - began)
         return all(q.running == 0 for q in running)
+
+
+def _successes(store: Store) -> dict[str, datetime]:
+    with store.read() as session:
+        return history.last_successes(session)
 
 
 def start(config: HubConfig, store: Store, token: str | None) -> Service:
@@ -135,13 +165,24 @@ def start(config: HubConfig, store: Store, token: str | None) -> Service:
         return run_job(config, request, stop=stop)
 
     dispatcher = choose_dispatcher(config, store, run)
-    scheduler = Scheduler(config, store, dispatcher)
+    lock = SchedulerLock(store, SCHEDULER_LOCK_KEY)  # several `hub serve`: one fires, others wait
+    lock.try_take()
+    if not lock.held:
+        log.warning("another hub serve of the cluster holds the scheduler lock: standing by")
+    scheduler = Scheduler(config, store, dispatcher, lock=lock)
     holder: dict[str, Service] = {}
-    face = Face(health=lambda: holder["service"].health(), metrics=placeholder_metrics)
+    metrics = HubMetrics(store, queues=dispatcher.queues, last_success=lambda: _successes(store))
+
+    def scrape() -> Response:
+        body, content_type = metrics.render()
+        return Response(content=body, media_type=content_type)
+
+    face = Face(health=lambda: holder["service"].health(), metrics=scrape)
     try:
         sock = bind_socket(config.serve.host, config.serve.port)
     except OSError as exc:
         dispatcher.close(0)
+        lock.release()
         where = f"{config.serve.host}:{config.serve.port}"
         raise UsageError(
             f"{config.path}: [serve] không mở được {where} ({exc.strerror}); chọn port khác.",
@@ -149,7 +190,7 @@ def start(config: HubConfig, store: Store, token: str | None) -> Service:
         ) from None
     server = serve_in_thread(uvicorn_server(build_app(face, Access(token))), sock, what="hub serve")
     caught_up = scheduler.start()
-    service = Service(config, store, dispatcher, scheduler, server, caught_up)
+    service = Service(config, store, dispatcher, scheduler, lock, server, caught_up)
     holder["service"] = service
     log.info(
         "hub serve on %s: %d schedules, %d caught up at start, at %s",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -72,6 +72,19 @@ def record_firing(store: Store, schedule: str, slot: datetime, jobs: int) -> int
         if jobs == 0:
             firing.finished_at, firing.outcome = now, Outcome.EMPTY
             firing.summary = "no piece of work matched the schedule's filters"
+        session.add(firing)
+        session.flush()
+        assert firing.id is not None
+        return firing.id
+
+
+def record_unplanned(store: Store, schedule: str, slot: datetime, reason: str) -> int:
+    """A schedule fired but its pieces could not be listed (a source misconfigured): the
+    firing is kept, failed with the reason, so `hub status` shows it instead of a log line."""
+    now = utcnow()
+    with store.write() as session:
+        firing = ScheduleRun(schedule=schedule, slot=slot, fired_at=now, jobs=0, failed=1)
+        firing.finished_at, firing.outcome, firing.summary = now, Outcome.FAILED, reason
         session.add(firing)
         session.flush()
         assert firing.id is not None
@@ -179,3 +192,18 @@ def last_runs(session: Session) -> dict[str, LastRun]:
         )
         for row in rows
     }
+
+
+def last_successes(session: Session) -> dict[str, datetime]:
+    """When each schedule's newest successful firing ended (/metrics: an alert on its age)."""
+    c = _RUNS.c
+    query = (
+        sa.select(c.schedule, sa.func.max(c.finished_at))
+        .where(c.outcome == Outcome.OK.value)
+        .group_by(c.schedule)
+    )
+    found: dict[str, datetime] = {}
+    for name, when in session.execute(query):
+        if when is not None:
+            found[name] = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return found

@@ -85,6 +85,9 @@ def queues_status(store: Store) -> list[QueueState] | None:
     """The job queues' depths; None on SQLite, where jobs wait in `hub serve` itself."""
     if store.is_sqlite:
         return None
-    # --- WIRE AT MERGE with branch `queue`: return its queue state (procrastinate's jobs
-    # --- table: waiting, running, oldest waiting) for `hub status` without a service.
-    return []
+    from hub.jobs.queue import QUEUE
+    from hub.jobs.queue_db import queue_depths, queue_installed
+
+    if not queue_installed(store):
+        return []  # `hub db upgrade` installs it; until then nothing can wait in it
+    return [queue_depths(store, QUEUE)]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ from procrastinate import exceptions as pq_exceptions
 from procrastinate.job_context import JobContext
 
 from hub.errors import StopRequested, UsageError
+from hub.jobs import history
 from hub.jobs.dispatch import QueueState, Submitted
 from hub.jobs.operations import JobKind, JobOutcome, JobRequest
 from hub.jobs.pieces import Piece
@@ -164,11 +166,14 @@ def request_of(args: Mapping[str, Any]) -> JobRequest:
     return JobRequest(JobKind(args["kind"]), piece, args.get("schedule"), args.get("schedule_run"))
 
 
-JobBody = Callable[[JobRequest], JobOutcome]
-"""What a worker does with a request: `run_job` on its configuration and store."""
+JobBody = Callable[[JobRequest, threading.Event], JobOutcome]
+"""What a worker does with a request: `run_job` on its configuration and store, stopping
+after its chunk once the event is set (SIGTERM)."""
 
 
-def _no_body(request: JobRequest) -> JobOutcome:  # pragma: no cover - a deferring-only app
+def _no_body(
+    request: JobRequest, stop: threading.Event
+) -> JobOutcome:  # pragma: no cover - a deferring-only app
     raise RuntimeError("this app only defers jobs; `hub worker` runs them")
 
 
@@ -207,14 +212,16 @@ def make_app(
         attempt = job.attempts + 1
         started = utcnow()
         try:
-            with jobs.running():
-                outcome = body(request)
+            with jobs.running() as stop:
+                outcome = body(request, stop)
         except StopRequested:
+            outcome = JobOutcome(False, "stopped", retryable=True, details={"stopped": True})
+        if outcome.details.get("stopped"):
             # A retry puts the job back in "todo": not while another job of the piece waits
             # there (the queueing lock refuses two, and that job does the work anyway).
             outcome = JobOutcome(
                 False, "the worker was asked to stop; the next worker takes the job over",
-                retryable=True,
+                retryable=True, details={"stopped": True},
             )  # fmt: skip
             waiting = waiting_job(store, request.piece.key, besides=job.id)
             if waiting is None:
@@ -253,12 +260,13 @@ def _ended(
     except Exception:  # the reason is for people; losing it must not lose the job's state
         log.exception("job %s: could not keep its reason", job_id)
     try:
-        _job_ended(request, outcome, started, ended, final=state in ("done", "failed"))
+        _job_ended(store, request, outcome, started, ended, final=state in ("done", "failed"))
     except Exception:  # the history is for people too: the job's own state comes first
         log.exception("job %s: could not record its end", job_id)
 
 
 def _job_ended(
+    store: Store,
     request: JobRequest,
     outcome: JobOutcome,
     started: datetime,
@@ -269,10 +277,13 @@ def _job_ended(
     """Every attempt of a queued job ends here, in the worker that ran it (the schedule's
     history hooks in here). `final`: no other attempt follows (done, or failed for good);
     False when the job is retried (a retryable outcome, or the worker was stopped). An attempt
-    whose worker was killed never gets here: the sweep re-queues the job."""
+    whose worker was killed never gets here: the sweep re-queues the job. The last attempt
+    counts in its schedule's firing (hub.jobs.history), as the in-process runner's jobs do."""
     seconds = (ended - started).total_seconds()
     state = "ok" if outcome.ok else ("retryable" if outcome.retryable else "failed")
     log.info("%s: %s in %.1f s: %s", request.describe(), state, seconds, outcome.summary)
+    if final:
+        history.record_outcome(store, request, outcome, started, ended)
 
 
 class QueueDispatcher:

@@ -117,15 +117,20 @@ def queue_depths(store: Store, queue: str) -> QueueState:
     return QueueState(queue, int(row.running), int(row.waiting), row.oldest)
 
 
+def queue_installed(store: Store) -> bool:
+    """Whether procrastinate's tables are in this (PostgreSQL) database."""
+    with store.read() as session:
+        found = session.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+    return found is not None
+
+
 def check_installed(store: Store) -> None:
     """Refuse to run a worker or `hub jobs` on a database without the queue.
 
     Raises:
         StoreError: procrastinate's tables are not there (`hub db upgrade` installs them).
     """
-    with store.read() as session:
-        found = session.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
-    if found is None:
+    if not queue_installed(store):
         url = shown_url(store.url)
         raise StoreError(
             f"Cơ sở dữ liệu {url} chưa có hàng đợi công việc; hãy chạy `hub db upgrade`.",

@@ -4,7 +4,7 @@ start     prune workers that stopped heart-beating, register, beat every stalled
 run       fetch a job when a slot is free (`concurrency` slots), run it in a thread
 sweep     every stalled_s / 2: put back in the queue the jobs of workers that stopped
           heart-beating (`sweep_stalled`; every worker sweeps, a job is re-queued once)
-SIGTERM   take no more jobs; each running job stops as `hub sync` does (hub.jobs.queue_stop)
+SIGTERM   take no more jobs; each running job stops after its chunk (hub.jobs.queue_stop)
 (SIGINT)  and is retried at once by the next worker; exit when they have stopped, at most
           `stop_bound` seconds later (HUB_WORKER_STOP_S, default 60): a job still running
           then (a thread stuck in a call that does not return) is abandoned, and another
@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -171,7 +172,7 @@ async def _main(
 def job_body(config: HubConfig, store: Store) -> JobBody:
     """What a worker runs for a request: `run_job` with a ministry client of its own."""
 
-    def body(request: JobRequest) -> JobOutcome:
+    def body(request: JobRequest, stop: threading.Event) -> JobOutcome:
         from hub.pipeline.runner import ministry_client
 
         try:
@@ -179,7 +180,7 @@ def job_body(config: HubConfig, store: Store) -> JobBody:
         except UsageError as exc:
             return JobOutcome(False, exc.message_en)
         try:
-            return run_job(config, request, service=client, store=store)
+            return run_job(config, request, service=client, store=store, stop=stop)
         finally:
             client.close()
 

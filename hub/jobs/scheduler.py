@@ -29,10 +29,12 @@ from apscheduler.triggers.cron import CronTrigger
 from hub.config import HubConfig
 from hub.config_schedules import ScheduleConfig
 from hub.cron import apscheduler_crontab
+from hub.errors import UsageError
 from hub.jobs import history
 from hub.jobs.dispatch import Dispatcher
 from hub.jobs.operations import JobKind, JobRequest
 from hub.jobs.pieces import Piece
+from hub.jobs.scheduler_lock import SchedulerLock
 from hub.store.engine import Store
 
 log = logging.getLogger(__name__)
@@ -72,17 +74,13 @@ def previous_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
     return None
 
 
-# --- STAND-IN for hub.jobs.plan.pieces_of (branch `pieces`); at merge replace `_pieces` by
-# --- `lambda config, s: pieces_of(config, sources=s.sources, schools=s.schools, years=s.years)`
-def _pieces(config: HubConfig, schedule: ScheduleConfig) -> list[Piece]:
-    """One piece per selected configured source (× the schedule's schools and years)."""
-    names = [s.name for s in config.sources if not schedule.sources or s.name in schedule.sources]
-    schools: list[str | None] = [*schedule.schools] if schedule.schools else [None]
-    years: list[str | None] = [*schedule.years] if schedule.years else [None]
-    return [Piece(name, school, year) for name in names for school in schools for year in years]
+def _planned(config: HubConfig, schedule: ScheduleConfig) -> list[Piece]:
+    """The pieces of work the schedule's filters select (hub.jobs.plan)."""
+    from hub.jobs.plan import pieces_of
 
-
-# --- end of the stand-in
+    return pieces_of(
+        config, sources=schedule.sources, schools=schedule.schools, years=schedule.years
+    )
 
 
 class Scheduler:
@@ -92,7 +90,9 @@ class Scheduler:
         config: the configuration ([[schedules]], [serve] misfire_grace_s).
         store: where firings are kept.
         dispatcher: where their jobs go.
-        pieces: the pieces of work of one schedule (the stand-in until hub.jobs.plan).
+        pieces: the pieces of work of one schedule (hub.jobs.plan by default).
+        lock: the cluster's scheduler lock (hub.jobs.scheduler_lock); only its holder fires.
+            None: this is the only scheduler (tests).
         clock: now, in UTC (tests pass their own; APScheduler reads the system's).
     """
 
@@ -102,11 +102,12 @@ class Scheduler:
         store: Store,
         dispatcher: Dispatcher,
         *,
-        pieces: PiecesOf = _pieces,
+        pieces: PiecesOf = _planned,
+        lock: SchedulerLock | None = None,
         clock: Clock = _now,
     ) -> None:
         self.config, self.store, self.dispatcher = config, store, dispatcher
-        self._pieces, self._clock = pieces, clock
+        self._pieces, self._clock, self._lock = pieces, clock, lock
         self.schedules = {s.name: s for s in config.schedules}
         self.triggers = {s.name: trigger_of(s) for s in config.schedules}
         self.aps = BackgroundScheduler(timezone=UTC, daemon=True)
@@ -123,10 +124,19 @@ class Scheduler:
             )
 
     def start(self) -> list[int]:
-        """Catch up once on what was missed, then fire on time; returns the catch-up firings."""
-        fired = self.catch_up()
+        """Catch up once on what was missed, then fire on time; returns the catch-up firings.
+
+        A standby (another scheduler of the cluster holds the lock) catches up when it takes
+        the lock over, at a firing after the leader died."""
+        fired = self.catch_up() if self._leading() else []
         self.aps.start()
         return fired
+
+    def _leading(self) -> bool:
+        """True when this scheduler may fire (the lock's holder, or the only scheduler)."""
+        if self._lock is None or self._lock.held:
+            return True
+        return self._lock.try_take()
 
     def catch_up(self) -> list[int]:
         """Each schedule whose last firing was interrupted, or missed a slot since, fires once.
@@ -162,7 +172,21 @@ class Scheduler:
         slot = slot or previous_fire_time(self.triggers[name], self._clock())
         if slot is None:
             return None
-        pieces = self._pieces(self.config, schedule)
+        if self._lock is not None and not self._lock.held:
+            if not self._lock.try_take():
+                log.info("schedule %s: another scheduler of the cluster fires it", name)
+                return None
+            log.warning("this scheduler took the cluster's lock over: catching up first")
+            self.catch_up()
+            with self.store.read() as session:
+                last = history.last_runs(session).get(name)
+            if last is not None and last.slot >= slot:
+                return None  # the catch-up fired this slot already
+        try:
+            pieces = self._pieces(self.config, schedule)
+        except UsageError as exc:
+            log.error("schedule %s: %s", name, exc.message_en)
+            return history.record_unplanned(self.store, name, slot, exc.message_en)
         firing = history.record_firing(self.store, name, slot, len(pieces))
         kind = JobKind(schedule.job)
         for piece in pieces:

@@ -33,6 +33,7 @@ from lxml import etree
 from zeep.wsse import utils as wsse_utils
 from zeep.wsse.username import UsernameToken
 
+from hub.ministry import telemetry
 from hub.ministry.config import Credentials, PollPolicy, RetryPolicy, check_endpoint
 from hub.ministry.contract import (
     MAX_CONCURRENT_REQUESTS,
@@ -266,6 +267,18 @@ class MinistryClient:
     # One call, with retries ---------------------------------------------------------------
 
     def _call(self, operation: str, **values: Any) -> Any:
+        """Every operation passes here: its retries, and its count and time (telemetry)."""
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            return self._call_with_retries(operation, values)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            telemetry.count_call(operation, error, time.perf_counter() - started)
+
+    def _call_with_retries(self, operation: str, values: Mapping[str, Any]) -> Any:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(Retryable),
             stop=(
@@ -286,13 +299,19 @@ class MinistryClient:
 
     def _attempt(self, operation: str, values: Mapping[str, Any]) -> Any:
         body, headers = self._message(operation, values)
-        with self._slots:
-            self.metrics.sent(operation, self._pacer.wait())
-            try:
-                response = self._http.post(self.endpoint, content=body, headers=headers)
-            except httpx.TransportError as exc:
-                raise network_failure(f"{type(exc).__name__}: {exc}") from None
-        return self._read(operation, response)
+        try:
+            with self._slots:
+                self.metrics.sent(operation, self._pacer.wait())
+                try:
+                    response = self._http.post(self.endpoint, content=body, headers=headers)
+                except httpx.TransportError as exc:
+                    raise network_failure(f"{type(exc).__name__}: {exc}") from None
+            answer = self._read(operation, response)
+        except MinistryError as exc:
+            telemetry.count_attempt(operation, exc)
+            raise
+        telemetry.count_attempt(operation, None)
+        return answer
 
     def _message(self, operation: str, values: Mapping[str, Any]) -> tuple[bytes, dict[str, str]]:
         """The request envelope, with a UsernameToken and a Timestamp made now.

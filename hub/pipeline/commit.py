@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from hub.findings import Finding, Severity
-from hub.lifecycle import NEXT_WORK_STATE, WORK_STATES, order
+from hub.lifecycle import NEXT_WORK_STATE
 from hub.mapping import RecordMapping
 from hub.pipeline.trace import locate, locate_in_raw
 from hub.pipeline.worker import WorkResult
@@ -39,9 +39,6 @@ from hub.store import (
     mark_signed,
 )
 from hub.store.vendor import Waiting, await_vendor, forget_waits, mark_vendor_signed
-
-_TO_BUILT = sorted(WORK_STATES - {RecordState.BUILT}, key=order)
-"""The work states a learner the workers signed still walks through, in order, to `built`."""
 
 
 @dataclass(slots=True)
@@ -123,17 +120,10 @@ def commit_results(
         fail_records(session, batch_id, batch_failures)
     forget_waits(session, left_waiting)
     signed = _commit_received(session, received)
-    for state in _TO_BUILT:  # walk each learner up to `built`, in bulk per state
-        changes = [
-            StateChange(f.record_id, state, NEXT_WORK_STATE[state])
-            for f, _ in ok
-            if order(f.state) <= order(state)
-        ]
-        if changes:
-            advance(session, changes)
     documents = _documents(ok)
     if documents:
-        mark_signed(session, documents)
+        # Each learner walks from its state to `signed` in one change (one row version).
+        mark_signed(session, documents, walked_from={f.record_id: f.state for f, _ in ok})
     for batch_id, problems in warnings.items():
         add_problems(session, batch_id, problems)
     return signed + _signed(ok, documents)

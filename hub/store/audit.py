@@ -35,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from sqlmodel import Session
 
+from hub.store import bulk
 from hub.store.tables import AuditEntry, AuditKind, table_of, utcnow
 
 GENESIS = "0" * 64
@@ -184,7 +185,10 @@ def append_many(session: Session, entries: Sequence[tuple[AuditKind, Mapping[str
             }
         )
         prev = digest
-    session.execute(sa.insert(_LOG), rows)
+    if bulk.on_postgres(session):
+        bulk.copy_rows(session, _LOG, rows)
+    else:
+        session.execute(sa.insert(_LOG), rows)
     return seq
 
 

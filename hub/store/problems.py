@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from hub.findings import Finding, Severity
 from hub.lifecycle import Stage
+from hub.store import bulk
 from hub.store.tables import Problem, table_of, utcnow
 
 _PROBLEMS = table_of(Problem)
@@ -86,7 +87,7 @@ class ProblemIn:
 
 
 def add_problems(session: Session, batch_id: int, problems: Sequence[ProblemIn]) -> None:
-    """Store problems of one batch in bulk (one executemany)."""
+    """Store problems of one batch in bulk (one executemany; COPY on PostgreSQL)."""
     if not problems:
         return
     now = utcnow()
@@ -115,7 +116,10 @@ def add_problems(session: Session, batch_id: int, problems: Sequence[ProblemIn])
                 "created_at": now,
             }
         )
-    session.execute(sa.insert(_PROBLEMS), rows)
+    if bulk.on_postgres(session):
+        bulk.copy_rows(session, _PROBLEMS, rows)  # ids from the column's default, in order
+    else:
+        session.execute(sa.insert(_PROBLEMS), rows)
 
 
 def clear_unkeyed_problems(session: Session, batch_id: int, stage: Stage) -> None:

@@ -107,3 +107,32 @@ def document_sizes(session: Session, record_ids: Sequence[int]) -> dict[int, int
         query = sa.select(d.record_id, sa.func.length(d.body)).where(d.record_id.in_(chunk))
         found.update({record_id: int(size) for record_id, size in session.execute(query)})
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    """How many learners of one school and year stand in one state (their current record)."""
+
+    school_code: str
+    school_year: str
+    state: RecordState
+    count: int
+
+
+def learners_by_state(session: Session) -> list[StateCount]:
+    """Every school × year × state with its number of learners, in one grouped query.
+
+    A learner is counted by the record that stands for it now (`is_current`); what /metrics
+    shows (hub.web.metrics) and cheap enough to run at every scrape.
+    """
+    c = _RECORDS.c
+    query = (
+        sa.select(c.school_code, c.school_year, c.state, sa.func.count())
+        .where(c.is_current)
+        .group_by(c.school_code, c.school_year, c.state)
+        .order_by(c.school_code, c.school_year, c.state)
+    )
+    return [
+        StateCount(school, year, RecordState(state), int(count))
+        for school, year, state, count in session.execute(query)
+    ]

@@ -17,15 +17,15 @@ Every function here writes in the caller's transaction and appends its audit ent
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from hub.lifecycle import RecordState, Stage
-from hub.store import audit
+from hub.lifecycle import RecordState, Stage, work_walk
+from hub.store import audit, bulk
 from hub.store.engine import StaleStateError, StoreError, rowcount
 from hub.store.problems import ProblemIn, add_problems
 from hub.store.records import CHUNK, StateChange, advance
@@ -70,9 +70,18 @@ class SignedDocument:
         return self.ma_bam
 
 
-def mark_signed(session: Session, signed: Sequence[SignedDocument]) -> None:
-    """Move built records to `signed`, storing each document and an audit entry for it."""
-    store_signed(session, signed, RecordState.BUILT, AuditKind.SIGNED)
+def mark_signed(
+    session: Session,
+    signed: Sequence[SignedDocument],
+    *,
+    walked_from: Mapping[int, RecordState] | None = None,
+) -> None:
+    """Move built records to `signed`, storing each document and an audit entry for it.
+
+    `walked_from`: record id → the state it is in now when that is before `built` (the workers
+    checked, built and signed it since): it walks the work states to `signed` in one change.
+    """
+    store_signed(session, signed, RecordState.BUILT, AuditKind.SIGNED, walked_from=walked_from)
 
 
 def store_signed(
@@ -82,6 +91,7 @@ def store_signed(
     kind: AuditKind,
     *,
     with_key: bool = False,
+    walked_from: Mapping[int, RecordState] | None = None,
 ) -> None:
     """Move records from `expected` to `signed`: each document, its MaBam, an audit entry.
 
@@ -89,14 +99,21 @@ def store_signed(
         kind: the audit entry's kind: `signed` (the hub signed) or `verified` (the vendor did).
         with_key: store each document's MaHoSo in its record too (a vendor's document is sent
             under the vendor's key, hub.pipeline.map).
+        walked_from: record id → its state now when it is not `expected` but a work state
+            before it: the record walks to `expected` and on to `signed` in one change.
     """
     changes, entries, bodies = [], [], []
+    walked_from = walked_from or {}
     for doc in signed:
         digest = doc.digest()
         values: dict[str, str | None] = {"document_path": doc.document_path, "ma_bam": digest}
         if with_key:
             values["ma_ho_so"] = doc.ma_ho_so
-        changes.append(StateChange(doc.record_id, expected, RecordState.SIGNED, values))
+        start = walked_from.get(doc.record_id, expected)
+        through = work_walk(start, expected)
+        changes.append(
+            StateChange(doc.record_id, start, RecordState.SIGNED, values, through=through)
+        )
         if doc.document is not None:
             bodies.append({"record_id": doc.record_id, "body": doc.document})
         entries.append(
@@ -111,7 +128,9 @@ def store_signed(
             )
         )
     advance(session, changes)
-    if bodies:
+    if bodies and bulk.on_postgres(session):
+        bulk.copy_rows(session, _DOCUMENTS, bodies)
+    elif bodies:
         session.execute(sa.insert(_DOCUMENTS), bodies)
     audit.append_many(session, entries)
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from hub.lifecycle import RecordState
+from hub.store import bulk
 from hub.store.records import CHUNK, StateChange, advance, mark_worked
 from hub.store.submissions import SignedDocument, store_signed
 from hub.store.tables import (
@@ -65,19 +66,20 @@ def await_vendor(session: Session, waits: Sequence[Waiting]) -> None:
     asked = _asks(session, ids)
     _forget(session, ids)
     now = utcnow()
-    session.execute(
-        sa.insert(_WAITS),
-        [
-            {
-                "record_id": w.record_id,
-                "transcript": w.transcript,
-                "location": w.location,
-                "asks": asked.get(w.record_id, 0) + 1,
-                "asked_at": now,
-            }
-            for w in waits
-        ],
-    )
+    rows = [
+        {
+            "record_id": w.record_id,
+            "transcript": w.transcript,
+            "location": w.location,
+            "asks": asked.get(w.record_id, 0) + 1,
+            "asked_at": now,
+        }
+        for w in waits
+    ]
+    if bulk.on_postgres(session):
+        bulk.copy_rows(session, _WAITS, rows)
+    else:
+        session.execute(sa.insert(_WAITS), rows)
 
 
 def still_waiting(session: Session, record_ids: Sequence[int], run_id: int) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.web.auth import RULES, Access
@@ -62,14 +62,6 @@ ROUTES: tuple[RouteRule, ...] = (
     RouteRule("/metrics", ("GET",), "loopback_or_token", _metrics),
 )
 """Every route of `hub serve` and who may call it; later routes (seal agent, console) add rows."""
-
-
-def placeholder_metrics() -> Response:
-    # PLACEHOLDER until hub.web.metrics (branch `bulk`) is merged: wire `metrics_response` here.
-    return PlainTextResponse(
-        "# hub serve: metrics are not wired yet (hub.web.metrics)\n",
-        media_type="text/plain; version=0.0.4",
-    )
 
 
 def _refused() -> Response:

@@ -41,6 +41,7 @@ from hub.gen import GenSettings, generate
 from hub.jobs.operations import JobKind, JobRequest
 from hub.jobs.pieces import Piece
 from hub.jobs.queue import QUEUE, QueueDispatcher
+from hub.jobs.scheduler import Scheduler
 from hub.jobs.scheduler_lock import scheduler_lock
 from hub.model import SchoolLevel
 from hub.pipeline.runner import ENDPOINT_ENV
@@ -85,7 +86,8 @@ def build(directory: Path, settings: GenSettings) -> Province:
         f'options = {{ folder = "schools/{code}" }}\n'
         for code in province.schools
     ]
-    province.config_path.write_text(head + "\n".join(sources), encoding="utf-8")
+    nightly = '[[schedules]]\nname = "nightly"\ncron = "0 1 * * *"\njob = "sync"\n'
+    province.config_path.write_text(head + "\n".join([*sources, nightly]), encoding="utf-8")
     return province
 
 
@@ -125,14 +127,17 @@ class Cluster:
             for code in self.province.schools
         ]
 
-    def schedule(self) -> list[str]:
-        """What a firing of the scheduler does: one job per piece, under the cluster's lock."""
+    def schedule(self) -> int:
+        """A firing of `hub serve`'s scheduler under the cluster's lock: one job per piece
+        (hub.jobs.plan); returns the firing's id (hub.jobs.history)."""
         store = Store(self.db_url)
         dispatcher = QueueDispatcher(self.config)
         try:
             with scheduler_lock(store) as lock:
                 assert lock.held
-                return [str(dispatcher.submit(r).job_id) for r in self.requests()]
+                firing = Scheduler(self.config, store, dispatcher, lock=lock).fire("nightly")
+                assert firing is not None
+                return firing
         finally:
             dispatcher.close(1.0)
             store.dispose()

@@ -74,7 +74,7 @@ def test_list_shows_state_piece_attempts_queued_at_and_reason(
     code, output = hub(pg_config, "jobs", "list")
     assert (code, output.strip()) == (0, "Hàng đợi trống / the queue holds no job.")
     _queue(pg_config, "T1")
-    work(pg_url, pg_store, lambda r: JobOutcome(False, "config.toml: bad source"))
+    work(pg_url, pg_store, lambda r, stop: JobOutcome(False, "config.toml: bad source"))
     code, output = hub(pg_config, "jobs", "list")
     assert code == 0, output
     header, row = output.strip().splitlines()
@@ -88,12 +88,12 @@ def test_retry_puts_a_failed_job_back_and_it_runs(
     pg_config: Path, pg_url: str, pg_store: Store
 ) -> None:
     (job_id,) = _queue(pg_config, "T1")
-    work(pg_url, pg_store, lambda r: JobOutcome(False, "vendor refused the school"))
+    work(pg_url, pg_store, lambda r, stop: JobOutcome(False, "vendor refused the school"))
     code, output = hub(pg_config, "jobs", "retry", job_id)
     assert code == 0, output
     assert "queued again" in output
     assert [j.state for j in list_jobs(pg_store, QUEUE)] == ["todo"]
-    work(pg_url, pg_store, lambda r: JobOutcome(True, "run 2: read 4, accepted 4"))
+    work(pg_url, pg_store, lambda r, stop: JobOutcome(True, "run 2: read 4, accepted 4"))
     (job,) = list_jobs(pg_store, QUEUE)
     assert (job.state, job.reason) == ("succeeded", "run 2: read 4, accepted 4")
 
@@ -114,7 +114,7 @@ def test_cancel_takes_a_waiting_job_out(pg_config: Path, pg_url: str, pg_store: 
     assert code == 0, output
     assert "cancelled" in output
     ran: list[JobRequest] = []
-    work(pg_url, pg_store, lambda r: ran.append(r) or JobOutcome(True, "ok"))
+    work(pg_url, pg_store, lambda r, stop: ran.append(r) or JobOutcome(True, "ok"))
     assert [r.piece.school for r in ran] == ["T2"]
     states = {j.id: j.state for j in list_jobs(pg_store, QUEUE)}
     assert states == {int(first): "cancelled", int(second): "succeeded"}

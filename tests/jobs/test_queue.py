@@ -7,6 +7,7 @@ runnable); `hub worker` as a process is tested in test_worker.py and test_cluste
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,13 +22,13 @@ from hub.jobs.pieces import Piece
 from hub.jobs.queue import QUEUE, QueueDispatcher, QueueSettings, make_app
 from hub.jobs.queue_db import list_jobs
 from hub.jobs.queue_retry import HubRetry
-from hub.jobs.queue_stop import WorkerStopping
 from hub.jobs.queue_worker import sweep_stalled
 from hub.store import Store
 from hub.store.tables import utcnow
 
 pytestmark = pytest.mark.postgres
 
+STOPPED = JobOutcome(False, "stopped on request", retryable=True, details={"stopped": True})
 FAST = QueueSettings(stalled_s=2, max_attempts=3, backoff_s=0)
 
 
@@ -47,7 +48,7 @@ def dispatcher(
         made.close(1.0)
 
 
-def work(pg_url: str, store: Store, body: Callable[[JobRequest], JobOutcome],
+def work(pg_url: str, store: Store, body: Callable[[JobRequest, threading.Event], JobOutcome],
          settings: QueueSettings = FAST) -> None:  # fmt: skip
     """Run a worker in this process until nothing runnable is left."""
     app = make_app(pg_url, store, body=body, settings=settings)
@@ -78,7 +79,7 @@ def test_a_retryable_outcome_retries_with_back_off(
     submitted = dispatcher.submit(request())
     calls: list[JobRequest] = []
 
-    def flaky(req: JobRequest) -> JobOutcome:
+    def flaky(req: JobRequest, stop: threading.Event) -> JobOutcome:
         calls.append(req)
         if len(calls) == 1:
             return JobOutcome(False, "ministry unreachable", retryable=True)
@@ -116,10 +117,10 @@ def test_retries_stop_at_max_attempts_with_the_reason(
     ended: list[tuple[str, bool]] = []
     monkeypatch.setattr(
         "hub.jobs.queue._job_ended",
-        lambda req, outcome, started, end, *, final: ended.append((outcome.summary, final)),
+        lambda store, req, outcome, started, end, *, final: ended.append((outcome.summary, final)),
     )
 
-    def down(req: JobRequest) -> JobOutcome:
+    def down(req: JobRequest, stop: threading.Event) -> JobOutcome:
         calls.append(req)
         return JobOutcome(False, f"ministry unreachable ({len(calls)})", retryable=True)
 
@@ -136,7 +137,7 @@ def test_a_fatal_outcome_fails_at_once_with_its_reason(
     dispatcher.submit(request())
     calls: list[JobRequest] = []
 
-    def misconfigured(req: JobRequest) -> JobOutcome:
+    def misconfigured(req: JobRequest, stop: threading.Event) -> JobOutcome:
         calls.append(req)
         return JobOutcome(False, "config.toml: [[sources]] vnedu: no such plugin")
 
@@ -187,7 +188,7 @@ def test_the_sweep_requeues_a_stalled_job_and_a_worker_finishes_it(
     (job,) = list_jobs(pg_store, QUEUE)
     assert (job.state, job.reason) == ("todo", "its worker stopped heart-beating; queued again")
     assert _sweep(pg_url, pg_store) == []  # once only
-    work(pg_url, pg_store, lambda req: JobOutcome(True, "done"))
+    work(pg_url, pg_store, lambda req, stop: JobOutcome(True, "done"))
     assert [(j.id, j.state) for j in list_jobs(pg_store, QUEUE)] == [(job_id, "succeeded")]
 
 
@@ -222,10 +223,10 @@ def test_a_stopped_job_is_retried_at_once(
     (job_id,) = [dispatcher.submit(request()).job_id]
     calls: list[JobRequest] = []
 
-    def stopped_once(req: JobRequest) -> JobOutcome:
+    def stopped_once(req: JobRequest, stop: threading.Event) -> JobOutcome:
         calls.append(req)
         if len(calls) == 1:
-            raise WorkerStopping  # what SIGTERM raises in the job's thread
+            return STOPPED  # what run_job returns once SIGTERM set its stop event
         return JobOutcome(True, "run 2: read 5, accepted 5")
 
     slow = QueueSettings(stalled_s=2, max_attempts=3, backoff_s=600)  # no back-off for a stop
@@ -241,10 +242,10 @@ def test_a_stopped_job_whose_piece_waits_again_is_failed_not_retried(
     first = dispatcher.submit(request()).job_id
     later: list[str | None] = []
 
-    def stopped_while_queued_again(req: JobRequest) -> JobOutcome:
+    def stopped_while_queued_again(req: JobRequest, stop: threading.Event) -> JobOutcome:
         if not later:
             later.append(dispatcher.submit(request()).job_id)  # a firing while it runs
-            raise WorkerStopping
+            return STOPPED
         return JobOutcome(True, "run 2: read 5, accepted 5")
 
     work(pg_url, pg_store, stopped_while_queued_again)
