@@ -24,9 +24,9 @@ import sqlalchemy as sa
 
 from hub.cli import exits
 from hub.jobs.queue import QUEUE, QueueDispatcher
-from hub.store.tables import ScheduleRun
 from hub.jobs.queue_db import list_jobs
 from hub.store import Store
+from hub.store.tables import ScheduleRun
 
 from .cluster import (
     Cluster,
