@@ -138,9 +138,10 @@ class Service:
         self.lock.release()  # a standby `hub serve` may take the firing over now
         self.dispatcher.close(self.config.serve.stop_timeout_s)
         # Queued jobs run in `hub worker` processes, which drain on their own signal.
-        running = (
-            self.dispatcher.queues() if isinstance(self.dispatcher, InProcessDispatcher) else []
-        )
+        in_process = isinstance(self.dispatcher, InProcessDispatcher)
+        running = self.dispatcher.queues() if in_process else []
+        if in_process:  # its dropped and stopped jobs end with it: the next start runs them
+            history.interrupt_open(self.store)
         jobs_stopped = time.monotonic() - began
         self.server.stop()
         self.store.dispose()

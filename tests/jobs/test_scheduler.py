@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 
 from hub.config import HubConfig
+from hub.config_schedules import ScheduleConfig
 from hub.jobs import history
 from hub.jobs.dispatch import QueueState, Submitted
 from hub.jobs.operations import JobKind, JobOutcome, JobRequest
@@ -58,7 +59,14 @@ class Recorder:
         pass
 
 
-def _firings(store: Store) -> list[ScheduleRun]:
+def by_source(config: HubConfig, schedule: ScheduleConfig) -> list[Piece]:
+    """One piece per selected source: the firing's shape without reading the sources' options
+    (the test's vnedu and smas have none; hub.jobs.plan is tested in test_plan.py)."""
+    names = [s.name for s in config.sources if not schedule.sources or s.name in schedule.sources]
+    return [Piece(name) for name in names]
+
+
+def firings_of(store: Store) -> list[ScheduleRun]:
     with store.read() as session:
         return list(session.scalars(sa.select(ScheduleRun).order_by(ScheduleRun.id)))
 
@@ -75,7 +83,7 @@ def running(
     config: HubConfig, store: Store, clock: FakeClock
 ) -> Iterator[tuple[Scheduler, Recorder]]:
     recorder = Recorder()
-    scheduler = Scheduler(config, store, recorder, clock=clock)
+    scheduler = Scheduler(config, store, recorder, pieces=by_source, clock=clock)
     scheduler.start()
     yield scheduler, recorder
     if recorder.hold is not None:
@@ -110,7 +118,7 @@ def test_schedules_fire_on_time(running, clock: FakeClock, store: Store) -> None
     _eventually(lambda: len(recorder.requests) == 2, "the nightly firing")
     assert {r.piece for r in recorder.requests} == {Piece("vnedu"), Piece("smas")}
     assert {r.kind for r in recorder.requests} == {JobKind.SYNC}
-    (firing,) = _firings(store)
+    (firing,) = firings_of(store)
     assert (firing.schedule, firing.slot, firing.jobs) == (
         "nightly",
         datetime(2026, 12, 6, 18, 0, tzinfo=UTC),
@@ -128,14 +136,14 @@ def test_a_missed_window_is_coalesced_to_one_run(running, clock: FakeClock, stor
     scheduler.aps.wakeup()
     _eventually(lambda: job.next_run_time == datetime(2026, 12, 10, 1, 0, tzinfo=HCM), "next slot")
     _eventually(lambda: len(recorder.requests) >= 2, "the nightly firing")
-    nightly = [f for f in _firings(store) if f.schedule == "nightly"]
+    nightly = [f for f in firings_of(store) if f.schedule == "nightly"]
     assert [f.slot for f in nightly] == [datetime(2026, 12, 8, 18, 0, tzinfo=UTC)]
     assert sum(r.schedule == "nightly" for r in recorder.requests) == 2  # one per piece, once
     # The weekday retry's latest slot (8 December 07:30) is 17 h late, past the grace of 1 h:
     # skipped, and the retry waits for its next slot.
     retry = scheduler.aps.get_job("retry")
     _eventually(lambda: retry.next_run_time == datetime(2026, 12, 9, 7, 30, tzinfo=HCM), "skip")
-    assert [f.schedule for f in _firings(store)] == ["nightly"]
+    assert [f.schedule for f in firings_of(store)] == ["nightly"]
 
 
 def test_a_firing_still_submitting_is_not_started_twice(
@@ -147,13 +155,13 @@ def test_a_firing_still_submitting_is_not_started_twice(
     scheduler.aps.add_listener(lambda event: refused.set(), EVENT_JOB_MAX_INSTANCES)
     clock.set(datetime(2026, 12, 7, 1, 0, 1, tzinfo=HCM))
     scheduler.aps.wakeup()
-    _eventually(lambda: len(_firings(store)) == 1, "the first firing, held in its submit")
+    _eventually(lambda: len(firings_of(store)) == 1, "the first firing, held in its submit")
     clock.set(datetime(2026, 12, 8, 1, 0, 1, tzinfo=HCM))  # the next slot, the first still busy
     scheduler.aps.wakeup()
     assert refused.wait(20), "APScheduler's max_instances=1 refused the second run"
     recorder.hold.set()
     _eventually(lambda: len(recorder.requests) == 2, "the first firing's two jobs")
-    assert len([f for f in _firings(store) if f.schedule == "nightly"]) == 1
+    assert len([f for f in firings_of(store) if f.schedule == "nightly"]) == 1
 
 
 def test_a_long_job_does_not_start_twice(config: HubConfig, store: Store, clock: FakeClock) -> None:
@@ -171,7 +179,7 @@ def test_a_long_job_does_not_start_twice(config: HubConfig, store: Store, clock:
         history.record_outcome(store, request, outcome, began, ended)
 
     dispatcher = InProcessDispatcher(run, record, concurrency=2)
-    scheduler = Scheduler(config, store, dispatcher, clock=clock)
+    scheduler = Scheduler(config, store, dispatcher, pieces=by_source, clock=clock)
     try:
         clock.set(datetime(2026, 12, 7, 1, 0, 1, tzinfo=HCM))
         first = scheduler.fire("nightly")
@@ -179,12 +187,12 @@ def test_a_long_job_does_not_start_twice(config: HubConfig, store: Store, clock:
         clock.set(datetime(2026, 12, 8, 1, 0, 1, tzinfo=HCM))
         second = scheduler.fire("nightly")  # both pieces still running
         release.set()
-        _eventually(lambda: all(f.finished_at for f in _firings(store)), "both firings ended")
+        _eventually(lambda: all(f.finished_at for f in firings_of(store)), "both firings ended")
     finally:
         release.set()
         dispatcher.close(20)
     assert len(started) == 2
-    by_id = {f.id: f for f in _firings(store)}
+    by_id = {f.id: f for f in firings_of(store)}
     assert (by_id[first].outcome, by_id[first].done) == ("ok", 2)
     assert (by_id[second].outcome, by_id[second].jobs) == ("skipped", 0)
     assert "already waiting or running" in (by_id[second].summary or "")
@@ -195,19 +203,19 @@ def test_a_run_missed_while_down_runs_once_at_start(
 ) -> None:
     before = Recorder()
     clock.set(datetime(2026, 12, 7, 1, 0, 1, tzinfo=HCM))
-    Scheduler(config, store, before, clock=clock).fire("nightly")
+    Scheduler(config, store, before, pieces=by_source, clock=clock).fire("nightly")
     assert len(before.requests) == 2
     # Down from 7 December 01:00 to 10 December 09:00: three nightly slots and two weekday
     # retries missed (the retry schedule had never fired: it starts at its next slot).
     clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=HCM))
     after = Recorder()
-    scheduler = Scheduler(config, store, after, clock=clock)
+    scheduler = Scheduler(config, store, after, pieces=by_source, clock=clock)
     try:
         fired = scheduler.start()
     finally:
         scheduler.shutdown()
     assert len(fired) == 1
-    latest = [f for f in _firings(store) if f.id == fired[0]]
+    latest = [f for f in firings_of(store) if f.id == fired[0]]
     assert [(f.schedule, f.slot) for f in latest] == [
         ("nightly", datetime(2026, 12, 9, 18, 0, tzinfo=UTC))
     ]
@@ -216,7 +224,7 @@ def test_a_run_missed_while_down_runs_once_at_start(
     now = datetime.now(UTC)
     for request in after.requests:
         history.record_outcome(store, request, JobOutcome(True, "fine"), now, now)
-    again = Scheduler(config, store, Recorder(), clock=clock)
+    again = Scheduler(config, store, Recorder(), pieces=by_source, clock=clock)
     try:
         assert again.start() == []
     finally:
@@ -227,15 +235,15 @@ def test_a_firing_the_service_left_open_runs_once_more_at_start(
     config: HubConfig, store: Store, clock: FakeClock
 ) -> None:
     clock.set(datetime(2026, 12, 7, 1, 0, 1, tzinfo=HCM))
-    first = Scheduler(config, store, Recorder(), clock=clock).fire("nightly")  # jobs never end
+    first = Scheduler(config, store, Recorder(), pieces=by_source, clock=clock).fire("nightly")  # jobs never end
     clock.set(datetime(2026, 12, 7, 2, 0, tzinfo=HCM))
     after = Recorder()
-    scheduler = Scheduler(config, store, after, clock=clock)
+    scheduler = Scheduler(config, store, after, pieces=by_source, clock=clock)
     try:
         fired = scheduler.start()
     finally:
         scheduler.shutdown()
-    by_id = {f.id: f for f in _firings(store)}
+    by_id = {f.id: f for f in firings_of(store)}
     assert by_id[first].outcome == "interrupted"
     assert by_id[first].finished_at is not None
     assert len(fired) == 1
@@ -264,3 +272,16 @@ def test_a_firing_counts_its_jobs_to_its_outcome(store: Store) -> None:
     )
     with store.read() as session:
         assert history.last_runs(session)["nightly"].failed == 1  # a job by hand is no firing's
+
+
+def test_a_firing_whose_pieces_cannot_be_listed_is_kept_failed_with_the_reason(
+    config: HubConfig, store: Store, clock: FakeClock
+) -> None:
+    recorder = Recorder()
+    firing = Scheduler(config, store, recorder, clock=clock).fire("nightly")  # plans for real
+    assert recorder.requests == []
+    (run,) = firings_of(store)
+    assert (run.id, run.jobs, run.outcome) == (firing, 0, "failed")
+    assert run.summary is not None
+    assert "base_url" in run.summary
+    assert "vnedu" in run.summary
