@@ -235,7 +235,8 @@ def test_a_firing_the_service_left_open_runs_once_more_at_start(
     config: HubConfig, store: Store, clock: FakeClock
 ) -> None:
     clock.set(datetime(2026, 12, 7, 1, 0, 1, tzinfo=HCM))
-    first = Scheduler(config, store, Recorder(), pieces=by_source, clock=clock).fire("nightly")  # jobs never end
+    before = Scheduler(config, store, Recorder(), pieces=by_source, clock=clock)
+    first = before.fire("nightly")  # its jobs never end
     clock.set(datetime(2026, 12, 7, 2, 0, tzinfo=HCM))
     after = Recorder()
     scheduler = Scheduler(config, store, after, pieces=by_source, clock=clock)
