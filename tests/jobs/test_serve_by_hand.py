@@ -5,9 +5,7 @@ to send. Every learner is accepted once: nothing is sent twice."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from pipeline.checks import assert_exactly_once
@@ -31,19 +29,15 @@ def _held_school(world: World) -> str | None:
     return schools[0] if schools else None
 
 
-def _sync_by_hand(world: World, school: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    hub = Path(sys.executable).parent / "hub"
-    return subprocess.run(
-        [str(hub), "sync", "--config", str(world.province.config_path), "--school", school,
-         *extra],
-        env=world.env(), capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+def _finish(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    output, _ = process.communicate(timeout=600)
+    return process.returncode, output.decode()
 
 
 def test_a_sync_by_hand_on_the_school_the_service_works_on_waits_or_says_who(  # type: ignore[no-untyped-def]
     make_world,
 ) -> None:
-    settings = province_settings(300, seed=37)
+    settings = province_settings(600, seed=37)  # a school's job outlasts two commands' start
     world = make_world(settings)
     with world.province.config_path.open("a", encoding="utf-8") as config:
         config.write(
@@ -61,14 +55,16 @@ def test_a_sync_by_hand_on_the_school_the_service_works_on_waits_or_says_who(  #
         _until(lambda: _held_school(world) is not None, service, "a school's lease")
         school = _held_school(world)
         assert school is not None
-        refused = _sync_by_hand(world, school)
-        assert refused.returncode == exits.STORE, refused.stdout + refused.stderr
-        assert f"process {service.pid}" in refused.stderr  # the service is named as the holder
-        assert school in refused.stderr
-
-        waited = _sync_by_hand(world, school, "--wait", "600")
-        assert waited.returncode == 0, waited.stdout + waited.stderr
-        assert "Waiting for" in waited.stderr
+        refused = world.hub_sync("--school", school)
+        waiting = world.hub_sync("--school", school, "--wait", "600")
+        code, text = _finish(refused)
+        assert code == exits.STORE, text
+        assert f"process {service.pid}" in text  # the service is named as the holder
+        assert school in text
+        code, text = _finish(waiting)
+        assert code == exits.OK, text
+        assert text.count(f"process {service.pid}") >= 1, text  # whom it waited for
+        assert text.count("Đang chờ") == 1, text
         _until(
             lambda: (f := _last_firing(world)) is not None and f.finished_at is not None,
             service,
