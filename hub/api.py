@@ -87,6 +87,8 @@ from hub.sources import (
     SourceSpec,
     VendorDocument,
     VendorSignedSource,
+    listed_pieces,
+    narrow_listed,
 )
 
 __all__ = [
@@ -142,10 +144,12 @@ __all__ = [
     "fold",
     "hookimpl",
     "is_loopback",
+    "listed_pieces",
     "load_codes",
     "load_mappings",
     "mask_id",
     "mask_text",
+    "narrow_listed",
     "plain_http_refusal",
     "read_secret",
     "to_unicode",

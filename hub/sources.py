@@ -308,6 +308,36 @@ SourcePieces = Callable[[Mapping[str, Any]], Sequence[tuple[str | None, str]]]
 they list no school (the vendor says which when read)."""
 
 
+def narrow_listed(
+    options: Mapping[str, Any], school: str | None, year: str | None
+) -> dict[str, Any] | None:
+    """`SourceNarrowing` for a source whose options list what it reads: `years` (required)
+    and `schools` (optional: every school the vendor lists), as vnEdu's and SMAS's do.
+
+    Set to the one asked, the read asks for nothing else. None when they name neither (a
+    school outside a configured `schools` list, a year outside `years`): the source has
+    nothing of the piece.
+    """
+    narrowed = dict(options)
+    if year is not None:
+        if year not in options["years"]:
+            return None
+        narrowed["years"] = [year]
+    if school is not None:
+        listed = options.get("schools")
+        if listed and school not in listed:
+            return None
+        narrowed["schools"] = [school]
+    return narrowed
+
+
+def listed_pieces(options: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """`SourcePieces` for the same options: each listed school × year; school None when
+    `schools` is not given (every school the vendor lists)."""
+    schools: list[str | None] = list(options.get("schools") or []) or [None]
+    return [(school, str(year)) for school in schools for year in options["years"]]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
     """What a plugin registers for one source kind.

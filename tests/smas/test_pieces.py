@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_smas.config import narrow, pieces
 from hub_smas.sim.world import build_world, sim_settings
 from hub_smas.source import build
 
+from hub.api import listed_pieces as pieces
+from hub.api import narrow_listed as narrow
 from hub.plugins import load_plugins
 from hub.testing import read_all
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub.api import SourceSpec, Transform, hookimpl
-from hub_smas.config import CONFIG_SCHEMA, MAPPINGS, narrow, pieces
+from hub.api import SourceSpec, Transform, hookimpl, listed_pieces, narrow_listed
+from hub_smas.config import CONFIG_SCHEMA, MAPPINGS
 from hub_smas.source import SmasSource, build
 from hub_smas.transforms import TRANSFORMS
 
@@ -42,8 +42,8 @@ def register_sources(register: Callable[[SourceSpec], None]) -> None:
             factory=build,
             config_schema=CONFIG_SCHEMA,
             description="SMAS open API v1: signed requests, class markbooks pivoted per learner",
-            narrow=narrow,
-            pieces=pieces,
+            narrow=narrow_listed,
+            pieces=listed_pieces,
         )
     )
 

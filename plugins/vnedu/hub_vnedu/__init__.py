@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hub.api import SourceSpec, Transform, hookimpl
+from hub.api import SourceSpec, Transform, hookimpl, listed_pieces, narrow_listed
 from hub_vnedu.commands import register_commands
-from hub_vnedu.config import CONFIG_SCHEMA, MAPPINGS, narrow, pieces
+from hub_vnedu.config import CONFIG_SCHEMA, MAPPINGS
 from hub_vnedu.source import VneduSource, build
 from hub_vnedu.transforms import TRANSFORMS
 
@@ -49,8 +49,8 @@ def register_sources(register: Callable[[SourceSpec], None]) -> None:
             config_schema=CONFIG_SCHEMA,
             description="vnEdu partner API v2: learners by school and year, documents vnEdu signed",
             incremental=True,
-            narrow=narrow,
-            pieces=pieces,
+            narrow=narrow_listed,
+            pieces=listed_pieces,
         )
     )
 

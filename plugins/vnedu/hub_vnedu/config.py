@@ -15,7 +15,6 @@ lists, and may be set per school in `school_details`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,32 +176,3 @@ def settings_of(options: dict[str, Any]) -> Settings:
         timeout=float(options.get("timeout", 30)),
         retries=int(options.get("retries", 4)),
     )
-
-
-def narrow(
-    options: Mapping[str, Any], school: str | None, year: str | None
-) -> dict[str, Any] | None:
-    """The options of a read of only `school` and `year` (hub.api.SourceNarrowing).
-
-    `schools` and `years` are what a read asks for, school by school: set to the one asked,
-    the read asks for nothing else. None when they name neither (a school outside a
-    configured `schools` list, a year outside `years`): the source has nothing of the piece.
-    """
-    narrowed = dict(options)
-    if year is not None:
-        if year not in options["years"]:
-            return None
-        narrowed["years"] = [year]
-    if school is not None:
-        listed = options.get("schools")
-        if listed and school not in listed:
-            return None
-        narrowed["schools"] = [school]
-    return narrowed
-
-
-def pieces(options: Mapping[str, Any]) -> list[tuple[str | None, str]]:
-    """The (school, year) pieces the options name (hub.api.SourcePieces); school None when
-    `schools` is not given (every school the vendor lists)."""
-    schools: list[str | None] = list(options.get("schools") or []) or [None]
-    return [(school, str(year)) for school in schools for year in options["years"]]
