@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pgschema import schema_url
 
 from hub.store import Store, migrate
 
@@ -72,23 +73,13 @@ def postgres_database() -> Iterator[sa.URL]:
         admin.dispose()
 
 
-def _postgres_schema_url(database: sa.URL) -> str:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(database)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
-    scoped = database.update_query_dict({"options": f"-csearch_path={schema}"})
-    return scoped.render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database's URL, on each back end."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
     database = request.getfixturevalue("postgres_database")
-    return _postgres_schema_url(database)
+    return schema_url(database)
 
 
 @pytest.fixture

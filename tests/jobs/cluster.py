@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from pgschema import schema_url
 
 from hub.cli.demo_province import (
     DEFAULT_TEST_PASSWORD,
@@ -47,8 +48,6 @@ from hub.model import SchoolLevel
 from hub.pipeline.runner import ENDPOINT_ENV
 from hub.sandbox import RunningSandbox, running
 from hub.store import Store
-
-from .conftest import schema_url
 
 
 def province_settings(schools: int, seed: int = 19) -> GenSettings:

@@ -7,29 +7,18 @@ without HUB_TEST_POSTGRES_URL, like the root conftest's postgres half of `db_url
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pgschema import schema_url
 
 from hub.config import HubConfig, load_config
 from hub.jobs.queue_schema import install_queue
 from hub.store import Store, migrate
 
 CONFIG = '[ministry]\nunit = "SO01"\nusername = "SO01"\n'
-
-
-def schema_url(database: sa.URL) -> str:
-    """A new, empty schema of `database`, chosen through the connection's search_path."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(database)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
-    scoped = database.update_query_dict({"options": f"-csearch_path={schema}"})
-    return scoped.render_as_string(hide_password=False)
 
 
 @pytest.fixture

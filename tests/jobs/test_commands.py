@@ -137,8 +137,7 @@ def test_db_upgrade_installs_the_queue_once(
     config_file: Path, postgres_database: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import procrastinate
-
-    from .conftest import schema_url
+    from pgschema import schema_url
 
     url = schema_url(postgres_database)  # type: ignore[arg-type]
     monkeypatch.setenv("HUB_DATABASE_URL", url)
@@ -189,9 +188,9 @@ def test_without_the_queue_installed_the_commands_say_to_upgrade(
     monkeypatch: pytest.MonkeyPatch,
     command: tuple[str, ...],
 ) -> None:
-    from hub.store import migrate
+    from pgschema import schema_url
 
-    from .conftest import schema_url
+    from hub.store import migrate
 
     url = schema_url(postgres_database)  # type: ignore[arg-type]
     migrate(url)  # the hub's schema only, as before this version's `hub db upgrade`
