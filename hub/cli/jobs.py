@@ -14,16 +14,11 @@ from typing import TypeVar
 import click
 
 from hub.cli import exits
+from hub.cli.operator_common import config_option
 from hub.cli.sync import run_guarded
 
 T = TypeVar("T")
 
-_CONFIG = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="config.toml to read (default: $HUB_CONFIG, else ./config.toml).",
-)
 STATES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 
 
@@ -69,7 +64,7 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("list")
-@_CONFIG
+@config_option
 @click.option("--state", type=click.Choice(STATES), help="Chỉ trạng thái này / only this state.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=200, show_default=True)
 def list_command(config_path: Path | None, state: str | None, limit: int) -> None:
@@ -88,7 +83,7 @@ def list_command(config_path: Path | None, state: str | None, limit: int) -> Non
 
 
 @jobs_group.command("retry")
-@_CONFIG
+@config_option
 @click.argument("job_id", type=int)
 def retry_command(config_path: Path | None, job_id: int) -> None:
     """Chạy lại một công việc đã thất bại / put a failed job back in the queue."""
@@ -100,7 +95,7 @@ def retry_command(config_path: Path | None, job_id: int) -> None:
 
 
 @jobs_group.command("cancel")
-@_CONFIG
+@config_option
 @click.argument("job_id", type=int)
 def cancel_command(config_path: Path | None, job_id: int) -> None:
     """Hủy một công việc đang chờ / take a waiting job out of the queue."""

@@ -15,16 +15,12 @@ from pathlib import Path
 import click
 
 from hub.cli import exits
+from hub.cli.operator_common import config_option
 from hub.cli.sync import run_guarded
 
 
 @click.command("worker")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="config.toml to read (default: $HUB_CONFIG, else ./config.toml).",
-)
+@config_option
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
