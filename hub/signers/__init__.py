@@ -2,6 +2,7 @@
 
     model        Assignment, Person, Role, Position; the signing day (31 May by default)
     sheet        a teaching-assignments spreadsheet → assignments, all or nothing
+    source       a source's signatories (SMAS) → assignments
     duties       the store: record (idempotent, the substitute rule), who_signs, owed
     operations   what `hub signers import|list` call
 
@@ -21,6 +22,7 @@ from hub.signers.model import (
     slot_of,
 )
 from hub.signers.sheet import AssignmentsRefused, CellProblem, read_assignments
+from hub.signers.source import from_signatories
 
 __all__ = [
     "Assignment",
@@ -33,6 +35,7 @@ __all__ = [
     "assignments",
     "default_signing_day",
     "default_start",
+    "from_signatories",
     "owed",
     "read_assignments",
     "record_assignments",
