@@ -43,12 +43,13 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(
-            exits.USAGE,
-            f"--from {value!r}: ngày viết dạng YYYY-MM-DD, ví dụ 2025-03-10.",
-            f"--from {value!r}: a day is written YYYY-MM-DD, e.g. 2025-03-10.",
-        )
-        raise  # unreachable: fail exits
+        pass
+    fail(
+        exits.USAGE,
+        f"--from {value!r}: ngày viết dạng YYYY-MM-DD, ví dụ 2025-03-10.",
+        f"--from {value!r}: a day is written YYYY-MM-DD, e.g. 2025-03-10.",
+    )
+    return None  # not reached: fail() exits
 
 
 @signers_group.command("import")

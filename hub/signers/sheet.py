@@ -173,9 +173,11 @@ class _Reader:
 
     def personal_id(self, value: Any) -> str | None:
         # A number cell lost the ID's leading zero (every ID starts with a 0: the province).
-        if isinstance(value, float) and value.is_integer():
-            digits = str(int(value))
-            return digits.zfill(PERSONAL_ID_DIGITS) if len(digits) == 11 else digits
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            digits = str(int(value)) if float(value).is_integer() else str(value)
+            if len(digits) == PERSONAL_ID_DIGITS - 1:
+                digits = digits.zfill(PERSONAL_ID_DIGITS)
+            return digits if len(digits) == PERSONAL_ID_DIGITS and digits.isdigit() else None
         text = _ID_SEPARATORS.sub("", _text(value))
         return text if len(text) == PERSONAL_ID_DIGITS and text.isdigit() else None
 

@@ -103,7 +103,8 @@ def test_one_bad_cell_refuses_the_whole_file(store: Store, tmp_path: Path, case:
     assert (problem.file, problem.sheet, problem.cell) == ("bad.xlsx", "Phân công", cell)
     assert word in refused.value.message_en
     assert f"bad.xlsx › Phân công › {cell}" in refused.value.message_vi
-    assert AN[1] not in str(refused.value)  # the ID cell's value is masked too
+    for found in (AN[1], "79085001234"):
+        assert found not in str(refused.value)  # the ID cell's value is masked too
     with store.read() as s:
         assert assignments(s) == []  # the good rows were not written either
 
@@ -164,3 +165,12 @@ def test_the_command_imports_lists_masked_and_refuses_with_exit_2(
     rows = json.loads(listed.output)
     assert len(rows) == 6
     assert {r["personal_id"] for r in rows} == {"*********234", "*********321", "*********999"}
+
+
+def test_an_id_stored_as_a_number_gets_its_leading_zero_back(store: Store, tmp_path: Path) -> None:
+    rows = [[1, "6A", "Toán", AN[0], 79085001234, None, None, None]]
+    import_file(store, write_sheet(tmp_path / "number.xlsx", rows), SCHOOL, YEAR)
+    with store.read() as s:
+        maths = who_signs(s, SCHOOL, YEAR, "6A", "TOAN", Role.GVBM)
+    assert maths is not None
+    assert maths.person.personal_id == AN[1]
