@@ -6,6 +6,7 @@ problems, source cursors, the audit log.
      │        └──< Problem >┘  (a problem belongs to a batch, and to a record when it has one)
      └ one `hub sync` (or retry)    AuditEntry: append-only, hash-chained (hub.store.audit)
                                     ScheduleRun: one firing of a schedule (hub.jobs.history)
+                                    SignerAssignment: who signs what, from when (hub.signers)
 
 A **batch** is one school × one school year × one source run. A **record** is one learner's
 document in a batch. Records are history: a learner seen again with new content gets a new
@@ -20,7 +21,7 @@ code change rather than an `ALTER TYPE` migration.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -438,3 +439,35 @@ class JobReason(StoreTable, table=True):
         sa_type=sa.Text
     )  # hub.jobs.operations.JobOutcome.summary: one line, no personal data
     at: datetime = _when()
+
+
+class SignerAssignment(StoreTable, table=True):
+    """One person's duty to sign one part of a school's transcripts, from a day (hub.signers).
+
+    `slot` is the part signed, as one string ("GVBM/8A1/TOAN", "GVCN/8A1", "HT"), so that one
+    unique constraint holds on both back ends (a NULL class or subject would escape it): one
+    row per slot and from-day. A change during the year is a new row with its own from-day;
+    the row before it gets `valid_until`, the first day it no longer holds.
+    """
+
+    __tablename__ = "signer_assignments"
+    __table_args__ = (
+        sa.UniqueConstraint("school_code", "school_year", "slot", "valid_from"),
+        sa.Index("ix_signer_assignments_person", "school_code", "school_year", "personal_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_code: str = Field(max_length=8)  # MaTruong
+    school_year: str = Field(max_length=9)  # NamHoc
+    slot: str = Field(max_length=64)  # hub.signers.model.slot_of
+    role: str = Field(max_length=4)  # GVBM | GVCN | HT | DV
+    class_name: str | None = Field(default=None, max_length=32)  # None for HT and DV
+    subject: str | None = Field(default=None, max_length=16)  # MaMon, GVBM only
+    full_name: str = Field(max_length=200)  # as the document names them (GiaoVien/HoTen)
+    personal_id: str = Field(max_length=12)  # the certificate's CCCD:<id>; never shown whole
+    teacher_key: str | None = Field(default=None, max_length=64)  # the source's id (MaGV)
+    position: str | None = Field(default=None, max_length=32)  # HT: HIEU_TRUONG | PHO_HIEU_TRUONG
+    valid_from: date
+    valid_until: date | None = None  # exclusive; None: still in force
+    origin: str = Field(sa_type=sa.Text)  # the source's name, or "file › sheet › row 7"
+    created_at: datetime = _when()

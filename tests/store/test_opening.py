@@ -108,6 +108,7 @@ OPENING_COMMANDS = [
     ["report", "--out", "REPORT"],
     ["retry", "--school", "01000001", "--dry-run"],
     ["audit", "verify"],
+    ["signers", "list"],
     ["withdraw", "HB0000001", "--reason", "x"],
     ["replace", "01000001-2024-2025-0000000001", "--reason", "x"],
     ["sync", "--quiet"],
