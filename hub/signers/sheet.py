@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from hub.errors import UsageError
@@ -112,16 +113,6 @@ class AssignmentsRefused(UsageError):
         self.problems = problems
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -158,7 +149,7 @@ class _Reader:
 
     def bad(self, sheet: str, row: int, col: int, found: str, *what: str) -> None:
         # what: problem_vi, problem_en, expected_vi, expected_en
-        cell = f"{column_letter(col)}{row + 1}"
+        cell = f"{get_column_letter(col + 1)}{row + 1}"
         self.problems.append(CellProblem(self.path.name, sheet, cell, found, *what))
 
     def subject(self, class_name: str, name: str) -> str | None:
@@ -182,7 +173,7 @@ class _Reader:
         return text if len(text) == PERSONAL_ID_DIGITS and text.isdigit() else None
 
     def add(self, sheet: str, row: int, col: int, a: Assignment) -> None:
-        where = f"{column_letter(col)}{row + 1}"
+        where = f"{get_column_letter(col + 1)}{row + 1}"
         known = self.found.get(a.slot)
         if known is None:
             self.found[a.slot] = (a, where)
