@@ -98,7 +98,7 @@ def choose_dispatcher(
                 f'{config.path}: [serve] jobs = "queue" needs a PostgreSQL store (the queue '
                 f'lives in it); on SQLite remove the line (jobs = "in-process").',
             )
-        return QueueDispatcher(config)
+        return QueueDispatcher(config, store=store)
 
     def record(request: JobRequest, outcome: JobOutcome, began: datetime, ended: datetime) -> None:
         history.record_outcome(store, request, outcome, began, ended)

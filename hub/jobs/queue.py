@@ -298,13 +298,21 @@ class QueueDispatcher:
         StoreError: the queue is not installed (`hub db upgrade`).
     """
 
-    def __init__(self, config: HubConfig, *, settings: QueueSettings | None = None) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        *,
+        settings: QueueSettings | None = None,
+        store: Store | None = None,
+    ) -> None:
         url = queue_url(config)
-        self._store = Store(url)
+        self._own_store = store is None  # `hub serve` lends its own: one pool, not two
+        self._store = store or Store(url)
         try:
             check_installed(self._store)
         except BaseException:
-            self._store.dispose()
+            if self._own_store:
+                self._store.dispose()
             raise
         self._app = make_app(url, self._store, settings=settings, pool_size=2)
         self._app.open()
@@ -324,4 +332,5 @@ class QueueDispatcher:
     def close(self, timeout: float) -> None:
         """Deferring is synchronous: nothing runs here, so there is nothing to wait for."""
         self._app.close()
-        self._store.dispose()
+        if self._own_store:
+            self._store.dispose()
